@@ -1,0 +1,1 @@
+"""Domain-free helpers: identifiers, masking, clock and working days, money, paging."""

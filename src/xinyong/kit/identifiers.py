@@ -1,0 +1,189 @@
+"""Validators for the 统一社会信用代码 (GB 32100) and the resident ID number (GB 11643).
+
+DOMAIN.md decision 2: our own validators; inputs are normalised (upper-case, spaces and hyphens
+removed); USCC position 1 may be 1–9, A, N or Y; the GB 11714 check of position 17 is an
+optional strict mode; ID numbers need the MOD 11-2 check and a real birth date, the area code is
+not looked up, and 15-digit legacy numbers are refused with a request for the 18-digit form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import date
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_USCC_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_USCC_SHAPE = re.compile(r"^[1-9ANY][0-9][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$")
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+RIC_CHECK = "10X98765432"
+_RIC_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_STRIP = re.compile(r"[\s\-\u3000]+")
+
+# Registration authority (position 1) → kind of subject it registers (GB 32100 table).
+AUTHORITY_KIND = {
+    "1": "government_or_institution",
+    "5": "social_org",
+    "9": "enterprise",
+}
+
+
+@dataclass(frozen=True)
+class IdentifierError(ValueError):
+    """Why a code was refused: a stable ``code`` and a Chinese ``message``."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def normalise(raw: str) -> str:
+    """Upper-case and drop spaces (incl. full-width) and hyphens."""
+    return _STRIP.sub("", raw).upper()
+
+
+def uscc_check_char(first17: str) -> str:
+    """The mod-31 check character for the first 17 symbols of a USCC."""
+    total = sum(_USCC_VALUES[ch] * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def org_code_check_char(body8: str) -> str:
+    """The GB 11714 check character of an 8-symbol organisation-code body."""
+    total = sum(
+        (int(ch) if ch.isdigit() else ord(ch) - 55) * w
+        for ch, w in zip(body8, ORG_CODE_WEIGHTS, strict=True)
+    )
+    c = 11 - total % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def validate_uscc(raw: str, *, strict_org_code: bool = False) -> str:
+    """Return the normalised USCC or raise :class:`IdentifierError`."""
+    code = normalise(raw)
+    if len(code) != 18:
+        raise IdentifierError("uscc.length", f"统一社会信用代码应为18位，实际为{len(code)}位")
+    if not _USCC_SHAPE.match(code):
+        raise IdentifierError(
+            "uscc.format",
+            "统一社会信用代码格式不正确（第1位应为1-9、A、N、Y，第3-8位为行政区划码，"
+            "不得含有I、O、S、V、Z）",
+        )
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        raise IdentifierError(
+            "uscc.check_digit", f"统一社会信用代码校验位错误（第18位应为{expected}）"
+        )
+    if strict_org_code:
+        body, check = code[8:16], code[16]
+        if not re.fullmatch(r"[0-9A-Z]{8}", body) or org_code_check_char(body) != check:
+            raise IdentifierError(
+                "uscc.org_code_check", "统一社会信用代码中的组织机构代码校验位错误（第17位）"
+            )
+    return code
+
+
+def is_valid_uscc(raw: str, *, strict_org_code: bool = False) -> bool:
+    try:
+        validate_uscc(raw, strict_org_code=strict_org_code)
+    except IdentifierError:
+        return False
+    return True
+
+
+def validate_resident_id(raw: str) -> str:
+    """Return the normalised 18-digit resident ID number or raise :class:`IdentifierError`.
+
+    Error messages never repeat the number itself.
+    """
+    number = normalise(raw)
+    if len(number) == 15 and number.isdigit():
+        raise IdentifierError(
+            "resident_id.legacy_15", "不再接受15位旧身份证号码，请提供18位居民身份证号码"
+        )
+    if len(number) != 18 or not _RIC_SHAPE.match(number):
+        raise IdentifierError(
+            "resident_id.format", "居民身份证号码应为18位，前17位为数字，末位为数字或X"
+        )
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise IdentifierError(
+            "resident_id.birth_date", "居民身份证号码中的出生日期不存在"
+        ) from None
+    total = sum(int(d) * w for d, w in zip(number[:17], RIC_WEIGHTS, strict=True))
+    if RIC_CHECK[total % 11] != number[17]:
+        raise IdentifierError("resident_id.check_digit", "居民身份证号码校验位错误")
+    return number
+
+
+def is_valid_resident_id(raw: str) -> bool:
+    try:
+        validate_resident_id(raw)
+    except IdentifierError:
+        return False
+    return True
+
+
+def hash_resident_id(number: str, secret: bytes) -> str:
+    """Keyed hash (HMAC-SHA256, hex) of a normalised ID number: its only stored form."""
+    return hmac.new(secret, number.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def mask_resident_id(number: str) -> str:
+    """``330106********1234``: area code and last four kept."""
+    return number[:6] + "*" * 8 + number[-4:]
+
+
+def mask_person_name(name: str) -> str:
+    """``张*``, ``欧阳**``: the surname (first character; two for common compound ones) kept."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    keep = 2 if len(name) >= 4 or name[:2] in COMPOUND_SURNAMES else 1
+    return name[:keep] + "*" * (len(name) - keep)
+
+
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+    ]
+)
+
+
+def mask_text_ids(text: str) -> str:
+    """Mask anything in free text that looks like an 18- or 15-digit ID number."""
+    return _ID_IN_TEXT.sub(
+        lambda m: (
+            mask_resident_id(m.group(0))
+            if len(m.group(0)) == 18
+            else m.group(0)[:6] + "*" * 5 + m.group(0)[-4:]
+        ),
+        text,
+    )
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
