@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import xinyong.accounts.models
+import xinyong.audit.models
+import xinyong.ingest.models
+import xinyong.records.models
+import xinyong.subjects.models  # noqa: F401
 from xinyong.db import Base
 
 metadata = Base.metadata

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
 from datetime import date
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -32,12 +31,18 @@ AUTHORITY_KIND = {
 }
 
 
-@dataclass(frozen=True)
 class IdentifierError(ValueError):
-    """Why a code was refused: a stable ``code`` and a Chinese ``message``."""
+    """Why a code was refused: a stable ``code`` and a Chinese ``message``.
 
-    code: str
-    message: str
+    A plain exception class, not a frozen dataclass: ``contextlib.contextmanager`` (e.g. a unit
+    of work) assigns ``__traceback__`` on exceptions passing through it, and pickling sets
+    attributes; both fail on a frozen instance.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
 
     def __str__(self) -> str:
         return self.message
@@ -147,6 +152,7 @@ def mask_person_name(name: str) -> str:
     if len(name) <= 1:
         return name
     keep = 2 if len(name) >= 4 or name[:2] in COMPOUND_SURNAMES else 1
+    keep = min(keep, len(name) - 1)  # 欧阳 may be 欧 + 阳: always mask something
     return name[:keep] + "*" * (len(name) - keep)
 
 

@@ -1,0 +1,228 @@
+"""``xinyong keys``, ``xinyong users`` and ``xinyong departments``: one transaction per command,
+each change recorded in the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Final
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from xinyong.accounts import service
+from xinyong.accounts.errors import UnknownSubject
+from xinyong.accounts.models import Role
+from xinyong.audit import service as audit
+from xinyong.config import get_settings
+from xinyong.db import get_engine, unit_of_work
+from xinyong.errors import XinyongError
+
+# Filled by higher layers (subjects) at start-up: each maps a USCC to a subject id or None.
+SubjectResolver = Callable[[Session, str], int | None]
+SUBJECT_RESOLVERS: Final[list[SubjectResolver]] = []
+
+CLI_ACTOR: Final = "system"
+
+keys_app = typer.Typer(help="API 密钥管理", no_args_is_help=True)
+users_app = typer.Typer(help="用户账号管理", no_args_is_help=True)
+departments_app = typer.Typer(help="部门管理", no_args_is_help=True)
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@keys_app.callback()
+def _keys() -> None:
+    """API 密钥管理"""
+
+
+@users_app.callback()
+def _users() -> None:
+    """用户账号管理"""
+
+
+@departments_app.callback()
+def _departments() -> None:
+    """部门管理"""
+
+
+def resolve_subject(session: Session, reference: str) -> int:
+    """The subject id for a USCC via the registered resolvers, or 422 accounts.unknown_subject."""
+    for resolver in SUBJECT_RESOLVERS:
+        subject_id = resolver(session, reference)
+        if subject_id is not None:
+            return subject_id
+    raise UnknownSubject(reference)
+
+
+def _fail(exc: XinyongError) -> typer.Exit:
+    err_console.print(f"[red]错误[/red] [{exc.code}] {exc.title}", highlight=False)
+    for item in exc.errors:
+        err_console.print(f"  {item.field}: {item.message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Option("--name", help="密钥名称（用途）")],
+    role: Annotated[Role, typer.Option("--role", help="角色")],
+    department: Annotated[str | None, typer.Option("--department", help="部门代码")] = None,
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="绑定主体的统一社会信用代码")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """创建 API 密钥。明文密钥只显示这一次。"""
+    now = _now()
+    secret = get_settings().secret_key.get_secret_value()
+    try:
+        with unit_of_work(get_engine()) as session:
+            subject_id = resolve_subject(session, subject) if subject else None
+            plain, key = service.create_api_key(
+                session,
+                name=name,
+                role=role,
+                department_code=department,
+                subject_id=subject_id,
+                secret=secret,
+                now=now,
+            )
+            audit.record(
+                session,
+                actor=CLI_ACTOR,
+                actor_role=Role.SYSTEM.value,
+                action="key.create",
+                object_type="api_key",
+                object_id=str(key.id),
+                detail={
+                    "name": name,
+                    "role": key.role.value,
+                    "prefix": key.prefix,
+                    "department_code": department,
+                    "subject_id": subject_id,
+                    "via": "cli",
+                },
+                now=now,
+            )
+            key_id, key_role = key.id, key.role.value
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"key": plain, "id": key_id, "name": name, "role": key_role}, ensure_ascii=False
+            )
+        )
+        return
+    console.print(f"已创建 API 密钥 #{key_id}（{name}，角色 {key_role}）", highlight=False)
+    console.print(f"[bold]{plain}[/bold]", highlight=False, soft_wrap=True)
+    console.print("[yellow]请立即保存：明文密钥不会再次显示。[/yellow]")
+
+
+@keys_app.command("revoke")
+def revoke_key(key_id: Annotated[int, typer.Argument(metavar="ID", help="密钥编号")]) -> None:
+    """吊销 API 密钥。"""
+    now = _now()
+    try:
+        with unit_of_work(get_engine()) as session:
+            key = service.revoke_api_key(session, key_id=key_id, now=now)
+            audit.record(
+                session,
+                actor=CLI_ACTOR,
+                actor_role=Role.SYSTEM.value,
+                action="key.revoke",
+                object_type="api_key",
+                object_id=str(key.id),
+                detail={"name": key.name, "prefix": key.prefix, "via": "cli"},
+                now=now,
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已吊销 API 密钥 #{key_id}", highlight=False)
+
+
+@users_app.command("create")
+def create_user(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[Role, typer.Option("--role", help="角色")],
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password", prompt="密码", hide_input=True, confirmation_prompt=True, help="密码"
+        ),
+    ],
+    department: Annotated[str | None, typer.Option("--department", help="部门代码")] = None,
+    subject_id: Annotated[int | None, typer.Option("--subject-id", help="绑定主体编号")] = None,
+    display_name: Annotated[str | None, typer.Option("--display-name", help="显示名称")] = None,
+) -> None:
+    """创建用户账号。"""
+    now = _now()
+    try:
+        with unit_of_work(get_engine()) as session:
+            user = service.create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                department_code=department,
+                subject_id=subject_id,
+                now=now,
+            )
+            audit.record(
+                session,
+                actor=CLI_ACTOR,
+                actor_role=Role.SYSTEM.value,
+                action="user.create",
+                object_type="user",
+                object_id=str(user.id),
+                detail={
+                    "username": username,
+                    "role": user.role.value,
+                    "department_code": department,
+                    "subject_id": subject_id,
+                    "via": "cli",
+                },
+                now=now,
+            )
+            user_id = user.id
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已创建用户 #{user_id} {username}（角色 {role.value}）", highlight=False)
+
+
+@departments_app.command("create")
+def create_department(
+    code: Annotated[str, typer.Argument(help="部门代码，如 330100-SCJG")],
+    name: Annotated[str, typer.Argument(help="部门名称")],
+    uscc: Annotated[str | None, typer.Option("--uscc", help="统一社会信用代码")] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="行业领域")] = None,
+) -> None:
+    """登记部门。"""
+    now = _now()
+    try:
+        with unit_of_work(get_engine()) as session:
+            dept = service.create_department(
+                session, code=code, name=name, uscc=uscc, sector=sector, now=now
+            )
+            audit.record(
+                session,
+                actor=CLI_ACTOR,
+                actor_role=Role.SYSTEM.value,
+                action="department.create",
+                object_type="department",
+                object_id=str(dept.id),
+                detail={"code": code, "name": name, "sector": sector, "via": "cli"},
+                now=now,
+            )
+            dept_id = dept.id
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已登记部门 #{dept_id} {code} {name}", highlight=False)

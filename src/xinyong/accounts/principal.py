@@ -1,0 +1,49 @@
+"""Who is making a request: a user, an API key, or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from xinyong.accounts.models import Role
+
+PrincipalKind = Literal["user", "key", "anonymous"]
+
+INTERNAL_ROLES: Final = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.REVIEWER, Role.SYSTEM})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The resolved caller. Authorisation decisions read this, never the raw credential."""
+
+    kind: PrincipalKind
+    id: int | None
+    role: Role | None
+    department_code: str | None
+    subject_id: int | None
+    name: str
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == "anonymous"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_internal(self) -> bool:
+        """Government-side callers (admin, department, reviewer, system) who see non-public data."""
+        return self.role in INTERNAL_ROLES
+
+    @property
+    def actor(self) -> str:
+        """The audit-log actor: ``user:3``, ``key:5`` or ``anonymous``."""
+        if self.kind == "anonymous" or self.id is None:
+            return "anonymous"
+        return f"{self.kind}:{self.id}"
+
+
+ANONYMOUS: Final = Principal(
+    kind="anonymous", id=None, role=None, department_code=None, subject_id=None, name="匿名访问"
+)

@@ -1,0 +1,305 @@
+"""Use cases of accounts: departments, users, passwords, bearer tokens and API keys.
+
+Passwords are stored as argon2id hashes; bearer tokens and API keys are random strings of which
+only a hash is stored (SHA-256 for tokens, HMAC-SHA256 with the configured secret for API keys),
+so a copy of the database yields no usable credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Final
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.errors import (
+    DepartmentRequired,
+    DuplicateDepartment,
+    DuplicateUsername,
+    InvalidApiKey,
+    InvalidCredentials,
+    InvalidToken,
+    SubjectRequired,
+    TokenExpired,
+    UnknownApiKey,
+    UnknownDepartment,
+    UnknownRole,
+    UnknownSector,
+    WeakPassword,
+)
+from xinyong.accounts.models import ApiKey, AuthToken, Department, Role, User
+from xinyong.accounts.principal import ANONYMOUS, Principal
+
+SECTORS: Final = frozenset(
+    {
+        "market_regulation",
+        "food",
+        "drug",
+        "special_equipment",
+        "work_safety",
+        "fire",
+        "environment",
+        "tax",
+        "court",
+        "human_resources",
+        "transport",
+        "construction",
+        "other",
+    }
+)
+DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER})
+SUBJECT_ROLES: Final = frozenset({Role.ENTERPRISE})
+MIN_PASSWORD_LENGTH: Final = 8
+API_KEY_PREFIX: Final = "xy_"
+
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the username is unknown, so both failures take the same time.
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hash_api_key(key: str, secret: str | bytes) -> str:
+    key_bytes = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return hmac.new(key_bytes, key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def parse_role(role: Role | str, *, field_name: str = "role") -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise UnknownRole(str(role), field_name) from None
+
+
+def get_department(session: Session, code: str) -> Department | None:
+    return session.scalar(select(Department).where(Department.code == code))
+
+
+def _department_for(
+    session: Session, *, role: Role, department_code: str | None, subject_id: int | None
+) -> Department | None:
+    """The department a credential of ``role`` belongs to, after the per-role rules.
+
+    department and reviewer accounts act for a department; enterprise accounts act for their
+    own subject only.
+    """
+    if role in DEPARTMENT_ROLES and not department_code:
+        raise DepartmentRequired(role.value)
+    if role in SUBJECT_ROLES and subject_id is None:
+        raise SubjectRequired(role.value)
+    if not department_code:
+        return None
+    department = get_department(session, department_code)
+    if department is None:
+        raise UnknownDepartment(department_code)
+    return department
+
+
+def create_department(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    uscc: str | None = None,
+    sector: str | None = None,
+    now: datetime,
+) -> Department:
+    """Register a department; ``code`` (e.g. 330100-SCJG) is unique, ``sector`` from SECTORS."""
+    if sector is not None and sector not in SECTORS:
+        raise UnknownSector(sector)
+    if get_department(session, code) is not None:
+        raise DuplicateDepartment(code)
+    department = Department(code=code, name=name, uscc=uscc, sector=sector, created_at=now)
+    session.add(department)
+    session.flush()
+    return department
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    display_name: str | None = None,
+    department_code: str | None = None,
+    subject_id: int | None = None,
+    now: datetime,
+) -> User:
+    """Create an active account. Usernames are unique; passwords have at least 8 characters."""
+    role = parse_role(role)
+    department = _department_for(
+        session, role=role, department_code=department_code, subject_id=subject_id
+    )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(MIN_PASSWORD_LENGTH)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DuplicateUsername(username)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role,
+        department=department,
+        subject_id=subject_id,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
+    """The active user with this username and password, or 401 ``auth.invalid_credentials``.
+
+    Unknown users are checked against a dummy hash so the response time does not reveal which
+    usernames exist. An outdated hash is upgraded in place.
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        raise InvalidCredentials()
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise InvalidCredentials()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+    return user
+
+
+def issue_token(
+    session: Session, *, user: User, now: datetime, ttl: timedelta
+) -> tuple[str, datetime]:
+    """A new bearer token for ``user`` valid for ``ttl``; returned once, stored as its hash."""
+    token = secrets.token_urlsafe(32)
+    expires_at = now + ttl
+    session.add(
+        AuthToken(token_hash=hash_token(token), user=user, issued_at=now, expires_at=expires_at)
+    )
+    session.flush()
+    return token, expires_at
+
+
+def revoke_token(session: Session, *, token: str, now: datetime) -> AuthToken | None:
+    """Log out: the token stops resolving. Unknown tokens are ignored."""
+    row = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+        session.flush()
+    return row
+
+
+def create_api_key(
+    session: Session,
+    *,
+    name: str,
+    role: Role | str,
+    department_code: str | None = None,
+    subject_id: int | None = None,
+    secret: str | bytes,
+    now: datetime,
+) -> tuple[str, ApiKey]:
+    """A new API key ``xy_…``: the plain key is returned once, only its keyed hash is stored."""
+    role = parse_role(role)
+    department = _department_for(
+        session, role=role, department_code=department_code, subject_id=subject_id
+    )
+    plain = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name,
+        prefix=plain[:8],
+        key_hash=hash_api_key(plain, secret),
+        role=role,
+        department=department,
+        subject_id=subject_id,
+        created_at=now,
+    )
+    session.add(key)
+    session.flush()
+    return plain, key
+
+
+def revoke_api_key(session: Session, *, key_id: int, now: datetime) -> ApiKey:
+    """Revoke a key; revoking twice keeps the first revocation time."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise UnknownApiKey(key_id)
+    if key.revoked_at is None:
+        key.revoked_at = now
+        session.flush()
+    return key
+
+
+def _user_principal(user: User) -> Principal:
+    return Principal(
+        kind="user",
+        id=user.id,
+        role=user.role,
+        department_code=user.department.code if user.department else None,
+        subject_id=user.subject_id,
+        name=user.display_name,
+    )
+
+
+def _key_principal(key: ApiKey) -> Principal:
+    return Principal(
+        kind="key",
+        id=key.id,
+        role=key.role,
+        department_code=key.department.code if key.department else None,
+        subject_id=key.subject_id,
+        name=key.name,
+    )
+
+
+def resolve_principal(
+    session: Session,
+    *,
+    bearer: str | None,
+    api_key: str | None,
+    secret: str | bytes,
+    now: datetime,
+) -> Principal:
+    """Who presents these credentials. None at all is ANONYMOUS; a bad one is always 401.
+
+    A bearer token wins over an API key when both are sent. Tokens of deactivated users stop
+    resolving at once.
+    """
+    if bearer:
+        token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(bearer)))
+        if token is None or token.revoked_at is not None or not token.user.active:
+            raise InvalidToken()
+        if token.expires_at <= now:
+            raise TokenExpired()
+        return _user_principal(token.user)
+    if api_key:
+        key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(api_key, secret)))
+        if key is None or key.revoked_at is not None:
+            raise InvalidApiKey()
+        return _key_principal(key)
+    return ANONYMOUS

@@ -1,0 +1,153 @@
+"""Loads and validates the catalog YAML; a bad definition names its file, item and problem."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from xinyong.catalog.schemas import FieldDef, RecordType, Regime, RegimeFile
+from xinyong.errors import FieldError, XinyongError
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+SUBJECT_FIELDS_FILE = "_subject_fields.yaml"
+REGIMES_FILE = "regimes.yaml"
+# Virtual field naming the resolved subject (USCC or ID-number hash), usable in keys.
+SUBJECT_CODE = "subject_code"
+
+
+class CatalogDefinitionError(XinyongError):
+    def __init__(self, path: Path, problems: list[FieldError]) -> None:
+        super().__init__(
+            code="catalog.invalid_definition",
+            title=f"目录定义文件 {path.name} 有误",
+            status=500,
+            detail="；".join(f"{p.field}: {p.message}" for p in problems),
+            errors=problems,
+        )
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every record type and regime in force, with the hash of the definitions they came from."""
+
+    types: dict[str, RecordType]
+    regimes: list[Regime]
+    definition_hash: str
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def get(self, code: str) -> RecordType | None:
+        return self.types.get(code)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogDefinitionError(
+            path, [FieldError("(文件)", "catalog.yaml_syntax", f"YAML 语法错误：{exc}")]
+        ) from None
+
+
+def _problems(exc: ValidationError) -> list[FieldError]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(根)"
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(FieldError(loc, f"catalog.{err['type']}", msg))
+    return out
+
+
+def _expand_subject_fields(raw: list[dict[str, Any]], prefix: str | None) -> list[dict[str, Any]]:
+    expanded = []
+    for item in raw:
+        aliases = [
+            a.replace("{p}", prefix) if prefix else a
+            for a in item.get("aliases", [])
+            if prefix or "{p}" not in a
+        ]
+        expanded.append({**item, "aliases": aliases})
+    return expanded
+
+
+def load_record_type(path: Path, subject_fields: list[dict[str, Any]]) -> RecordType:
+    """Validate one record-type file into a :class:`RecordType`."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise CatalogDefinitionError(
+            path, [FieldError("(根)", "catalog.not_mapping", "文件内容应为映射（键: 值）")]
+        )
+    if data.get("subject_fields", True):
+        own = data.get("fields") or []
+        data = {
+            **data,
+            "fields": [*_expand_subject_fields(subject_fields, data.get("alias_prefix")), *own],
+        }
+    try:
+        record_type = RecordType.model_validate(data, context={"virtual_fields": {SUBJECT_CODE}})
+    except ValidationError as exc:
+        raise CatalogDefinitionError(path, _problems(exc)) from None
+    return record_type
+
+
+def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
+    """Load every definition in ``directory``; raises :class:`CatalogDefinitionError`."""
+    digest = hashlib.sha256()
+    files = sorted(directory.glob("*.yaml"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    subject_fields = _read_yaml(directory / SUBJECT_FIELDS_FILE) or []
+    for i, item in enumerate(subject_fields):
+        try:
+            FieldDef.model_validate(item)
+        except ValidationError as exc:
+            raise CatalogDefinitionError(
+                directory / SUBJECT_FIELDS_FILE,
+                [FieldError(f"[{i}].{p.field}", p.code, p.message) for p in _problems(exc)],
+            ) from None
+    types: dict[str, RecordType] = {}
+    sources: dict[str, Path] = {}
+    for path in files:
+        if path.name in (SUBJECT_FIELDS_FILE, REGIMES_FILE):
+            continue
+        record_type = load_record_type(path, subject_fields)
+        if record_type.code in types:
+            raise CatalogDefinitionError(
+                path,
+                [FieldError("code", "catalog.duplicate_type", f"类型 {record_type.code} 重复定义")],
+            )
+        types[record_type.code] = record_type
+        sources[record_type.code] = path
+    regimes_path = directory / REGIMES_FILE
+    try:
+        regimes = RegimeFile.model_validate(_read_yaml(regimes_path)).regimes
+    except ValidationError as exc:
+        raise CatalogDefinitionError(regimes_path, _problems(exc)) from None
+    for regime in regimes:
+        unknown = [t for t in regime.record_types if t not in types]
+        if unknown:
+            raise CatalogDefinitionError(
+                regimes_path,
+                [
+                    FieldError(
+                        f"{regime.id}.record_types",
+                        "catalog.unknown_type",
+                        f"未知的信息类型：{', '.join(unknown)}",
+                    )
+                ],
+            )
+    return Catalog(
+        types=types, regimes=regimes, definition_hash=digest.hexdigest(), sources=sources
+    )
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The catalog shipped with xinyong (cached for the process)."""
+    return load_catalog()

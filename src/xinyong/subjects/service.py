@@ -1,0 +1,257 @@
+"""Finding, creating and searching subjects.
+
+Organisations are keyed by USCC; persons by the HMAC of their normalised ID number, so the same
+person sent by two departments is one subject and the number itself is never stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from xinyong.kit.identifiers import (
+    IdentifierError,
+    hash_resident_id,
+    normalise,
+    validate_resident_id,
+    validate_uscc,
+)
+from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
+from xinyong.subjects.models import Subject, SubjectKind, SubjectName
+
+PERSON_CATEGORY = "自然人"
+INDIVIDUAL_BUSINESS = "个体工商户"
+
+
+def kind_from_uscc(uscc: str, category: str | None = None) -> tuple[SubjectKind, str | None]:
+    """Subject kind and subtype from USCC positions 1–2 (GB 32100 table, DOMAIN.md §1.1)."""
+    authority, entity = uscc[0], uscc[1]
+    if authority == "9":
+        subtype = {"2": INDIVIDUAL_BUSINESS, "3": "农民专业合作社"}.get(entity)
+        if category == INDIVIDUAL_BUSINESS:
+            subtype = INDIVIDUAL_BUSINESS
+        return SubjectKind.ENTERPRISE, subtype
+    if authority == "1":
+        if entity == "1":
+            return SubjectKind.GOVERNMENT, "机关"
+        if entity == "2":
+            return SubjectKind.INSTITUTION, None
+        return SubjectKind.SOCIAL_ORG, "群众团体" if entity == "3" else None
+    if authority == "A":
+        return SubjectKind.INSTITUTION, "军队事业单位"
+    labels = {
+        "3": "司法行政登记机构",
+        "5": None,
+        "7": "宗教活动场所",
+        "8": "工会",
+        "N": "农村集体经济组织",
+    }
+    return SubjectKind.SOCIAL_ORG, labels.get(authority)
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """What a record row says about its subject, enough to find or create it."""
+
+    name: str
+    category: str | None
+    uscc: str | None = None
+    id_hash: str | None = None
+    id_masked: str | None = None
+    legal_rep: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.uscc or f"P:{self.id_hash}"
+
+
+def resolve_many(session: Session, refs: Iterable[SubjectRef], *, now: datetime) -> dict[str, int]:
+    """Map every ref's key to a subject id, creating the missing subjects in one statement."""
+    by_key: dict[str, SubjectRef] = {}
+    for ref in refs:
+        by_key.setdefault(ref.key, ref)
+    usccs = [r.uscc for r in by_key.values() if r.uscc]
+    hashes = [r.id_hash for r in by_key.values() if r.id_hash and not r.uscc]
+    found: dict[str, int] = {}
+    for chunk in _chunks(usccs, 1000):
+        for sid, uscc in session.execute(
+            select(Subject.id, Subject.uscc).where(Subject.uscc.in_(chunk))
+        ):
+            found[uscc] = sid
+    for chunk in _chunks(hashes, 1000):
+        for sid, id_hash in session.execute(
+            select(Subject.id, Subject.id_hash).where(Subject.id_hash.in_(chunk))
+        ):
+            found[f"P:{id_hash}"] = sid
+    missing = [r for k, r in by_key.items() if k not in found]
+    if missing:
+        rows = [_new_subject_row(r, now) for r in missing]
+        result = session.execute(
+            insert(Subject).returning(
+                Subject.id, Subject.uscc, Subject.id_hash, sort_by_parameter_order=True
+            ),
+            rows,
+        )
+        for sid, uscc, id_hash in result:
+            found[uscc or f"P:{id_hash}"] = sid
+    return found
+
+
+def _new_subject_row(ref: SubjectRef, now: datetime) -> dict[str, object]:
+    if ref.uscc:
+        kind, subtype = kind_from_uscc(ref.uscc, ref.category)
+    else:
+        kind, subtype = SubjectKind.PERSON, None
+    return {
+        "kind": kind,
+        "subtype": subtype,
+        "uscc": ref.uscc,
+        "id_hash": None if ref.uscc else ref.id_hash,
+        "id_masked": None if ref.uscc else ref.id_masked,
+        "name": ref.name,
+        "legal_rep": ref.legal_rep,
+        "status": "存续",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The 登记信息 facts that update a subject's basic information."""
+
+    name: str
+    legal_rep: str | None
+    status: str
+    established_on: date | None
+    registered_capital_wan: Decimal | None
+    industry: str | None
+    district: str | None
+    address: str | None
+    registration_authority: str | None
+
+
+def apply_registration(
+    session: Session, subject_id: int, reg: Registration, *, as_of: date, now: datetime
+) -> None:
+    """Update basic information; a changed name closes the old name and opens the new one."""
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise SubjectNotFound()
+    if subject.name != reg.name:
+        current = session.scalars(
+            select(SubjectName).where(
+                SubjectName.subject_id == subject_id, SubjectName.valid_to.is_(None)
+            )
+        ).first()
+        if current is None:
+            session.add(
+                SubjectName(
+                    subject_id=subject_id,
+                    name=subject.name,
+                    valid_from=None,
+                    valid_to=as_of,
+                    recorded_at=now,
+                )
+            )
+        else:
+            current.valid_to = as_of
+        session.add(
+            SubjectName(subject_id=subject_id, name=reg.name, valid_from=as_of, recorded_at=now)
+        )
+    subject.name = reg.name
+    subject.legal_rep = reg.legal_rep or subject.legal_rep
+    subject.status = reg.status
+    subject.established_on = reg.established_on
+    subject.registered_capital_wan = reg.registered_capital_wan
+    subject.industry = reg.industry or subject.industry
+    subject.district = reg.district or subject.district
+    subject.address = reg.address or subject.address
+    subject.registration_authority = reg.registration_authority
+    subject.updated_at = now
+
+
+def name_history(session: Session, subject_id: int) -> list[SubjectName]:
+    return list(
+        session.scalars(
+            select(SubjectName).where(SubjectName.subject_id == subject_id).order_by(SubjectName.id)
+        )
+    )
+
+
+def find_by_code(session: Session, code: str, *, secret: bytes) -> Subject:
+    """A subject by USCC, or by resident ID number (hashed before the lookup).
+
+    Raises InvalidSubjectCode (422) for a code that is neither, SubjectNotFound (404).
+    """
+    subject = session.scalars(subject_lookup(code, secret=secret)).first()
+    if subject is None:
+        raise SubjectNotFound()
+    return subject
+
+
+def subject_lookup(code: str, *, secret: bytes) -> Select[tuple[Subject]]:
+    """The select for a code: USCC first; an 18-character number that is not a valid USCC is
+    taken as a resident ID number. Error messages never repeat the number."""
+    compact = normalise(code)
+    try:
+        return select(Subject).where(Subject.uscc == validate_uscc(compact))
+    except IdentifierError as uscc_error:
+        if not (len(compact) in (15, 18) and compact[:15].isdigit()):
+            raise InvalidSubjectCode(uscc_error.code, uscc_error.message) from None
+    try:
+        number = validate_resident_id(compact)
+    except IdentifierError as exc:
+        raise InvalidSubjectCode(exc.code, exc.message) from None
+    return select(Subject).where(Subject.id_hash == hash_resident_id(number, secret))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    items: list[Subject]
+    total: int
+    page: int
+    size: int
+
+
+def search(
+    session: Session,
+    *,
+    q: str,
+    page: int,
+    size: int,
+    include_persons: bool,
+) -> SearchPage:
+    """Subjects whose name contains ``q`` or whose USCC starts with it.
+
+    Persons are found by name only for internal callers; the public finds organisations.
+    """
+    term = q.strip()
+    stmt = select(Subject)
+    if term:
+        code = normalise(term)
+        stmt = stmt.where(
+            or_(
+                Subject.name.contains(term, autoescape=True),
+                Subject.uscc.startswith(code, autoescape=True),
+            )
+        )
+    if not include_persons:
+        stmt = stmt.where(Subject.kind != SubjectKind.PERSON)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = list(
+        session.scalars(
+            stmt.order_by(Subject.name, Subject.id).offset((page - 1) * size).limit(size)
+        )
+    )
+    return SearchPage(items, total, page, size)

@@ -1,0 +1,67 @@
+"""Builders for accounts: plain functions, overrides as keyword arguments."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from xinyong.accounts import service
+from xinyong.accounts.models import ApiKey, Department, Role, User
+
+NOW = datetime(2025, 6, 30, 2, 0, tzinfo=UTC)
+PASSWORD = "correct-horse-battery"
+SECRET = "test-secret"
+
+_seq = itertools.count(1)
+
+
+def make_department(session: Session, **overrides: Any) -> Department:
+    n = next(_seq)
+    fields: dict[str, Any] = {
+        "code": f"330100-T{n:04d}",
+        "name": f"杭州市测试局{n}",
+        "uscc": None,
+        "sector": "market_regulation",
+        "now": NOW,
+    }
+    fields.update(overrides)
+    return service.create_department(session, **fields)
+
+
+def make_user(session: Session, **overrides: Any) -> User:
+    """A department user of a new department unless ``role``/``department_code`` say otherwise."""
+    n = next(_seq)
+    fields: dict[str, Any] = {
+        "username": f"user{n}",
+        "password": PASSWORD,
+        "role": Role.DEPARTMENT,
+        "display_name": f"测试用户{n}",
+        "subject_id": None,
+        "now": NOW,
+    }
+    fields.update(overrides)
+    role = Role(fields["role"])
+    if "department_code" not in fields:
+        needs_department = role in (Role.DEPARTMENT, Role.REVIEWER)
+        fields["department_code"] = make_department(session).code if needs_department else None
+    if role == Role.ENTERPRISE and fields["subject_id"] is None:
+        fields["subject_id"] = 1000 + n
+    return service.create_user(session, **fields)
+
+
+def make_api_key(session: Session, **overrides: Any) -> tuple[str, ApiKey]:
+    """A system key unless overridden; returns the plain key and the row."""
+    n = next(_seq)
+    fields: dict[str, Any] = {
+        "name": f"测试密钥{n}",
+        "role": Role.SYSTEM,
+        "department_code": None,
+        "subject_id": None,
+        "secret": SECRET,
+        "now": NOW,
+    }
+    fields.update(overrides)
+    return service.create_api_key(session, **fields)
