@@ -92,7 +92,7 @@ def build_router(
     )
     def issue_token(
         credentials: TokenRequest = Depends(read_token_request),
-        session: Session = Depends(session_dep),
+        session: Session = Depends(session_dep, scope="function"),
         settings: Settings = Depends(settings_dep),
     ) -> TokenRead:
         now = clock()

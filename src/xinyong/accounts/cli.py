@@ -10,6 +10,7 @@ from typing import Annotated, Final
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service
@@ -59,9 +60,10 @@ def resolve_subject(session: Session, reference: str) -> int:
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
-    err_console.print(f"[red]错误[/red] [{exc.code}] {exc.title}", highlight=False)
+    err_console.print(f"[red]错误[/red] {escape(f'[{exc.code}]')} {exc.title}", highlight=False)
     for item in exc.errors:
-        err_console.print(f"  {item.field}: {item.message}", highlight=False)
+        if item.message != exc.title:
+            err_console.print(f"  {item.field}: {item.message}", highlight=False)
     return typer.Exit(code=1)
 
 

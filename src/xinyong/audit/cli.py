@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from xinyong.audit import service
@@ -37,7 +38,8 @@ def verify() -> None:
         return
     for finding in findings:
         console.print(
-            f"[red]#{finding.entry_id}[/red] [{finding.kind}] {finding.message}", highlight=False
+            f"[red]#{finding.entry_id}[/red] {escape(f'[{finding.kind}]')} {finding.message}",
+            highlight=False,
         )
     console.print(f"[red]发现 {len(findings)} 处问题[/red]（共 {total} 条记录）", highlight=False)
     raise typer.Exit(code=1)

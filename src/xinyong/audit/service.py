@@ -111,10 +111,18 @@ def compute_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
 
 
 def _lock_chain(session: Session) -> None:
-    # PostgreSQL: concurrent transactions would otherwise read the same tail and collide on the
-    # next id. SQLite serialises writers itself (and the id primary key refuses a fork anyway).
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise appends so two transactions never read the same tail.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite has one writer at a time, but a
+    deferred transaction that reads the tail first and writes later fails with "database is
+    locked" instead of waiting; a no-op write takes the write lock (waiting up to busy_timeout)
+    before the tail is read. The primary key on id refuses a forked chain either way.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
 
 
 def record(

@@ -1,0 +1,139 @@
+"""``xinyong demo``: a seeded platform on the embedded database, ready to browse.
+
+Creates the SQLite database, migrates it, generates and ingests about 5 000 enterprises with
+50 000 records plus some persons, creates demo accounts and prints their passwords.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from xinyong.accounts import service as accounts
+from xinyong.accounts.models import Role, User
+from xinyong.config import Settings
+from xinyong.db import unit_of_work
+from xinyong.kit import clock
+from xinyong.migrations import upgrade
+from xinyong.records.models import Record
+from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.synth.generate import generate, load_into
+
+ACCOUNTS_FILE = "demo-accounts.json"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    note: str
+
+
+def _already_loaded(engine: Engine) -> bool:
+    with unit_of_work(engine) as session:
+        return (session.scalar(select(func.count()).select_from(Record)) or 0) > 0
+
+
+def _demo_enterprise(engine: Engine) -> int | None:
+    """An enterprise with adverse records, so its self view has something to show."""
+    with unit_of_work(engine) as session:
+        return session.scalar(
+            select(Record.subject_id)
+            .join(Subject, Subject.id == Record.subject_id)
+            .where(Record.polarity == "失信", Subject.kind == SubjectKind.ENTERPRISE)
+            .group_by(Record.subject_id)
+            .order_by(func.count().desc(), Record.subject_id)
+            .limit(1)
+        )
+
+
+def _create_accounts(engine: Engine, data_dir: Path) -> list[DemoAccount]:
+    path = data_dir / ACCOUNTS_FILE
+    if path.exists():
+        return [DemoAccount(**a) for a in json.loads(path.read_text(encoding="utf-8"))]
+    subject_id = _demo_enterprise(engine)
+    wanted = [
+        ("admin", Role.ADMIN, None, None, "信用办管理员"),
+        ("scjg", Role.DEPARTMENT, "330100-SCJG", None, "杭州市市场监督管理局 数据报送"),
+        ("reviewer", Role.REVIEWER, "330100-SCJG", None, "市场监管 审核员"),
+        ("qiye", Role.ENTERPRISE, None, subject_id, "企业账号（绑定一家有失信记录的企业）"),
+        ("bank", Role.BANK, None, None, "银行账号"),
+    ]
+    made = []
+    with unit_of_work(engine) as session:
+        for username, role, dept, sid, note in wanted:
+            if session.scalar(select(User.id).where(User.username == username)):
+                continue
+            if role is Role.ENTERPRISE and sid is None:
+                continue
+            password = secrets.token_urlsafe(9)
+            accounts.create_user(
+                session,
+                username=username,
+                password=password,
+                role=role,
+                display_name=note,
+                department_code=dept,
+                subject_id=sid,
+                now=clock.now(),
+            )
+            made.append(DemoAccount(username, password, role.value, note))
+    path.write_text(
+        json.dumps([a.__dict__ for a in made], ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    path.chmod(0o600)
+    return made
+
+
+def prepare(
+    settings: Settings,
+    engine: Engine,
+    *,
+    enterprises: int,
+    records: int,
+    persons: int,
+    console: Console,
+) -> list[DemoAccount]:
+    """Migrate, seed (once) and create the demo accounts; returns them with passwords."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    console.print(f"数据库：[bold]{settings.resolved_database_url}[/bold]")
+    upgrade(engine)
+    if _already_loaded(engine):
+        console.print("演示数据已存在，跳过生成与归集（删除数据库文件可重新生成）。")
+    else:
+        out = settings.data_dir / "demo-data"
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            gen = bar.add_task("生成合成数据", total=records + enterprises + persons)
+            generate(
+                out,
+                enterprises=enterprises,
+                records=records,
+                persons=persons,
+                formats=("csv",),
+                progress=lambda n: bar.update(gen, completed=n),
+            )
+            load = bar.add_task("归集入库", total=None)
+            reports = load_into(
+                engine,
+                out,
+                secret=settings.secret_key.get_secret_value().encode(),
+                progress=lambda n: bar.update(load, completed=n),
+            )
+        rejected = sum(r["rejected"] for r in reports)
+        accepted = sum(r["accepted"] for r in reports)
+        console.print(f"已归集 {accepted:,} 条记录，拒收 {rejected:,} 条。")
+    return _create_accounts(engine, settings.data_dir)

@@ -1,0 +1,130 @@
+"""HTTP routes of ingestion and data quality."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from xinyong.accounts.models import Role
+from xinyong.accounts.principal import Principal
+from xinyong.errors import Forbidden, Unauthorized
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.problems import problem_responses
+from xinyong.ingest import service
+from xinyong.ingest.service import Actor
+from xinyong.kit import clock
+
+router = APIRouter(tags=["归集"])
+
+
+class RecordBatchIn(BaseModel):
+    type: str = Field(description="信息类型代码，如 administrative_penalty", max_length=48)
+    source: str | None = Field(
+        default=None,
+        description="数据来源单位代码；部门账号默认本部门，只有管理员可代报",
+        max_length=32,
+    )
+    rows: list[dict[str, Any]] = Field(
+        description="记录行，键可为字段名、中文列名或双公示代码（如 CF_WSH）",
+        max_length=service.MAX_API_ROWS,
+    )
+
+
+class RejectOut(BaseModel):
+    row: int
+    field: str
+    code: str
+    message: str
+
+
+class BatchReport(BaseModel):
+    batch_id: int
+    accepted: int
+    updated: int
+    unchanged: int
+    revoked: int
+    rejected: int
+    rejects: list[RejectOut]
+    unknown_columns: list[str]
+
+
+def _source_for(principal: Principal, requested: str | None) -> str:
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.role is Role.ADMIN and requested:
+        return requested
+    if principal.role in (Role.DEPARTMENT, Role.SYSTEM) and principal.department_code:
+        if requested and requested != principal.department_code:
+            raise Forbidden("ingest.foreign_source", "只能报送本部门的数据")
+        return principal.department_code
+    raise Forbidden("ingest.not_a_source", "该账号不是数据来源部门，不能报送数据")
+
+
+@router.post(
+    "/records:batch",
+    response_model=BatchReport,
+    summary="部门批量报送信用记录（校验、幂等、更正与撤销）",
+    responses=problem_responses(401, 403, 422),
+)
+def post_records(
+    body: RecordBatchIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+) -> dict[str, Any]:
+    source = _source_for(principal, body.source)
+    return service.ingest_rows(
+        session,
+        catalog,
+        record_type=body.type,
+        source=source,
+        rows=body.rows,
+        actor=Actor(principal.actor, principal.role.value if principal.role else None),
+        secret=settings.secret_key.get_secret_value().encode(),
+        strict_org_code=settings.strict_org_code,
+        now=clock.now(),
+    )
+
+
+class FieldQualityOut(BaseModel):
+    field: str
+    label: str
+    filled: int
+    missing_rate: float
+
+
+class SourceQualityOut(BaseModel):
+    source: str
+    source_name: str
+    record_type: str
+    batches: int
+    rows: int
+    valid_rows: int
+    rejected: int
+    reject_rate: float
+    reject_reasons: dict[str, int]
+    fields: list[FieldQualityOut]
+
+
+@router.get(
+    "/quality",
+    response_model=list[SourceQualityOut],
+    summary="数据质量报告：按来源单位统计拒收原因和字段缺失率",
+    responses=problem_responses(401, 403),
+)
+def quality(
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    source: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[service.SourceQuality]:
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.role is not Role.ADMIN:
+        if principal.role not in (Role.DEPARTMENT, Role.SYSTEM) or not principal.department_code:
+            raise Forbidden("quality.forbidden", "无权查看数据质量报告")
+        source = principal.department_code
+    return service.quality_report(session, catalog, source=source)

@@ -1,0 +1,374 @@
+"""Processing one chunk of rows: validate, resolve subjects, classify against what is stored,
+write records, versions and quarantine. Runs inside the caller's transaction; never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from xinyong.catalog.classify import polarity_of, publicity_of, severity_of
+from xinyong.catalog.loader import SUBJECT_CODE, Catalog
+from xinyong.catalog.schemas import RecordType
+from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
+from xinyong.errors import FieldError
+from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
+from xinyong.records.models import Record, RecordStatus, RecordVersion
+from xinyong.subjects.service import Registration, SubjectRef, apply_registration, resolve_many
+
+REVOKED_VALUE = "撤销"
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """Everything about a batch that every chunk needs."""
+
+    catalog: Catalog
+    record_type: RecordType
+    validator: RowValidator
+    department_id: int
+    department_sector: str | None
+    batch_id: int
+    secret: bytes
+    id_fields: frozenset[str]
+
+
+def make_context(
+    catalog: Catalog,
+    record_type: RecordType,
+    *,
+    department_id: int,
+    department_sector: str | None,
+    batch_id: int,
+    secret: bytes,
+    strict_org_code: bool,
+) -> IngestContext:
+    return IngestContext(
+        catalog=catalog,
+        record_type=record_type,
+        validator=RowValidator(record_type, strict_org_code=strict_org_code),
+        department_id=department_id,
+        department_sector=department_sector,
+        batch_id=batch_id,
+        secret=secret,
+        id_fields=frozenset(f.name for f in record_type.fields if f.type == "id_number"),
+    )
+
+
+@dataclass
+class Reject:
+    row: int
+    errors: list[FieldError]
+    raw: dict[str, str]
+
+
+@dataclass
+class ChunkOutcome:
+    accepted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    revoked: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    filled: Counter[str] = field(default_factory=Counter)
+    valid_rows: int = 0
+    subject_ids: set[int] = field(default_factory=set)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+
+@dataclass
+class _Valid:
+    row: int
+    raw: dict[str, str]
+    values: dict[str, Any]
+    subject: SubjectRef
+    decided_on: date
+    revoke: bool
+    key: str = ""
+    content_hash: str = ""
+    fields_json: dict[str, Any] = field(default_factory=dict)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _safe_raw(raw: dict[str, str], id_fields: frozenset[str]) -> dict[str, str]:
+    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked."""
+    return {
+        k: mask_id_value(v) if k in id_fields and v else mask_text_ids(v)
+        for k, v in raw.items()
+        if v
+    }
+
+
+def _record_key(rt: RecordType, values: dict[str, Any], subject_key: str) -> str | None:
+    for fields in (rt.key_fields, rt.fallback_key_fields):
+        if not fields:
+            continue
+        parts = []
+        for name in fields:
+            v = subject_key if name == SUBJECT_CODE else values.get(name)
+            if v in (None, ""):
+                break
+            parts.append(str(_jsonable(v)))
+        else:
+            return "|".join(parts)
+    return None
+
+
+def process_chunk(
+    session: Session,
+    ctx: IngestContext,
+    rows: Sequence[tuple[int, dict[str, str]]],
+    *,
+    now: datetime,
+) -> ChunkOutcome:
+    """Validate and store ``rows`` (row number, field → raw text). Good rows land even when
+    others in the chunk are rejected; rejected rows go to ``outcome.rejects``."""
+    rt = ctx.record_type
+    out = ChunkOutcome()
+    valid: list[_Valid] = []
+    for number, raw in rows:
+        result = ctx.validator.validate(raw)
+        if result.errors:
+            out.rejects.append(Reject(number, result.errors, _safe_raw(raw, ctx.id_fields)))
+            continue
+        values = result.values
+        is_person = values.get("subject_category") == PERSON
+        id_hash = (
+            hash_resident_id(result.person_id, ctx.secret)
+            if is_person and result.person_id
+            else None
+        )
+        subject = SubjectRef(
+            name=values.get("subject_name", ""),
+            category=values.get("subject_category"),
+            uscc=None if is_person else values.get("uscc"),
+            id_hash=id_hash,
+            id_masked=values.get("id_number") if is_person else None,
+            legal_rep=values.get("legal_rep"),
+        )
+        if not subject.uscc and not subject.id_hash:
+            code = "subject.unidentified"
+            out.rejects.append(
+                Reject(
+                    number,
+                    [
+                        FieldError(
+                            "uscc", code, "无法识别行政相对人：缺少统一社会信用代码或证件号码"
+                        )
+                    ],
+                    _safe_raw(raw, ctx.id_fields),
+                )
+            )
+            continue
+        status = values.get(rt.status_field) if rt.status_field else None
+        item = _Valid(
+            number, raw, values, subject, values[rt.decision_date_field], status == REVOKED_VALUE
+        )
+        key = _record_key(rt, values, subject.key)
+        if key is None:
+            names = "、".join(f.label for f in rt.fields if f.name in rt.key_fields)
+            out.rejects.append(
+                Reject(
+                    number,
+                    [
+                        FieldError(
+                            rt.key_fields[0],
+                            "record.no_key",
+                            f"无法识别记录：缺少{names}，且无可替代的记录标识",
+                        )
+                    ],
+                    _safe_raw(raw, ctx.id_fields),
+                )
+            )
+            continue
+        item.key = key
+        item.fields_json = {k: _jsonable(v) for k, v in values.items()}
+        item.content_hash = hashlib.blake2b(
+            json.dumps(item.fields_json, sort_keys=True, ensure_ascii=False).encode(),
+            digest_size=16,
+        ).hexdigest()
+        valid.append(item)
+        out.valid_rows += 1
+        out.filled.update(k for k, v in values.items() if v not in (None, "", []))
+
+    # The same key twice in this chunk: the later row is a duplicate.
+    first_row: dict[str, int] = {}
+    unique: list[_Valid] = []
+    for item in valid:
+        if item.key in first_row:
+            out.rejects.append(
+                Reject(
+                    item.row,
+                    [
+                        FieldError(
+                            rt.key_fields[0],
+                            "row.duplicate",
+                            f"与第{first_row[item.key]}行重复（同一数据来源、信息类型和记录标识）",
+                        )
+                    ],
+                    _safe_raw(item.raw, ctx.id_fields),
+                )
+            )
+            continue
+        first_row[item.key] = item.row
+        unique.append(item)
+
+    existing = _existing(session, ctx, [i.key for i in unique])
+    pending_new: list[_Valid] = []
+    for item in unique:
+        current = existing.get(item.key)
+        if current is not None and current.batch_id == ctx.batch_id:
+            out.rejects.append(
+                Reject(
+                    item.row,
+                    [
+                        FieldError(
+                            rt.key_fields[0],
+                            "row.duplicate",
+                            "与本文件中此前的行重复（同一数据来源、信息类型和记录标识）",
+                        )
+                    ],
+                    _safe_raw(item.raw, ctx.id_fields),
+                )
+            )
+            continue
+        if current is None and item.revoke:
+            out.rejects.append(
+                Reject(
+                    item.row,
+                    [
+                        FieldError(
+                            rt.status_field or "status",
+                            "record.revoke_unknown",
+                            "要撤销的记录不存在（未找到同一数据来源、信息类型和记录标识的记录）",
+                        )
+                    ],
+                    _safe_raw(item.raw, ctx.id_fields),
+                )
+            )
+            continue
+        pending_new.append(item)
+
+    subject_ids = resolve_many(session, (i.subject for i in pending_new), now=now)
+    inserts: list[dict[str, Any]] = []
+    for item in pending_new:
+        subject_id = subject_ids[item.subject.key]
+        out.subject_ids.add(subject_id)
+        current = existing.get(item.key)
+        if current is not None and current.content_hash == item.content_hash:
+            out.unchanged += 1
+            continue
+        columns = _columns(ctx, item, subject_id, now)
+        if current is None:
+            inserts.append(columns)
+            out.accepted += 1
+        else:
+            session.add(
+                RecordVersion(
+                    record_id=current.id,
+                    version=current.version,
+                    status=current.status,
+                    fields=current.fields,
+                    content_hash=current.content_hash,
+                    batch_id=current.batch_id,
+                    superseded_by_batch_id=ctx.batch_id,
+                    superseded_at=now,
+                )
+            )
+            columns.pop("created_at")
+            session.execute(
+                update(Record)
+                .where(Record.id == current.id)
+                .values(version=current.version + 1, **columns)
+            )
+            if item.revoke:
+                out.revoked += 1
+            else:
+                out.updated += 1
+        if rt.creates_subject and not item.revoke:
+            apply_registration(
+                session, subject_id, _registration(item.values), as_of=item.decided_on, now=now
+            )
+    if inserts:
+        session.execute(insert(Record), inserts)
+    return out
+
+
+def _columns(ctx: IngestContext, item: _Valid, subject_id: int, now: datetime) -> dict[str, Any]:
+    rt = ctx.record_type
+    polarity = polarity_of(rt, item.values)
+    severity = severity_of(rt, item.values)
+    pub = publicity_of(
+        ctx.catalog,
+        rt,
+        item.values,
+        decided_on=item.decided_on,
+        sector=ctx.department_sector,
+        severity=severity,
+        polarity=polarity,
+    )
+    return {
+        "subject_id": subject_id,
+        "record_type": rt.code,
+        "source_department_id": ctx.department_id,
+        "source_key": item.key,
+        "status": RecordStatus.REVOKED if item.revoke else RecordStatus.ACTIVE,
+        "decided_on": item.decided_on,
+        "polarity": polarity.value,
+        "severity": severity.value if severity else None,
+        "publicised": pub.publicised,
+        "publicity_starts_on": pub.starts_on,
+        "publicity_ends_on": pub.ends_on,
+        "repair_possible_from": pub.repair_possible_from,
+        "regime_id": pub.regime_id,
+        "fields": item.fields_json,
+        "content_hash": item.content_hash,
+        "batch_id": ctx.batch_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _registration(values: dict[str, Any]) -> Registration:
+    return Registration(
+        name=values["subject_name"],
+        legal_rep=values.get("legal_rep"),
+        status=values.get("registration_status", "存续"),
+        established_on=values.get("established_on"),
+        registered_capital_wan=values.get("registered_capital"),
+        industry=values.get("industry"),
+        district=values.get("district"),
+        address=values.get("address"),
+        registration_authority=values.get("registration_authority"),
+    )
+
+
+def _existing(session: Session, ctx: IngestContext, keys: list[str]) -> dict[str, Record]:
+    found: dict[str, Record] = {}
+    for i in range(0, len(keys), 1000):
+        chunk = keys[i : i + 1000]
+        stmt = select(Record).where(
+            Record.source_department_id == ctx.department_id,
+            Record.record_type == ctx.record_type.code,
+            Record.source_key.in_(chunk),
+        )
+        for record in session.scalars(stmt):
+            found[record.source_key] = record
+    return found

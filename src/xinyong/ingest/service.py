@@ -1,0 +1,362 @@
+"""Batches: start or resume, apply a processed chunk with its checkpoint, report, quality.
+
+Each function runs in the caller's transaction. The file runner commits once per chunk, so
+the counters, quarantine rows and checkpoint of a chunk land together with its records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.audit import service as audit
+from xinyong.catalog.loader import Catalog
+from xinyong.catalog.schemas import RecordType
+from xinyong.catalog.validation import alias_index, header_key
+from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordType, UnknownSource
+from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
+from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
+
+MAX_REJECTS_REPORTED = 10_000
+MAX_API_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who ingests: an audit actor string and role."""
+
+    actor: str
+    role: str | None
+
+
+def resolve_target(
+    session: Session, catalog: Catalog, *, record_type: str, source: str
+) -> tuple[RecordType, Department]:
+    """The record type and source department, or the error saying which is unknown."""
+    rt = catalog.get(record_type)
+    if rt is None:
+        raise UnknownRecordType(record_type)
+    department = session.scalars(select(Department).where(Department.code == source)).first()
+    if department is None:
+        raise UnknownSource(source)
+    if rt.sources and department.sector not in rt.sources:
+        raise SourceNotAllowed(source, rt.name)
+    return rt, department
+
+
+def find_resumable(
+    session: Session, *, department_id: int, record_type: str, file_sha256: str
+) -> Batch | None:
+    """An unfinished batch of the same file from the same source: a killed import to finish."""
+    return session.scalars(
+        select(Batch)
+        .where(
+            Batch.source_department_id == department_id,
+            Batch.record_type == record_type,
+            Batch.file_sha256 == file_sha256,
+            Batch.status == BatchStatus.RUNNING,
+        )
+        .order_by(Batch.id.desc())
+    ).first()
+
+
+def start_batch(
+    session: Session,
+    *,
+    department: Department,
+    record_type: RecordType,
+    channel: str,
+    actor: Actor,
+    now: datetime,
+    filename: str | None = None,
+    file_sha256: str | None = None,
+    file_size: int | None = None,
+    unknown_columns: Sequence[str] = (),
+) -> Batch:
+    batch = Batch(
+        source_department_id=department.id,
+        record_type=record_type.code,
+        channel=channel,
+        filename=filename,
+        file_sha256=file_sha256,
+        file_size=file_size,
+        status=BatchStatus.RUNNING,
+        rows_done=0,
+        accepted=0,
+        updated=0,
+        unchanged=0,
+        revoked=0,
+        rejected=0,
+        unknown_columns=list(unknown_columns),
+        stats={"filled": {}, "valid_rows": 0, "reject_codes": {}},
+        actor=actor.actor,
+        started_at=now,
+    )
+    session.add(batch)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.actor,
+        actor_role=actor.role,
+        action="ingest.batch_start",
+        object_type="ingest_batch",
+        object_id=batch.id,
+        detail={
+            "source": department.code,
+            "type": record_type.code,
+            "channel": channel,
+            "filename": filename,
+            "sha256": file_sha256,
+        },
+        now=now,
+    )
+    return batch
+
+
+def apply_outcome(
+    session: Session,
+    batch: Batch,
+    outcome: ChunkOutcome,
+    *,
+    rows_done: int,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Counters, quarantine, quality statistics and the checkpoint of one processed chunk."""
+    if outcome.rejects:
+        session.execute(
+            insert(QuarantinedRow),
+            [
+                {
+                    "batch_id": batch.id,
+                    "row_number": r.row,
+                    "raw": r.raw,
+                    "errors": [e.as_dict() for e in r.errors],
+                    "created_at": now,
+                }
+                for r in outcome.rejects
+            ],
+        )
+    batch.accepted += outcome.accepted
+    batch.updated += outcome.updated
+    batch.unchanged += outcome.unchanged
+    batch.revoked += outcome.revoked
+    batch.rejected += outcome.rejected
+    batch.rows_done = rows_done
+    stats = dict(batch.stats or {})
+    filled = Counter(stats.get("filled", {}))
+    filled.update(outcome.filled)
+    codes = Counter(stats.get("reject_codes", {}))
+    codes.update(e.code for r in outcome.rejects for e in r.errors)
+    stats.update(
+        filled=dict(filled),
+        reject_codes=dict(codes),
+        valid_rows=int(stats.get("valid_rows", 0)) + outcome.valid_rows,
+    )
+    batch.stats = stats
+    audit.record(
+        session,
+        actor=actor.actor,
+        actor_role=actor.role,
+        action="ingest.chunk",
+        object_type="ingest_batch",
+        object_id=batch.id,
+        detail={
+            "rows_done": rows_done,
+            "accepted": outcome.accepted,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "revoked": outcome.revoked,
+            "rejected": outcome.rejected,
+        },
+        now=now,
+    )
+    session.flush()
+
+
+def finish_batch(session: Session, batch: Batch, *, actor: Actor, now: datetime) -> None:
+    batch.status = BatchStatus.COMPLETED
+    batch.finished_at = now
+    audit.record(
+        session,
+        actor=actor.actor,
+        actor_role=actor.role,
+        action="ingest.batch_finish",
+        object_type="ingest_batch",
+        object_id=batch.id,
+        detail={
+            "accepted": batch.accepted,
+            "updated": batch.updated,
+            "unchanged": batch.unchanged,
+            "revoked": batch.revoked,
+            "rejected": batch.rejected,
+        },
+        now=now,
+    )
+    session.flush()
+
+
+def batch_report(session: Session, batch: Batch) -> dict[str, Any]:
+    """The one JSON shape the CLI prints and the API returns."""
+    rejects = session.execute(
+        select(QuarantinedRow.row_number, QuarantinedRow.errors)
+        .where(QuarantinedRow.batch_id == batch.id)
+        .order_by(QuarantinedRow.row_number, QuarantinedRow.id)
+        .limit(MAX_REJECTS_REPORTED)
+    ).all()
+    return {
+        "batch_id": batch.id,
+        "accepted": batch.accepted,
+        "updated": batch.updated,
+        "unchanged": batch.unchanged,
+        "revoked": batch.revoked,
+        "rejected": batch.rejected,
+        "rejects": [
+            {"row": row, "field": e["field"], "code": e["code"], "message": e["message"]}
+            for row, errors in rejects
+            for e in errors
+        ],
+        "unknown_columns": list(batch.unknown_columns or []),
+    }
+
+
+def ingest_rows(
+    session: Session,
+    catalog: Catalog,
+    *,
+    record_type: str,
+    source: str,
+    rows: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    secret: bytes,
+    strict_org_code: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """The API path: a batch of row objects (keys in any alias form) in one transaction."""
+    if len(rows) > MAX_API_ROWS:
+        raise TooManyRows(MAX_API_ROWS)
+    rt, department = resolve_target(session, catalog, record_type=record_type, source=source)
+    index = alias_index(rt)
+    unknown: set[str] = set()
+    mapped: list[tuple[int, dict[str, str]]] = []
+    for number, row in enumerate(rows, start=1):
+        fields: dict[str, str] = {}
+        for key, value in row.items():
+            name = index.get(header_key(key))
+            if name is None:
+                unknown.add(str(key))
+                continue
+            text = "" if value is None else str(value)
+            fields[name] = (
+                f"{fields[name]};{text}"
+                if fields.get(name) and text
+                else (text or fields.get(name, ""))
+            )
+        mapped.append((number, fields))
+    batch = start_batch(
+        session,
+        department=department,
+        record_type=rt,
+        channel="api",
+        actor=actor,
+        now=now,
+        unknown_columns=sorted(unknown),
+    )
+    ctx = make_context(
+        catalog,
+        rt,
+        department_id=department.id,
+        department_sector=department.sector,
+        batch_id=batch.id,
+        secret=secret,
+        strict_org_code=strict_org_code,
+    )
+    outcome = process_chunk(session, ctx, mapped, now=now)
+    apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)
+    finish_batch(session, batch, actor=actor, now=now)
+    return batch_report(session, batch)
+
+
+@dataclass(frozen=True)
+class FieldQuality:
+    field: str
+    label: str
+    filled: int
+    missing_rate: float
+
+
+@dataclass(frozen=True)
+class SourceQuality:
+    source: str
+    source_name: str
+    record_type: str
+    batches: int
+    rows: int
+    valid_rows: int
+    rejected: int
+    reject_rate: float
+    reject_reasons: dict[str, int]
+    fields: list[FieldQuality]
+
+
+def quality_report(
+    session: Session, catalog: Catalog, *, source: str | None = None
+) -> list[SourceQuality]:
+    """Per source and record type: reject reasons and per-field missing rates of valid rows."""
+    stmt = select(Batch, Department.code, Department.name).join(
+        Department, Department.id == Batch.source_department_id
+    )
+    if source is not None:
+        stmt = stmt.where(Department.code == source)
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for batch, code, name in session.execute(stmt.order_by(Batch.id)):
+        g = groups.setdefault(
+            (code, batch.record_type),
+            {
+                "name": name,
+                "batches": 0,
+                "rows": 0,
+                "valid": 0,
+                "rejected": 0,
+                "codes": Counter(),
+                "filled": Counter(),
+            },
+        )
+        stats = batch.stats or {}
+        g["batches"] += 1
+        g["rows"] += batch.rows_done
+        g["valid"] += int(stats.get("valid_rows", 0))
+        g["rejected"] += batch.rejected
+        g["codes"].update(stats.get("reject_codes", {}))
+        g["filled"].update(stats.get("filled", {}))
+    report = []
+    for (code, type_code), g in sorted(groups.items()):
+        rt = catalog.get(type_code)
+        fields = []
+        if rt is not None:
+            for f in rt.fields:
+                n = g["filled"].get(f.name, 0)
+                rate = 1 - n / g["valid"] if g["valid"] else 0.0
+                fields.append(FieldQuality(f.name, f.label, n, round(rate, 4)))
+        report.append(
+            SourceQuality(
+                source=code,
+                source_name=g["name"],
+                record_type=type_code,
+                batches=g["batches"],
+                rows=g["rows"],
+                valid_rows=g["valid"],
+                rejected=g["rejected"],
+                reject_rate=round(g["rejected"] / g["rows"], 4) if g["rows"] else 0.0,
+                reject_reasons=dict(g["codes"].most_common()),
+                fields=fields,
+            )
+        )
+    return report

@@ -1,0 +1,69 @@
+"""Public pages: search subjects, read a credit file (public view)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from xinyong.errors import XinyongError
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.kit import clock
+from xinyong.records import service
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 20
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=HERE / "static")
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> HTMLResponse:
+    results = None
+    if q.strip():
+        results = service.search_subjects(
+            session, q=q, page=page, size=PAGE_SIZE, principal=principal
+        )
+    return templates.TemplateResponse(
+        request, "index.html", {"q": q, "results": results, "page": page, "size": PAGE_SIZE}
+    )
+
+
+@router.get("/subjects/{code}", response_class=HTMLResponse)
+def subject_file(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+) -> HTMLResponse:
+    try:
+        credit_file = service.read_file(
+            session,
+            catalog,
+            code=code,
+            principal=principal,
+            secret=settings.secret_key.get_secret_value().encode(),
+            as_of=clock.today(),
+            now=clock.now(),
+        )
+    except XinyongError as exc:
+        return templates.TemplateResponse(
+            request, "error.html", {"error": exc}, status_code=exc.status
+        )
+    return templates.TemplateResponse(request, "file.html", {"f": credit_file})

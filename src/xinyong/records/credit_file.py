@@ -1,0 +1,214 @@
+"""Assembling a subject's credit file for one view.
+
+One assembly with view filters: the public sees basic information and records inside their
+publicity window (desensitised, disputed ones flagged); the subject itself sees every active
+record with its publicity dates and earliest repair date; internal callers see everything.
+Revoked records appear in no view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.catalog.loader import Catalog
+from xinyong.catalog.schemas import Polarity, RecordType
+from xinyong.kit.identifiers import mask_person_name, mask_text_ids
+from xinyong.records.models import Record, RecordStatus
+from xinyong.records.schemas import (
+    CreditFile,
+    FieldValue,
+    NameRead,
+    PublicityState,
+    RecordRead,
+    SubjectBasic,
+    View,
+)
+from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.subjects.service import name_history
+
+DISPUTED = "异议处理中"
+# Fields that identify the subject: shown once in the basic section, not on every record.
+SUBJECT_FIELD_NAMES = frozenset(
+    {
+        "subject_name",
+        "subject_category",
+        "uscc",
+        "legal_rep",
+        "id_type",
+        "id_number",
+        "legal_rep_id_type",
+        "legal_rep_id_number",
+        "business_reg_no",
+        "org_code",
+        "tax_reg_no",
+        "institution_cert_no",
+        "social_org_cert_no",
+    }
+)
+TITLE_FIELDS = (
+    "decision_number",
+    "honour_name",
+    "list_name",
+    "case_number",
+    "document_name",
+    "commitment_item",
+    "contract_name",
+    "task_name",
+    "activity_name",
+    "grade",
+    "colour",
+)
+
+
+def publicity_state(record: Record, as_of: date) -> PublicityState:
+    """Where ``as_of`` falls in the record's publicity window."""
+    if not record.publicised:
+        return PublicityState.NOT_PUBLICISED
+    if record.publicity_starts_on and as_of < record.publicity_starts_on:
+        return PublicityState.NOT_STARTED
+    if record.publicity_ends_on and as_of > record.publicity_ends_on:
+        return PublicityState.EXPIRED
+    return PublicityState.IN_PUBLICITY
+
+
+def visible(record: Record, view: View, as_of: date) -> bool:
+    if record.status is not RecordStatus.ACTIVE:
+        return False
+    if view is View.PUBLIC:
+        return publicity_state(record, as_of) is PublicityState.IN_PUBLICITY
+    return True
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _fields(rt: RecordType | None, values: dict[str, Any], view: View) -> list[FieldValue]:
+    if rt is None:
+        return []
+    out = []
+    for f in rt.fields:
+        if f.name in SUBJECT_FIELD_NAMES or values.get(f.name) in (None, "", []):
+            continue
+        if view is View.PUBLIC and not f.public:
+            continue
+        text = _display(values[f.name])
+        out.append(FieldValue(name=f.name, label=f.label, value=mask_text_ids(text)))
+    return out
+
+
+def _record(
+    record: Record, rt: RecordType | None, view: View, as_of: date, sources: dict[int, str]
+) -> RecordRead:
+    values = record.fields or {}
+    title = next((str(_display(values[k])) for k in TITLE_FIELDS if values.get(k)), "")
+    read = RecordRead(
+        id=record.id,
+        record_type=record.record_type,
+        type_name=rt.name if rt else record.record_type,
+        decided_on=record.decided_on,
+        polarity=record.polarity,
+        severity=record.severity,
+        source=sources.get(record.source_department_id, ""),
+        title=mask_text_ids(title),
+        fields=_fields(rt, values, view),
+        disputed=record.disputed,
+        dispute_label=DISPUTED if record.disputed else None,
+    )
+    if view is not View.PUBLIC:
+        read.publicity_state = publicity_state(record, as_of)
+        read.publicity_starts_on = record.publicity_starts_on
+        read.publicity_ends_on = record.publicity_ends_on
+        read.repair_possible_from = (
+            record.repair_possible_from if record.polarity == Polarity.BAD else None
+        )
+        read.regime = record.regime_id
+        read.version = record.version
+    return read
+
+
+def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:
+    is_person = subject.kind is SubjectKind.PERSON
+    mask = view is View.PUBLIC and is_person
+    names = (
+        []
+        if is_person
+        else [
+            NameRead(name=n.name, valid_from=n.valid_from, valid_to=n.valid_to)
+            for n in name_history(session, subject.id)
+            if n.name != subject.name
+        ]
+    )
+    return SubjectBasic(
+        code=subject.code,
+        kind=subject.kind.value,
+        kind_label=subject.kind.label,
+        subtype=subject.subtype,
+        name=mask_person_name(subject.name) if mask else subject.name,
+        legal_rep=subject.legal_rep,
+        status=subject.status,
+        district=subject.district,
+        industry=subject.industry,
+        address=None if is_person else subject.address,
+        established_on=subject.established_on,
+        registered_capital_wan=(
+            str(subject.registered_capital_wan)
+            if subject.registered_capital_wan is not None
+            else None
+        ),
+        registration_authority=subject.registration_authority,
+        former_names=names,
+    )
+
+
+def _source_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Department.id, Department.name).where(Department.id.in_(wanted)))
+    return {department_id: name for department_id, name in rows}
+
+
+def assemble(
+    session: Session, catalog: Catalog, subject: Subject, *, view: View, as_of: date
+) -> CreditFile:
+    """The credit file of ``subject`` as ``view`` may see it on ``as_of``."""
+    records = [
+        r
+        for r in session.scalars(
+            select(Record)
+            .where(Record.subject_id == subject.id, Record.status == RecordStatus.ACTIVE)
+            .order_by(Record.decided_on.desc(), Record.id.desc())
+        )
+        if visible(r, view, as_of)
+    ]
+    sources = _source_names(session, (r.source_department_id for r in records))
+    sections: dict[str, list[RecordRead]] = {"守信": [], "失信": [], "基础": []}
+    for r in records:
+        sections.setdefault(r.polarity, []).append(
+            _record(r, catalog.get(r.record_type), view, as_of, sources)
+        )
+    notes = []
+    if view is View.PUBLIC:
+        notes.append("仅显示处于公示期内的信息；个人信息已脱敏。标注“异议处理中”的信息正在核查。")
+    elif view is View.SELF:
+        notes.append(
+            "本视图包含您的全部有效信息，含已过公示期和不予公示的信息；失信信息注明最早可申请信用修复的日期。"
+        )
+    return CreditFile(
+        view=view,
+        as_of=as_of,
+        subject=_basic(session, subject, view),
+        good=sections["守信"],
+        bad=sections["失信"],
+        other=sections["基础"],
+        notes=notes,
+    )

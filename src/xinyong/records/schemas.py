@@ -1,0 +1,101 @@
+"""Response shapes of the credit file and subject search."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class View(StrEnum):
+    """Who is looking decides what the file shows (C4)."""
+
+    PUBLIC = "public"
+    SELF = "self"
+    INTERNAL = "internal"
+
+
+class PublicityState(StrEnum):
+    IN_PUBLICITY = "公示中"
+    NOT_STARTED = "未到公示期"
+    EXPIRED = "已过公示期"
+    NOT_PUBLICISED = "不予公示"
+
+
+class FieldValue(BaseModel):
+    name: str
+    label: str
+    value: str
+
+
+class RecordRead(BaseModel):
+    id: int
+    record_type: str
+    type_name: str
+    decided_on: date
+    polarity: str
+    severity: str | None
+    source: str
+    title: str
+    fields: list[FieldValue]
+    disputed: bool
+    dispute_label: str | None = None
+    # Self and internal views only:
+    publicity_state: PublicityState | None = None
+    publicity_starts_on: date | None = None
+    publicity_ends_on: date | None = None
+    repair_possible_from: date | None = None
+    regime: str | None = None
+    version: int | None = None
+
+
+class NameRead(BaseModel):
+    name: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+class SubjectBasic(BaseModel):
+    code: str
+    kind: str
+    kind_label: str
+    subtype: str | None
+    name: str
+    legal_rep: str | None
+    status: str
+    district: str | None
+    industry: str | None
+    address: str | None
+    established_on: date | None
+    registered_capital_wan: str | None
+    registration_authority: str | None
+    former_names: list[NameRead]
+
+
+class CreditFile(BaseModel):
+    """信用档案: basic information, good, bad and other records."""
+
+    view: View
+    as_of: date
+    subject: SubjectBasic
+    good: list[RecordRead]
+    bad: list[RecordRead]
+    other: list[RecordRead]
+    notes: list[str]
+
+
+class SubjectSummary(BaseModel):
+    code: str
+    name: str
+    kind: str
+    kind_label: str
+    district: str | None
+    status: str
+
+
+class SubjectPage(BaseModel):
+    items: list[SubjectSummary]
+    total: int
+    page: int
+    size: int

@@ -1,0 +1,1 @@
+"""The HTTP application: routers, error handlers, dependencies."""

@@ -1,0 +1,57 @@
+"""The application factory: API routers under /api/v1, problem handlers, portal pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+import xinyong
+from xinyong.accounts.api import build_router as build_auth_router
+from xinyong.catalog.loader import Catalog, default_catalog
+from xinyong.config import Settings, get_settings
+from xinyong.db import get_engine
+from xinyong.http import problems
+from xinyong.http.deps import get_principal, get_session, get_settings_dep
+from xinyong.ingest.api import router as ingest_router
+from xinyong.kit import clock
+from xinyong.portal.routes import router as portal_router
+from xinyong.portal.routes import static_files
+from xinyong.records.api import router as records_router
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    catalog: Catalog | None = None,
+) -> FastAPI:
+    """Build the app for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="xinyong 公共信用信息平台 API",
+        version=xinyong.__version__,
+        description="公共信用信息平台：信用档案、归集、核查、修复等服务。错误按 RFC 9457 返回中文信息和稳定代码。",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or get_engine(settings)
+    app.state.catalog = catalog or default_catalog()
+    problems.install(app)
+    app.include_router(
+        build_auth_router(
+            get_session,
+            settings_dep=get_settings_dep,
+            principal_dep=get_principal,
+            clock=clock.now,
+        ),
+        prefix=API_PREFIX,
+    )
+    app.include_router(records_router, prefix=API_PREFIX)
+    app.include_router(ingest_router, prefix=API_PREFIX)
+    app.include_router(portal_router)
+    app.mount("/static", static_files(), name="static")
+    return app
