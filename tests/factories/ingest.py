@@ -167,9 +167,7 @@ def write_csv(
     return path
 
 
-def write_table_csv(
-    path: Path, lines: Iterable[Sequence[str]], *, encoding: str = "utf-8"
-) -> Path:
+def write_table_csv(path: Path, lines: Iterable[Sequence[str]], *, encoding: str = "utf-8") -> Path:
     """Write raw lines (header included) as CSV."""
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh).writerows(lines)

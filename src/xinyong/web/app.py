@@ -10,7 +10,7 @@ from xinyong.accounts.api import build_router as build_auth_router
 from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import Settings, get_settings
 from xinyong.db import get_engine
-from xinyong.http import problems
+from xinyong.http import logmask, problems
 from xinyong.http.deps import get_principal, get_session, get_settings_dep
 from xinyong.ingest.api import router as ingest_router
 from xinyong.kit import clock
@@ -41,6 +41,7 @@ def create_app(
     app.state.engine = engine or get_engine(settings)
     app.state.catalog = catalog or default_catalog()
     problems.install(app)
+    logmask.install()
     app.include_router(
         build_auth_router(
             get_session,

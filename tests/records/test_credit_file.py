@@ -1,0 +1,135 @@
+"""The credit file: one assembly, three views; publicity windows decide what the public sees."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from factories.accounts import make_department
+from factories.records import NOW as NOW_DT
+from factories.records import PERSON_ID, SECRET, penalty_row, person_penalty_row, push
+from xinyong.accounts.models import Role
+from xinyong.accounts.principal import ANONYMOUS, Principal
+from xinyong.audit.models import AuditEntry
+from xinyong.catalog.loader import default_catalog
+from xinyong.records import service
+from xinyong.records.models import Record
+from xinyong.records.schemas import PublicityState, View
+from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
+from xinyong.subjects.models import Subject
+
+USCC = "91330106MA2000086A"
+
+
+def _read(session, principal, as_of, code=USCC):
+    return service.read_file(
+        session,
+        default_catalog(),
+        code=code,
+        principal=principal,
+        secret=SECRET,
+        as_of=as_of,
+        now=NOW_DT,
+    )
+
+
+def _titles(section):
+    return {r.title for r in section}
+
+
+@pytest.fixture
+def source(session):
+    return make_department(session, sector="other").code
+
+
+def test_penalty_public_only_inside_its_publicity_window(session, source):
+    # Order 36, general penalty decided 2026-04-10: public 2026-04-10 … 2027-04-10.
+    push(session, source, [penalty_row(CF_WSH="罚〔2026〕窗口")])
+    before = _read(session, ANONYMOUS, date(2026, 4, 9))
+    during = _read(session, ANONYMOUS, date(2027, 4, 10))
+    after = _read(session, ANONYMOUS, date(2027, 4, 11))
+    assert _titles(before.bad) == set()
+    assert _titles(during.bad) == {"罚〔2026〕窗口"}
+    assert _titles(after.bad) == set()
+
+
+def test_minor_penalty_never_public_but_seen_by_subject_with_state(session, source):
+    push(
+        session,
+        source,
+        [penalty_row(CF_WSH="罚〔2026〕简易", 处罚程序="简易程序", CF_CFLB="警告", CF_NR_FK="")],
+    )
+    public = _read(session, ANONYMOUS, date(2026, 5, 1))
+    owner = Principal("user", 1, Role.ENTERPRISE, None, _subject_id(session), "企业")
+    own = _read(session, owner, date(2026, 5, 1))
+    assert public.bad == []
+    assert own.view is View.SELF
+    (record,) = own.bad
+    assert record.publicity_state is PublicityState.NOT_PUBLICISED
+
+
+def test_self_view_shows_expired_records_and_earliest_repair_date(session, source):
+    push(session, source, [penalty_row(CF_WSH="罚〔2026〕自查")])
+    owner = Principal("user", 1, Role.ENTERPRISE, None, _subject_id(session), "企业")
+    (record,) = _read(session, owner, date(2027, 6, 1)).bad
+    assert record.publicity_state is PublicityState.EXPIRED
+    assert record.repair_possible_from == date(2026, 7, 11)
+    assert record.publicity_ends_on == date(2027, 4, 10)
+
+
+def test_another_enterprise_gets_the_public_view(session, source):
+    push(session, source, [penalty_row()])
+    other = Principal("user", 2, Role.ENTERPRISE, None, 999_999, "别的企业")
+    assert _read(session, other, date(2026, 5, 1)).view is View.PUBLIC
+
+
+def test_internal_view_is_audited_and_public_view_is_not(session, source):
+    push(session, source, [penalty_row()])
+    count = session.query(AuditEntry).count()
+    _read(session, ANONYMOUS, date(2026, 5, 1))
+    assert session.query(AuditEntry).count() == count
+    officer = Principal("user", 3, Role.DEPARTMENT, source, None, "部门")
+    internal = _read(session, officer, date(2026, 5, 1))
+    assert internal.view is View.INTERNAL
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "file.read_internal"
+
+
+def test_revoked_record_is_gone_from_every_view(session, source):
+    row = penalty_row(CF_WSH="罚〔2026〕撤")
+    push(session, source, [row])
+    report = push(session, source, [{**row, "CF_ZT": "撤销"}])
+    assert report["revoked"] == 1
+    officer = Principal("user", 3, Role.ADMIN, None, None, "管理员")
+    for principal in (ANONYMOUS, officer):
+        assert _read(session, principal, date(2026, 5, 1)).bad == []
+
+
+def test_disputed_record_is_flagged_publicly(session, source):
+    push(session, source, [penalty_row(CF_WSH="罚〔2026〕异议")])
+    session.execute(Record.__table__.update().values(disputed=True))
+    (record,) = _read(session, ANONYMOUS, date(2026, 5, 1)).bad
+    assert record.dispute_label == "异议处理中"
+
+
+def test_person_file_masks_name_and_id_for_public(session, source):
+    push(session, source, [person_penalty_row()])
+    public = _read(session, ANONYMOUS, date(2026, 5, 1), code=PERSON_ID)
+    assert public.subject.name == "王**"
+    dumped = public.model_dump_json()
+    assert PERSON_ID not in dumped
+    assert "360426********0071" in dumped
+
+
+def test_invalid_code_is_422_unknown_code_is_404(session):
+    with pytest.raises(InvalidSubjectCode) as bad:
+        _read(session, ANONYMOUS, date(2026, 5, 1), code="91330106MA2000086B")
+    assert bad.value.code == "uscc.check_digit"
+    with pytest.raises(SubjectNotFound):
+        _read(session, ANONYMOUS, date(2026, 5, 1), code="91330106MA20003340")
+
+
+def _subject_id(session):
+    return session.scalar(select(Subject.id).where(Subject.uscc == USCC))
