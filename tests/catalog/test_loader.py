@@ -240,12 +240,6 @@ class TestBadDefinitions:
         assert "registration.yaml" in error.title
         assert any("枚举字段 industry 缺少 values" in e.message for e in error.errors)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: regime conditions (not_publicised_when, no_early_end_when, "
-        "restriction_when, restriction_end_field) are not checked against the fields of "
-        "their record types; a typo silently disables the rule",
-    )
     @pytest.mark.parametrize(
         ("old", "new"),
         [
@@ -263,11 +257,6 @@ class TestBadDefinitions:
         error = load_error(directory)
         assert "regimes.yaml" in error.title
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: a regime lacking a severity class loads; classify then raises KeyError "
-        "for every record of that severity (regime.classes[severity])",
-    )
     def test_regime_missing_a_severity_class_is_refused(self, tmp_path):
         directory = definitions_copy(tmp_path)
         replace_in(
@@ -279,10 +268,6 @@ class TestBadDefinitions:
         error = load_error(directory)
         assert "regimes.yaml" in error.title
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG: a missing regimes.yaml raises FileNotFoundError, not CatalogDefinitionError",
-    )
     def test_missing_regimes_file_is_a_definition_error(self, tmp_path):
         directory = definitions_copy(tmp_path)
         (directory / "regimes.yaml").unlink()

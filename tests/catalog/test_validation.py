@@ -249,7 +249,7 @@ class TestRowValidator:
         result = validate_cf(person_penalty_row(id_number="e 1234 5678", CF_XDR_ZJLX="护照"))
         assert result.errors == []
         assert result.values["id_number"] == mask_id_value("E12345678") == "*********"
-        assert result.person_id == "E12345678"
+        assert result.person_id == "护照:E12345678"  # keyed by document type and number
 
     def test_id_in_another_column_does_not_leak_into_date_message(self):
         [error] = validate_cf(penalty_row(CF_JDRQ=PERSON_ID)).errors

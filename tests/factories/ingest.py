@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from sqlalchemy.engine import Engine
 
+from xinyong.catalog.loader import default_catalog
+from xinyong.ingest.runner import FileIngestOptions, ingest_file
+from xinyong.ingest.service import Actor
 from xinyong.kit.identifiers import RIC_CHECK, RIC_WEIGHTS, uscc_check_char
 
 SECRET = b"test-ingest-secret"
@@ -17,6 +21,8 @@ SECRET = b"test-ingest-secret"
 AUTHORITY_USCC = "11230500001755309F"
 PERSON_ID = "360426199101010071"  # DOMAIN.md §13 fact 9
 LEGACY_ID_15 = "360426910101007"  # 15-digit legacy form
+
+CLI_ADMIN = Actor("cli", "admin")
 
 _seq = itertools.count(1)
 
@@ -190,3 +196,20 @@ def write_xlsx(
         ws.merge_cells(cell_range)
     wb.save(path)
     return path
+
+
+def run_file(
+    engine: Engine,
+    path: Path,
+    source: str,
+    record_type: str = "administrative_penalty",
+    **options: Any,
+) -> dict[str, Any]:
+    """``ingest_file`` with the test secret, as the CLI admin."""
+    return ingest_file(
+        engine,
+        default_catalog(),
+        path,
+        FileIngestOptions(record_type=record_type, source=source, secret=SECRET, **options),
+        actor=CLI_ADMIN,
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from xinyong.accounts.service import SECTORS
 from xinyong.catalog.schemas import FieldDef, RecordType, Regime, RegimeFile
 from xinyong.errors import FieldError, XinyongError
 
@@ -48,6 +49,10 @@ class Catalog:
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogDefinitionError(
+            path, [FieldError("(文件)", "catalog.unreadable", f"无法读取定义文件：{exc.strerror}")]
+        ) from None
     except yaml.YAMLError as exc:
         raise CatalogDefinitionError(
             path, [FieldError("(文件)", "catalog.yaml_syntax", f"YAML 语法错误：{exc}")]
@@ -117,6 +122,16 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
         if path.name in (SUBJECT_FIELDS_FILE, REGIMES_FILE):
             continue
         record_type = load_record_type(path, subject_fields)
+        bad_sources = [x for x in record_type.sources if x not in SECTORS]
+        if bad_sources:
+            raise CatalogDefinitionError(
+                path,
+                [
+                    FieldError(
+                        "sources", "catalog.unknown_sector", f"未知的领域：{'、'.join(bad_sources)}"
+                    )
+                ],
+            )
         if record_type.code in types:
             raise CatalogDefinitionError(
                 path,
@@ -130,6 +145,9 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
     except ValidationError as exc:
         raise CatalogDefinitionError(regimes_path, _problems(exc)) from None
     for regime in regimes:
+        problems = _regime_problems(regime, types)
+        if problems:
+            raise CatalogDefinitionError(regimes_path, problems)
         unknown = [t for t in regime.record_types if t not in types]
         if unknown:
             raise CatalogDefinitionError(
@@ -145,6 +163,34 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
     return Catalog(
         types=types, regimes=regimes, definition_hash=digest.hexdigest(), sources=sources
     )
+
+
+def _regime_problems(regime: Regime, types: dict[str, RecordType]) -> list[FieldError]:
+    """Fields a regime names must exist in each type it covers; sectors must be known."""
+    problems = []
+    for code in regime.record_types:
+        rt = types.get(code)
+        if rt is None:
+            continue
+        names = {f.name for f in rt.fields}
+        for name in sorted(regime.referenced_fields() - names):
+            problems.append(
+                FieldError(
+                    f"{regime.id}",
+                    "catalog.unknown_field",
+                    f"公示规则 {regime.id} 引用了信息类型 {code} 中不存在的字段：{name}",
+                )
+            )
+    for sector in regime.sectors or []:
+        if sector not in SECTORS:
+            problems.append(
+                FieldError(
+                    f"{regime.id}.sectors",
+                    "catalog.unknown_sector",
+                    f"未知的领域：{sector}（可选：{'、'.join(sorted(SECTORS))}）",
+                )
+            )
+    return problems
 
 
 @lru_cache(maxsize=1)

@@ -186,6 +186,24 @@ class Regime(Strict):
     restriction_when: list[Condition] = []
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _every_severity_has_a_class(self) -> Regime:
+        missing = [s.value for s in Severity if s not in self.classes]
+        if missing:
+            raise ValueError(f"公示规则 {self.id} 缺少严重程度分类：{'、'.join(missing)}")
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError(f"公示规则 {self.id} 的失效日期早于生效日期")
+        return self
+
+    def referenced_fields(self) -> set[str]:
+        """Every field a condition or the restriction end of this regime names."""
+        conds = [c for group in (*self.not_publicised_when, *self.no_early_end_when) for c in group]
+        conds += self.restriction_when
+        names = {c.field for c in conds}
+        if self.restriction_end_field:
+            names.add(self.restriction_end_field)
+        return names
+
 
 class RegimeFile(Strict):
     version: int

@@ -29,6 +29,7 @@ from xinyong.kit.identifiers import (
 PERSON = "自然人"
 RESIDENT_ID = "身份证"
 _SPLIT_MULTI = re.compile(r"[;；,，、/|]+")
+_DOCUMENT_NUMBER = re.compile(r"[0-9A-Z]{5,30}")
 _TRANSLATE = str.maketrans({"（": "(", "）": ")", "\u3000": " ", "\ufeff": ""})
 
 
@@ -159,8 +160,16 @@ def _enum(f: FieldDef) -> Normaliser:
             lookup.setdefault(header_key(s), canonical)
     allowed = "、".join(f.values or {})
 
+    exact = {
+        s: canonical
+        for canonical, spellings in (f.values or {}).items()
+        for s in (canonical, *spellings)
+    }
+
     def one(raw: str) -> str:
-        value = lookup.get(header_key(raw))
+        value = exact.get(raw)
+        if value is None:
+            value = lookup.get(header_key(raw))
         if value is None:
             raise ValueProblem("value.not_in_list", f"{f.label}的取值不在规定范围内（{allowed}）")
         return value
@@ -191,6 +200,28 @@ def _uscc(f: FieldDef, strict: bool) -> Normaliser:
     return norm
 
 
+MEMO_LIMIT = 50_000
+
+
+def memoised(norm: Normaliser) -> Normaliser:
+    """Cache results of a pure normaliser: codes, dates and enum values repeat across rows
+    (every row of a file names the same authority). Errors are not cached."""
+    cache: dict[str, Any] = {}
+
+    def cached(raw: str) -> Any:
+        try:
+            return cache[raw]
+        except KeyError:
+            pass
+        value = norm(raw)
+        if len(cache) >= MEMO_LIMIT:
+            cache.clear()
+        cache[raw] = value
+        return value
+
+    return cached
+
+
 _NORMALISERS: dict[FieldType, Callable[[FieldDef], Normaliser]] = {
     FieldType.STRING: _string,
     FieldType.TEXT: _string,
@@ -217,12 +248,17 @@ class RowValidator:
         self._plans: list[tuple[FieldDef, Normaliser | None]] = []
         for f in rt.fields:
             if f.type is FieldType.USCC:
-                self._plans.append((f, _uscc(f, strict_org_code)))
+                self._plans.append((f, memoised(_uscc(f, strict_org_code))))
             elif f.type is FieldType.ID_NUMBER:
                 self._plans.append((f, None))
+            elif f.type in (FieldType.STRING, FieldType.TEXT):
+                self._plans.append((f, _string(f) if f.max_length else None))
+            elif f.type is FieldType.ENUM and f.multiple:
+                self._plans.append((f, memoised(_enum(f))))
             else:
-                self._plans.append((f, _NORMALISERS[f.type](f)))
-        self._category = next((f for f in rt.fields if f.name == "subject_category"), None)
+                self._plans.append((f, memoised(_NORMALISERS[f.type](f))))
+        category = next((f for f in rt.fields if f.name == "subject_category"), None)
+        self._category = memoised(_enum(category)) if category is not None else None
 
     def validate(self, raw: dict[str, str]) -> RowResult:
         values: dict[str, Any] = {}
@@ -232,11 +268,12 @@ class RowValidator:
             category_raw = (raw.get("subject_category") or "").strip()
             if category_raw:
                 try:
-                    category = _enum(self._category)(category_raw)
+                    category = self._category(category_raw)
                 except ValueProblem:
                     category = None
         is_person = category == PERSON
         person_id = None
+        document_number = None
         for f, norm in self._plans:
             text = (raw.get(f.name) or "").strip()
             if not text:
@@ -257,6 +294,9 @@ class RowValidator:
                         FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
                     )
                 continue
+            if norm is None and f.type is not FieldType.ID_NUMBER:
+                values[f.name] = text
+                continue
             if norm is None:  # ID number: validate, keep only the masked form
                 if f.name == "id_number" and values.get("id_type", RESIDENT_ID) == RESIDENT_ID:
                     try:
@@ -267,13 +307,25 @@ class RowValidator:
                     values[f.name] = mask_resident_id(number)
                     person_id = number
                 else:
-                    values[f.name] = mask_id_value(text)
+                    document = normalise(unicodedata.normalize("NFKC", text))
+                    if not _DOCUMENT_NUMBER.fullmatch(document):
+                        errors.append(
+                            FieldError(
+                                f.name,
+                                "id_number.format",
+                                f"{f.label}格式不正确：应为5-30位字母或数字",
+                            )
+                        )
+                        continue
+                    values[f.name] = mask_id_value(document)
+                    if f.name == "id_number":
+                        document_number = document
                 continue
             try:
                 values[f.name] = norm(text)
             except ValueProblem as exc:
                 errors.append(FieldError(f.name, exc.code, exc.message))
-        if is_person and person_id is None and "id_number" in values:
-            # A foreign document: key the person on the normalised document number.
-            person_id = normalise(raw.get("id_number") or "")
+        if is_person and person_id is None and document_number is not None:
+            # A foreign document: key the person on its type and normalised number.
+            person_id = f"{values.get('id_type', '')}:{document_number}"
         return RowResult(values, errors, person_id)

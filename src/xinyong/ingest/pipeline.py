@@ -12,13 +12,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.classify import polarity_of, publicity_of, severity_of
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
+from xinyong.db import bulk_insert, one_of
 from xinyong.errors import FieldError
 from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
 from xinyong.records.models import Record, RecordStatus, RecordVersion
@@ -277,7 +278,7 @@ def process_chunk(
             continue
         columns = _columns(ctx, item, subject_id, now)
         if current is None:
-            inserts.append(columns)
+            inserts.append({**columns, "version": 1, "disputed": False})
             out.accepted += 1
         else:
             session.add(
@@ -306,8 +307,7 @@ def process_chunk(
             apply_registration(
                 session, subject_id, _registration(item.values), as_of=item.decided_on, now=now
             )
-    if inserts:
-        session.execute(insert(Record), inserts)
+    bulk_insert(session, Record.__table__, inserts)
     return out
 
 
@@ -362,12 +362,12 @@ def _registration(values: dict[str, Any]) -> Registration:
 
 def _existing(session: Session, ctx: IngestContext, keys: list[str]) -> dict[str, Record]:
     found: dict[str, Record] = {}
-    for i in range(0, len(keys), 1000):
-        chunk = keys[i : i + 1000]
+    for i in range(0, len(keys), 5000):
+        chunk = keys[i : i + 5000]
         stmt = select(Record).where(
             Record.source_department_id == ctx.department_id,
             Record.record_type == ctx.record_type.code,
-            Record.source_key.in_(chunk),
+            one_of(session, Record.source_key, chunk),
         )
         for record in session.scalars(stmt):
             found[record.source_key] = record

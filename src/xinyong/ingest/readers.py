@@ -139,6 +139,32 @@ def open_table(path: Path, score: HeaderScore) -> Iterator[Table]:
         )
 
 
+def _check_decodes(path: Path, encoding: str) -> None:
+    """Decode the whole file once before any row is stored: the encoding is guessed from the
+    first megabyte, and a file that fails later must be refused whole, not half imported."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                position = offset + exc.start
+                raise UnreadableFile(
+                    "ingest.encoding",
+                    f"文件编码不一致：按 {encoding} 读取到第 {position} 字节处失败，"
+                    "请将整个文件另存为 UTF-8 或 GB18030 后重新导入",
+                ) from None
+            offset += len(block)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                "ingest.encoding",
+                f"文件结尾的字符不完整（按 {encoding} 读取），请检查文件是否被截断",
+            ) from None
+
+
 @contextmanager
 def _open_csv(path: Path, score: HeaderScore) -> Iterator[Table]:
     with path.open("rb") as fh:
@@ -146,6 +172,7 @@ def _open_csv(path: Path, score: HeaderScore) -> Iterator[Table]:
     if not sample.strip():
         raise UnreadableFile("ingest.empty_file", "文件为空，没有表头和数据行")
     encoding = detect_encoding(sample)
+    _check_decodes(path, encoding)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     with open(path, encoding=encoding, newline="", errors="strict") as text:
         reader = csv.reader(text, delimiter=delimiter)

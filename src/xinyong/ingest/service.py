@@ -227,6 +227,17 @@ def batch_report(session: Session, batch: Batch) -> dict[str, Any]:
     }
 
 
+def _cell(value: Any) -> str:
+    """A JSON value as the text a file cell would hold; lists are multi-valued fields."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
 def ingest_rows(
     session: Session,
     catalog: Catalog,
@@ -253,7 +264,7 @@ def ingest_rows(
             if name is None:
                 unknown.add(str(key))
                 continue
-            text = "" if value is None else str(value)
+            text = _cell(value)
             fields[name] = (
                 f"{fields[name]};{text}"
                 if fields.get(name) and text

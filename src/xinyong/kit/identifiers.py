@@ -138,7 +138,7 @@ def is_valid_resident_id(raw: str) -> bool:
 
 def hash_resident_id(number: str, secret: bytes) -> str:
     """Keyed hash (HMAC-SHA256, hex) of a normalised ID number: its only stored form."""
-    return hmac.new(secret, number.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(secret, number.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def mask_resident_id(number: str) -> str:

@@ -45,7 +45,7 @@ class Record(Base):
 
     __tablename__ = "records"
     __table_args__ = (
-        UniqueConstraint("source_department_id", "record_type", "source_key"),
+        UniqueConstraint("source_key", "source_department_id", "record_type"),
         Index("ix_records_subject_type", "subject_id", "record_type"),
     )
 

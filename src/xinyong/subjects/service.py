@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from xinyong.db import bulk_insert, one_of
 from xinyong.kit.identifiers import (
     IdentifierError,
     hash_resident_id,
@@ -75,30 +76,29 @@ def resolve_many(session: Session, refs: Iterable[SubjectRef], *, now: datetime)
     by_key: dict[str, SubjectRef] = {}
     for ref in refs:
         by_key.setdefault(ref.key, ref)
-    usccs = [r.uscc for r in by_key.values() if r.uscc]
-    hashes = [r.id_hash for r in by_key.values() if r.id_hash and not r.uscc]
-    found: dict[str, int] = {}
-    for chunk in _chunks(usccs, 1000):
-        for sid, uscc in session.execute(
-            select(Subject.id, Subject.uscc).where(Subject.uscc.in_(chunk))
-        ):
-            found[uscc] = sid
-    for chunk in _chunks(hashes, 1000):
-        for sid, id_hash in session.execute(
-            select(Subject.id, Subject.id_hash).where(Subject.id_hash.in_(chunk))
-        ):
-            found[f"P:{id_hash}"] = sid
+    found = _lookup(session, by_key.values())
     missing = [r for k, r in by_key.items() if k not in found]
     if missing:
-        rows = [_new_subject_row(r, now) for r in missing]
-        result = session.execute(
-            insert(Subject).returning(
-                Subject.id, Subject.uscc, Subject.id_hash, sort_by_parameter_order=True
-            ),
-            rows,
+        bulk_insert(session, Subject.__table__, [_new_subject_row(r, now) for r in missing])
+        found.update(_lookup(session, missing))
+    return found
+
+
+def _lookup(session: Session, refs: Iterable[SubjectRef]) -> dict[str, int]:
+    refs = list(refs)
+    usccs = [r.uscc for r in refs if r.uscc]
+    hashes = [r.id_hash for r in refs if r.id_hash and not r.uscc]
+    found: dict[str, int] = {}
+    for chunk in _chunks(usccs, 5000):
+        rows = session.execute(
+            select(Subject.id, Subject.uscc).where(one_of(session, Subject.uscc, chunk))
         )
-        for sid, uscc, id_hash in result:
-            found[uscc or f"P:{id_hash}"] = sid
+        found.update({uscc: sid for sid, uscc in rows})
+    for chunk in _chunks(hashes, 5000):
+        rows = session.execute(
+            select(Subject.id, Subject.id_hash).where(one_of(session, Subject.id_hash, chunk))
+        )
+        found.update({f"P:{id_hash}": sid for sid, id_hash in rows})
     return found
 
 
@@ -108,7 +108,7 @@ def _new_subject_row(ref: SubjectRef, now: datetime) -> dict[str, object]:
     else:
         kind, subtype = SubjectKind.PERSON, None
     return {
-        "kind": kind,
+        "kind": kind.value,
         "subtype": subtype,
         "uscc": ref.uscc,
         "id_hash": None if ref.uscc else ref.id_hash,

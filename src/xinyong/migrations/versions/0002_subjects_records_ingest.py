@@ -106,7 +106,7 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.Integer(), sa.ForeignKey("ingest_batches.id")),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.UniqueConstraint("source_department_id", "record_type", "source_key"),
+        sa.UniqueConstraint("source_key", "source_department_id", "record_type"),
     )
     op.create_index("ix_records_subject_type", "records", ["subject_id", "record_type"])
     op.create_index("ix_records_batch_id", "records", ["batch_id"])
