@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
-
 from enum import Enum
+from typing import Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import (
@@ -25,8 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -126,7 +124,21 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
+class JsonText(str):
+    """JSON already serialised (e.g. to hash it): COPY sends the text as is, instead of
+    serialising the value a second time. ``value`` is kept for the other engines."""
+
+    value: Any
+
+    def __new__(cls, text: str, value: Any) -> JsonText:
+        obj = super().__new__(cls, text)
+        obj.value = value
+        return obj
+
+
 def _copy_value(value: Any) -> Any:
+    if isinstance(value, JsonText):
+        return str(value)
     if isinstance(value, dict | list):
         return Jsonb(value)
     if isinstance(value, Enum):
@@ -142,7 +154,13 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         return
     conn = session.connection()
     if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), list(rows))
+        conn.execute(
+            table.insert(),
+            [
+                {k: v.value if isinstance(v, JsonText) else v for k, v in row.items()}
+                for row in rows
+            ],
+        )
         return
     columns = list(rows[0].keys())
     quoted = ", ".join(f'"{c}"' for c in columns)

@@ -166,3 +166,66 @@ def _regime_publicity(
     if cls.min_months is not None and not never_early:
         repair = _after_months(decided_on, cls.min_months)
     return Publicity(True, decided_on, ends_on, repair, regime.id)
+
+
+@dataclass(frozen=True)
+class Classification:
+    polarity: Polarity
+    severity: Severity | None
+    publicity: Publicity
+
+
+def _referenced_fields(catalog: Catalog, rt: RecordType) -> tuple[str, ...]:
+    names = {rt.decision_date_field}
+    if rt.polarity.field:
+        names.add(rt.polarity.field)
+    if rt.severity:
+        names.update(c.field for r in rt.severity.rules for c in r.when)
+    spec = rt.publicity
+    names.update(f for f in (spec.start_field, spec.end_field) if f)
+    names.update(c.field for c in spec.public_when)
+    for regime in catalog.regimes:
+        if rt.code in regime.record_types:
+            names.update(regime.referenced_fields())
+    return tuple(sorted(names))
+
+
+class Classifier:
+    """Polarity, severity and publicity of records of one type from one source sector.
+
+    The judgement depends only on a few fields (those the rules name), which repeat across the
+    rows of a file, so results are memoised on exactly those fields.
+    """
+
+    MEMO_LIMIT = 100_000
+
+    def __init__(self, catalog: Catalog, rt: RecordType, sector: str | None) -> None:
+        self.catalog = catalog
+        self.rt = rt
+        self.sector = sector
+        self.fields = _referenced_fields(catalog, rt)
+        self._memo: dict[tuple[Any, ...], Classification] = {}
+
+    def classify(self, values: Mapping[str, Any], decided_on: date) -> Classification:
+        key = tuple(
+            tuple(v) if isinstance(v := values.get(name), list) else v for name in self.fields
+        )
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        polarity = polarity_of(self.rt, values)
+        severity = severity_of(self.rt, values)
+        publicity = publicity_of(
+            self.catalog,
+            self.rt,
+            values,
+            decided_on=decided_on,
+            sector=self.sector,
+            severity=severity,
+            polarity=polarity,
+        )
+        result = Classification(polarity, severity, publicity)
+        if len(self._memo) >= self.MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = result
+        return result

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from xinyong.catalog.classify import polarity_of, publicity_of, severity_of
+from xinyong.catalog.classify import Classifier
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
-from xinyong.db import bulk_insert, one_of
+from xinyong.db import JsonText, bulk_insert, one_of
 from xinyong.errors import FieldError
 from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
 from xinyong.records.models import Record, RecordStatus, RecordVersion
@@ -40,6 +40,7 @@ class IngestContext:
     batch_id: int
     secret: bytes
     id_fields: frozenset[str]
+    classifier: Classifier
 
 
 def make_context(
@@ -61,6 +62,7 @@ def make_context(
         batch_id=batch_id,
         secret=secret,
         id_fields=frozenset(f.name for f in record_type.fields if f.type == "id_number"),
+        classifier=Classifier(catalog, record_type, department_sector),
     )
 
 
@@ -98,6 +100,7 @@ class _Valid:
     key: str = ""
     content_hash: str = ""
     fields_json: dict[str, Any] = field(default_factory=dict)
+    fields_text: str = ""
 
 
 def _jsonable(value: Any) -> Any:
@@ -201,8 +204,9 @@ def process_chunk(
             continue
         item.key = key
         item.fields_json = {k: _jsonable(v) for k, v in values.items()}
+        item.fields_text = json.dumps(item.fields_json, sort_keys=True, ensure_ascii=False)
         item.content_hash = hashlib.blake2b(
-            json.dumps(item.fields_json, sort_keys=True, ensure_ascii=False).encode(),
+            item.fields_text.encode(),
             digest_size=16,
         ).hexdigest()
         valid.append(item)
@@ -313,17 +317,8 @@ def process_chunk(
 
 def _columns(ctx: IngestContext, item: _Valid, subject_id: int, now: datetime) -> dict[str, Any]:
     rt = ctx.record_type
-    polarity = polarity_of(rt, item.values)
-    severity = severity_of(rt, item.values)
-    pub = publicity_of(
-        ctx.catalog,
-        rt,
-        item.values,
-        decided_on=item.decided_on,
-        sector=ctx.department_sector,
-        severity=severity,
-        polarity=polarity,
-    )
+    judged = ctx.classifier.classify(item.values, item.decided_on)
+    polarity, severity, pub = judged.polarity, judged.severity, judged.publicity
     return {
         "subject_id": subject_id,
         "record_type": rt.code,
@@ -338,7 +333,7 @@ def _columns(ctx: IngestContext, item: _Valid, subject_id: int, now: datetime) -
         "publicity_ends_on": pub.ends_on,
         "repair_possible_from": pub.repair_possible_from,
         "regime_id": pub.regime_id,
-        "fields": item.fields_json,
+        "fields": JsonText(item.fields_text, item.fields_json),
         "content_hash": item.content_hash,
         "batch_id": ctx.batch_id,
         "created_at": now,
