@@ -298,6 +298,7 @@ def process_chunk(
                 )
             )
             columns.pop("created_at")
+            columns["fields"] = item.fields_json  # an UPDATE goes through the JSON type
             session.execute(
                 update(Record)
                 .where(Record.id == current.id)
