@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -24,7 +25,8 @@ from xinyong.kit import clock
 from xinyong.migrations import upgrade
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject, SubjectKind
-from xinyong.synth.generate import generate, load_into
+from xinyong.synth.generate import generate
+from xinyong.synth.load import load_into
 
 ACCOUNTS_FILE = "demo-accounts.json"
 
@@ -117,21 +119,29 @@ def prepare(
             TimeElapsedColumn(),
             console=console,
         ) as bar:
-            gen = bar.add_task("生成合成数据", total=records + enterprises + persons)
+            tasks: dict[str, TaskID] = {}
+
+            def report(title: str) -> Callable[[str, int, int], None]:
+                def update(stage: str, done: int, total: int) -> None:
+                    if title not in tasks:
+                        tasks[title] = bar.add_task(title, total=total)
+                    bar.update(tasks[title], completed=done, total=total)
+
+                return update
+
             generate(
                 out,
                 enterprises=enterprises,
                 records=records,
                 persons=persons,
                 formats=("csv",),
-                progress=lambda n: bar.update(gen, completed=n),
+                progress=report("生成合成数据"),
             )
-            load = bar.add_task("归集入库", total=None)
             reports = load_into(
                 engine,
                 out,
                 secret=settings.secret_key.get_secret_value().encode(),
-                progress=lambda n: bar.update(load, completed=n),
+                progress=report("归集入库"),
             )
         rejected = sum(r["rejected"] for r in reports)
         accepted = sum(r["accepted"] for r in reports)

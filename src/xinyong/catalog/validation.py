@@ -178,6 +178,9 @@ def _enum(f: FieldDef) -> Normaliser:
         return one
 
     def many(raw: str) -> list[str]:
+        whole = exact.get(raw) or lookup.get(header_key(raw))
+        if whole is not None:  # a spelling that itself contains a separator
+            return [whole]
         parts = [p for p in _SPLIT_MULTI.split(raw) if p.strip()]
         out: list[str] = []
         for p in parts:
