@@ -548,7 +548,7 @@ class TestLegacyTemplate:
         )
         assert (first["accepted"], first["rejects"], first["unknown_columns"]) == (2, [], [])
         record = record_by_key(file_engine, source, row["CF_ID"])
-        assert record.fields["penalty_categories"] == ["罚款", "吊销许可证件"]
+        assert record.fields["penalty_categories"] == ["罚款", "暂扣许可证件"]  # legacy code 4
         assert record.fields["case_name"] == "销售不合格食品案"
         assert record.fields["authority"] == row["CF_CFJG"]
         assert record.severity == "严重"
