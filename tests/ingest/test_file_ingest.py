@@ -551,7 +551,7 @@ class TestLegacyTemplate:
         assert record.fields["penalty_categories"] == ["罚款", "暂扣许可证件"]  # legacy code 4
         assert record.fields["case_name"] == "销售不合格食品案"
         assert record.fields["authority"] == row["CF_CFJG"]
-        assert record.severity == "严重"
+        assert record.severity == "一般"  # 罚款 + 暂扣许可证件
         # legacy CF_ZT = "1" means 撤销
         second = run_file(
             file_engine, write_table_csv(tmp_path / "v2.csv", [header, legacy(row, "1")]), source
