@@ -6,13 +6,11 @@ block ends and rolls back on any exception. Services only ``flush()``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -136,20 +134,15 @@ class JsonText(str):
         return obj
 
 
-def _copy_value(value: Any) -> Any:
-    if isinstance(value, JsonText):
-        return str(value)
-    if isinstance(value, dict | list):
-        return Jsonb(value)
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: ``COPY`` on PostgreSQL (one stream instead
-    of one round trip per row, which is what psycopg 3's executemany costs), executemany
-    elsewhere. Every row must have the same keys."""
+def bulk_insert(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Insert many rows (tuples in ``columns`` order) in the session's transaction: ``COPY`` on
+    PostgreSQL, one stream instead of the round trip per row that psycopg 3's executemany
+    costs; executemany elsewhere. Values must be plain (str, numbers, dates, None, JsonText)."""
     if not rows:
         return
     conn = session.connection()
@@ -157,12 +150,14 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(
             table.insert(),
             [
-                {k: v.value if isinstance(v, JsonText) else v for k, v in row.items()}
+                {
+                    c: v.value if isinstance(v, JsonText) else v
+                    for c, v in zip(columns, row, strict=True)
+                }
                 for row in rows
             ],
         )
         return
-    columns = list(rows[0].keys())
     quoted = ", ".join(f'"{c}"' for c in columns)
     dbapi = conn.connection.dbapi_connection
     with (
@@ -170,7 +165,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy,
     ):
         for row in rows:
-            copy.write_row([_copy_value(row[c]) for c in columns])
+            copy.write_row(row)
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

@@ -175,14 +175,15 @@ class Classification:
     publicity: Publicity
 
 
-def _referenced_fields(catalog: Catalog, rt: RecordType) -> tuple[str, ...]:
-    names = {rt.decision_date_field}
-    if rt.polarity.field:
-        names.add(rt.polarity.field)
-    if rt.severity:
-        names.update(c.field for r in rt.severity.rules for c in r.when)
+def _severity_fields(rt: RecordType) -> tuple[str, ...]:
+    if rt.severity is None:
+        return ()
+    return tuple(sorted({c.field for r in rt.severity.rules for c in r.when}))
+
+
+def _publicity_fields(catalog: Catalog, rt: RecordType) -> tuple[str, ...]:
     spec = rt.publicity
-    names.update(f for f in (spec.start_field, spec.end_field) if f)
+    names = {f for f in (spec.start_field, spec.end_field) if f}
     names.update(c.field for c in spec.public_when)
     for regime in catalog.regimes:
         if rt.code in regime.record_types:
@@ -190,11 +191,16 @@ def _referenced_fields(catalog: Catalog, rt: RecordType) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+def _key(values: Mapping[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v := values.get(n), list) else v for n in names)
+
+
 class Classifier:
     """Polarity, severity and publicity of records of one type from one source sector.
 
-    The judgement depends only on a few fields (those the rules name), which repeat across the
-    rows of a file, so results are memoised on exactly those fields.
+    Each judgement depends only on the few fields its rules name, which repeat across the rows
+    of a file, so each is memoised on exactly those fields (severity on the penalty's kind and
+    amount; publicity on the decision date, severity and the fields the regimes name).
     """
 
     MEMO_LIMIT = 100_000
@@ -203,29 +209,38 @@ class Classifier:
         self.catalog = catalog
         self.rt = rt
         self.sector = sector
-        self.fields = _referenced_fields(catalog, rt)
-        self._memo: dict[tuple[Any, ...], Classification] = {}
+        self._severity_fields = _severity_fields(rt)
+        self._publicity_fields = _publicity_fields(catalog, rt)
+        self._severity: dict[tuple[Any, ...], Severity | None] = {}
+        self._publicity: dict[tuple[Any, ...], Publicity] = {}
 
     def classify(self, values: Mapping[str, Any], decided_on: date) -> Classification:
-        key = tuple(
-            tuple(v) if isinstance(v := values.get(name), list) else v for name in self.fields
-        )
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
         polarity = polarity_of(self.rt, values)
-        severity = severity_of(self.rt, values)
-        publicity = publicity_of(
-            self.catalog,
-            self.rt,
-            values,
-            decided_on=decided_on,
-            sector=self.sector,
-            severity=severity,
-            polarity=polarity,
-        )
-        result = Classification(polarity, severity, publicity)
-        if len(self._memo) >= self.MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[key] = result
-        return result
+        key = _key(values, self._severity_fields)
+        try:
+            severity = self._severity[key]
+        except KeyError:
+            severity = self._remember(self._severity, key, severity_of(self.rt, values))
+        pkey = (decided_on, severity, polarity, *_key(values, self._publicity_fields))
+        publicity = self._publicity.get(pkey)
+        if publicity is None:
+            publicity = self._remember(
+                self._publicity,
+                pkey,
+                publicity_of(
+                    self.catalog,
+                    self.rt,
+                    values,
+                    decided_on=decided_on,
+                    sector=self.sector,
+                    severity=severity,
+                    polarity=polarity,
+                ),
+            )
+        return Classification(polarity, severity, publicity)
+
+    def _remember(self, memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+        if len(memo) >= self.MEMO_LIMIT:
+            memo.clear()
+        memo[key] = value
+        return value

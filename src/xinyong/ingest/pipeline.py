@@ -312,7 +312,9 @@ def process_chunk(
             apply_registration(
                 session, subject_id, _registration(item.values), as_of=item.decided_on, now=now
             )
-    bulk_insert(session, Record.__table__, inserts)
+    if inserts:
+        columns = list(inserts[0])
+        bulk_insert(session, Record.__table__, columns, [tuple(r.values()) for r in inserts])
     return out
 
 
@@ -325,7 +327,7 @@ def _columns(ctx: IngestContext, item: _Valid, subject_id: int, now: datetime) -
         "record_type": rt.code,
         "source_department_id": ctx.department_id,
         "source_key": item.key,
-        "status": RecordStatus.REVOKED if item.revoke else RecordStatus.ACTIVE,
+        "status": (RecordStatus.REVOKED if item.revoke else RecordStatus.ACTIVE).value,
         "decided_on": item.decided_on,
         "polarity": polarity.value,
         "severity": severity.value if severity else None,

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 from datetime import date
+from operator import mul
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -55,7 +56,9 @@ def normalise(raw: str) -> str:
 
 def uscc_check_char(first17: str) -> str:
     """The mod-31 check character for the first 17 symbols of a USCC."""
-    total = sum(_USCC_VALUES[ch] * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError("need the first 17 symbols")
+    total = sum(map(mul, map(_USCC_VALUES.__getitem__, first17), USCC_WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

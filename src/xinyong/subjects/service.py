@@ -79,7 +79,8 @@ def resolve_many(session: Session, refs: Iterable[SubjectRef], *, now: datetime)
     found = _lookup(session, by_key.values())
     missing = [r for k, r in by_key.items() if k not in found]
     if missing:
-        bulk_insert(session, Subject.__table__, [_new_subject_row(r, now) for r in missing])
+        rows = [_new_subject_row(r, now) for r in missing]
+        bulk_insert(session, Subject.__table__, list(rows[0]), [tuple(r.values()) for r in rows])
         found.update(_lookup(session, missing))
     return found
 
