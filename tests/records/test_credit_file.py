@@ -133,3 +133,16 @@ def test_invalid_code_is_422_unknown_code_is_404(session):
 
 def _subject_id(session):
     return session.scalar(select(Subject.id).where(Subject.uscc == USCC))
+
+
+def test_internal_search_listing_persons_is_audited(session, source):
+    push(session, source, [person_penalty_row()])
+    officer = Principal("user", 3, Role.DEPARTMENT, source, None, "部门")
+    page = service.search_subjects(session, q="王", page=1, size=20, principal=officer, now=NOW_DT)
+    assert [s.name for s in page.items] == ["王**"]
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "subject.search_internal"
+    public = service.search_subjects(
+        session, q="王", page=1, size=20, principal=ANONYMOUS, now=NOW_DT
+    )
+    assert public.items == []

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
+from xinyong.audit import service as audit
 from xinyong.errors import Forbidden, Unauthorized
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
@@ -127,4 +128,15 @@ def quality(
         if principal.role not in (Role.DEPARTMENT, Role.SYSTEM) or not principal.department_code:
             raise Forbidden("quality.forbidden", "无权查看数据质量报告")
         source = principal.department_code
-    return service.quality_report(session, catalog, source=source)
+    report = service.quality_report(session, catalog, source=source)
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role.value if principal.role else None,
+        action="quality.read",
+        object_type="department",
+        object_id=source,
+        detail={"sources": len(report)},
+        now=clock.now(),
+    )
+    return report

@@ -36,7 +36,7 @@ def index(
     results = None
     if q.strip():
         results = service.search_subjects(
-            session, q=q, page=page, size=PAGE_SIZE, principal=principal
+            session, q=q, page=page, size=PAGE_SIZE, principal=principal, now=clock.now()
         )
     return templates.TemplateResponse(
         request, "index.html", {"q": q, "results": results, "page": page, "size": PAGE_SIZE}

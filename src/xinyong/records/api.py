@@ -29,7 +29,9 @@ def search_subjects(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SubjectPage:
-    return service.search_subjects(session, q=q, page=page, size=size, principal=principal)
+    return service.search_subjects(
+        session, q=q, page=page, size=size, principal=principal, now=clock.now()
+    )
 
 
 @router.get(

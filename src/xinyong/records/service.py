@@ -55,12 +55,24 @@ def read_file(
 
 
 def search_subjects(
-    session: Session, *, q: str, page: int, size: int, principal: Principal
+    session: Session, *, q: str, page: int, size: int, principal: Principal, now: datetime
 ) -> SubjectPage:
-    """Search by name or USCC; persons are listed (names masked) only to internal callers."""
+    """Search by name or USCC; persons are listed (names masked) only to internal callers,
+    and such a search is a non-public read, so it is audited."""
     result = subjects.search(
         session, q=q, page=page, size=size, include_persons=principal.is_internal
     )
+    if principal.is_internal:
+        audit.record(
+            session,
+            actor=principal.actor,
+            actor_role=principal.role.value if principal.role else None,
+            action="subject.search_internal",
+            object_type="subject",
+            object_id=None,
+            detail={"q": q, "page": page, "results": result.total},
+            now=now,
+        )
     return SubjectPage(
         items=[
             SubjectSummary(
