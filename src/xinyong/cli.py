@@ -43,7 +43,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     settings = get_settings()
     engine = get_engine(settings)
     upgrade(engine, revision)
-    console.print(f"数据库 {settings.resolved_database_url} 已迁移到 {current(engine)}")
+    console.print(f"数据库 {settings.display_database_url} 已迁移到 {current(engine)}")
 
 
 @db_app.command("current")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 def default_data_dir() -> Path:
@@ -36,6 +37,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'xinyong.db').as_posix()}"
+
+    @property
+    def display_database_url(self) -> str:
+        """The database URL safe to print: any password replaced by ***."""
+        return make_url(self.resolved_database_url).render_as_string(hide_password=True)
 
     @property
     def is_default_secret(self) -> bool:

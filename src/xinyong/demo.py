@@ -106,7 +106,7 @@ def prepare(
 ) -> list[DemoAccount]:
     """Migrate, seed (once) and create the demo accounts; returns them with passwords."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    console.print(f"数据库：[bold]{settings.resolved_database_url}[/bold]")
+    console.print(f"数据库：[bold]{settings.display_database_url}[/bold]")
     upgrade(engine)
     if _already_loaded(engine):
         console.print("演示数据已存在，跳过生成与归集（删除数据库文件可重新生成）。")

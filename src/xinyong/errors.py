@@ -53,6 +53,15 @@ def invalid_field(code: str, field_name: str, message: str, *, status: int = 422
     )
 
 
+class FieldProblem(XinyongError):
+    """An error about one named field (or the file, or the request): the common case."""
+
+    def __init__(self, code: str, field_name: str, message: str, *, status: int = 422) -> None:
+        super().__init__(
+            code=code, title=message, status=status, errors=[FieldError(field_name, code, message)]
+        )
+
+
 class NotFound(XinyongError):
     def __init__(self, code: str, title: str, *, field_name: str | None = None) -> None:
         errs = [FieldError(field_name, code, title)] if field_name else []

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.catalog.loader import default_catalog
+from xinyong.errors import FieldProblem
 
 catalog_app = typer.Typer(help="公共信用信息目录", no_args_is_help=True)
 console = Console()
@@ -60,7 +61,12 @@ def show_type(
     catalog = default_catalog()
     rt = catalog.get(code)
     if rt is None:
-        console.print(f"[red]未知的信息类型：{code}[/red]（可用 xinyong catalog list 查看）")
+        message = f"未知的信息类型：{code}（可用 xinyong catalog list 查看）"
+        if as_json:
+            problem = FieldProblem("catalog.unknown_type", "type", message, status=404)
+            typer.echo(json.dumps(problem.problem(), ensure_ascii=False))
+        else:
+            console.print(f"[red]{message}[/red]")
         raise typer.Exit(1)
     if as_json:
         typer.echo(rt.model_dump_json(by_alias=True))

@@ -78,7 +78,7 @@ def ingest_command(
             f"[yellow]已忽略无法识别的列：{'、'.join(report['unknown_columns'])}[/yellow]"
         )
     for r in report["rejects"][:20]:
-        console.print(f"  第{r['row']}行 {r['field']}：{r['message']}（{r['code']}）")
+        console.print(f"  第{r['row']}行：{r['message']}（{r['code']}）")
     if len(report["rejects"]) > 20:
         console.print(f"  …… 共 {len(report['rejects'])} 条问题，用 --json 查看全部")
 
@@ -100,7 +100,9 @@ def quality_command(
             f"拒收 {q.rejected}（{q.reject_rate:.2%}）"
         )
         if q.reject_reasons:
-            out.print("  拒收原因：" + "；".join(f"{k} × {v}" for k, v in q.reject_reasons.items()))
+            out.print("  拒收原因：")
+            for code, count in q.reject_reasons.items():
+                out.print(f"    {q.reject_examples.get(code, code)}（{code}）× {count}")
         table = Table(show_header=True)
         table.add_column("字段")
         table.add_column("缺失率", justify="right")

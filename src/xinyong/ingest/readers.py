@@ -19,18 +19,16 @@ from typing import Any
 import openpyxl
 import pyarrow.parquet as pq
 
-from xinyong.errors import FieldError, XinyongError
+from xinyong.errors import FieldProblem
 
 HEADER_SCAN_ROWS = 10
 SNIFF_BYTES = 1 << 20
 csv.field_size_limit(1 << 24)
 
 
-class UnreadableFile(XinyongError):
+class UnreadableFile(FieldProblem):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(
-            code=code, title=message, status=422, errors=[FieldError("file", code, message)]
-        )
+        super().__init__(code, "file", message)
 
 
 @dataclass
@@ -119,11 +117,16 @@ def _framed(
     return Table(header=header, header_row=index + 1, rows=rows(), encoding=encoding, format=fmt)
 
 
+def require_file(path: Path) -> None:
+    """Refuse a path that is not a readable regular file, before anything else touches it."""
+    if not path.is_file():
+        raise UnreadableFile("ingest.file_not_found", f"找不到文件：{path.name}")
+
+
 @contextmanager
 def open_table(path: Path, score: HeaderScore) -> Iterator[Table]:
     """Open ``path`` by its extension (.csv/.txt, .xlsx, .parquet) as a streaming table."""
-    if not path.exists() or not path.is_file():
-        raise UnreadableFile("ingest.file_not_found", f"找不到文件：{path.name}")
+    require_file(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         with _open_xlsx(path, score) as table:

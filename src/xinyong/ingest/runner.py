@@ -17,7 +17,7 @@ from xinyong.db import unit_of_work
 from xinyong.ingest.errors import MissingColumns, NoHeader
 from xinyong.ingest.models import Batch
 from xinyong.ingest.pipeline import make_context, process_chunk
-from xinyong.ingest.readers import open_table
+from xinyong.ingest.readers import open_table, require_file
 from xinyong.ingest.service import (
     Actor,
     apply_outcome,
@@ -91,6 +91,7 @@ def ingest_file(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Import ``path``; returns the batch report. File-level problems raise before any write."""
+    require_file(path)
     with unit_of_work(engine) as session:
         rt, department = resolve_target(
             session, catalog, record_type=options.record_type, source=options.source

@@ -36,6 +36,21 @@ class Actor:
     role: str | None
 
 
+def _audit_batch(
+    session: Session, actor: Actor, action: str, batch: Batch, detail: dict[str, Any], now: datetime
+) -> None:
+    audit.record(
+        session,
+        actor=actor.actor,
+        actor_role=actor.role,
+        action=action,
+        object_type="ingest_batch",
+        object_id=batch.id,
+        detail=detail,
+        now=now,
+    )
+
+
 def resolve_target(
     session: Session, catalog: Catalog, *, record_type: str, source: str
 ) -> tuple[RecordType, Department]:
@@ -101,21 +116,19 @@ def start_batch(
     )
     session.add(batch)
     session.flush()
-    audit.record(
+    _audit_batch(
         session,
-        actor=actor.actor,
-        actor_role=actor.role,
-        action="ingest.batch_start",
-        object_type="ingest_batch",
-        object_id=batch.id,
-        detail={
+        actor,
+        "ingest.batch_start",
+        batch,
+        {
             "source": department.code,
             "type": record_type.code,
             "channel": channel,
             "filename": filename,
             "sha256": file_sha256,
         },
-        now=now,
+        now,
     )
     return batch
 
@@ -155,20 +168,22 @@ def apply_outcome(
     filled.update(outcome.filled)
     codes = Counter(stats.get("reject_codes", {}))
     codes.update(e.code for r in outcome.rejects for e in r.errors)
+    examples = dict(stats.get("reject_examples", {}))
+    for r in outcome.rejects:
+        for e in r.errors:
+            examples.setdefault(e.code, e.message)
     stats.update(
         filled=dict(filled),
         reject_codes=dict(codes),
         valid_rows=int(stats.get("valid_rows", 0)) + outcome.valid_rows,
     )
     batch.stats = stats
-    audit.record(
+    _audit_batch(
         session,
-        actor=actor.actor,
-        actor_role=actor.role,
-        action="ingest.chunk",
-        object_type="ingest_batch",
-        object_id=batch.id,
-        detail={
+        actor,
+        "ingest.chunk",
+        batch,
+        {
             "rows_done": rows_done,
             "accepted": outcome.accepted,
             "updated": outcome.updated,
@@ -176,7 +191,7 @@ def apply_outcome(
             "revoked": outcome.revoked,
             "rejected": outcome.rejected,
         },
-        now=now,
+        now,
     )
     session.flush()
 
@@ -184,21 +199,19 @@ def apply_outcome(
 def finish_batch(session: Session, batch: Batch, *, actor: Actor, now: datetime) -> None:
     batch.status = BatchStatus.COMPLETED
     batch.finished_at = now
-    audit.record(
+    _audit_batch(
         session,
-        actor=actor.actor,
-        actor_role=actor.role,
-        action="ingest.batch_finish",
-        object_type="ingest_batch",
-        object_id=batch.id,
-        detail={
+        actor,
+        "ingest.batch_finish",
+        batch,
+        {
             "accepted": batch.accepted,
             "updated": batch.updated,
             "unchanged": batch.unchanged,
             "revoked": batch.revoked,
             "rejected": batch.rejected,
         },
-        now=now,
+        now,
     )
     session.flush()
 
@@ -314,6 +327,7 @@ class SourceQuality:
     rejected: int
     reject_rate: float
     reject_reasons: dict[str, int]
+    reject_examples: dict[str, str]
     fields: list[FieldQuality]
 
 
@@ -338,6 +352,7 @@ def quality_report(
                 "rejected": 0,
                 "codes": Counter(),
                 "filled": Counter(),
+                "examples": {},
             },
         )
         stats = batch.stats or {}
@@ -346,6 +361,8 @@ def quality_report(
         g["valid"] += int(stats.get("valid_rows", 0))
         g["rejected"] += batch.rejected
         g["codes"].update(stats.get("reject_codes", {}))
+        for code, message in stats.get("reject_examples", {}).items():
+            g["examples"].setdefault(code, message)
         g["filled"].update(stats.get("filled", {}))
     report = []
     for (code, type_code), g in sorted(groups.items()):
@@ -367,6 +384,7 @@ def quality_report(
                 rejected=g["rejected"],
                 reject_rate=round(g["rejected"] / g["rows"], 4) if g["rows"] else 0.0,
                 reject_reasons=dict(g["codes"].most_common()),
+                reject_examples=g["examples"],
                 fields=fields,
             )
         )

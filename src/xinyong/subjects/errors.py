@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyong.errors import FieldError, NotFound, XinyongError
+from xinyong.errors import FieldProblem, NotFound
 
 
 class SubjectNotFound(NotFound):
@@ -10,8 +10,6 @@ class SubjectNotFound(NotFound):
         super().__init__("subject.not_found", "未找到该信用主体", field_name="code")
 
 
-class InvalidSubjectCode(XinyongError):
+class InvalidSubjectCode(FieldProblem):
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(
-            code=code, title=message, status=422, errors=[FieldError("code", code, message)]
-        )
+        super().__init__(code, "code", message)
