@@ -34,14 +34,6 @@ PENALTY = "administrative_penalty"
 REPORT_KEYS = {"batch_id", "accepted", "updated", "unchanged", "revoked", "rejected", "rejects"}
 REJECT_KEYS = {"row", "field", "code", "message"}
 
-MISSING_FILE_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: ingest_file (src/xinyong/ingest/runner.py:99) hashes the file with "
-    "file_sha256(path) before open_table checks that it exists, so a missing file escapes as a "
-    "raw FileNotFoundError traceback instead of the ingest.file_not_found problem",
-)
-
 
 def _head() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
@@ -235,7 +227,6 @@ class TestIngestFileErrors:
         )
         assert _problem(result)["code"] == "ingest.unknown_source"
 
-    @MISSING_FILE_BUG
     def test_missing_file(self, sqlite_cli: Cli, tmp_path: Path) -> None:
         problem = _problem(_ingest(sqlite_cli, tmp_path / "absent.csv", "--json"))
         assert problem["code"] == "ingest.file_not_found"
@@ -261,7 +252,6 @@ class TestIngestFileErrors:
         assert cli.count(QuarantinedRow) == 0
         assert cli.count(Batch) == 0
 
-    @MISSING_FILE_BUG
     def test_problem_without_json_is_reported_in_chinese(
         self, sqlite_cli: Cli, tmp_path: Path
     ) -> None:
