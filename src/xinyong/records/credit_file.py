@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -123,10 +124,11 @@ def _record(
         disputed=record.disputed,
         dispute_label=DISPUTED if record.disputed else None,
     )
+    # Everyone sees the publicity window of what they see; the rest only the subject and staff.
+    read.publicity_starts_on = record.publicity_starts_on
+    read.publicity_ends_on = record.publicity_ends_on
     if view is not View.PUBLIC:
         read.publicity_state = publicity_state(record, as_of)
-        read.publicity_starts_on = record.publicity_starts_on
-        read.publicity_ends_on = record.publicity_ends_on
         read.repair_possible_from = (
             record.repair_possible_from if record.polarity == Polarity.BAD else None
         )
@@ -167,6 +169,12 @@ def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:
         registration_authority=subject.registration_authority,
         former_names=names,
     )
+
+
+def _plain_decimal(value: Decimal) -> str:
+    """``100.0000`` → ``100``, ``12.5000`` → ``12.5``; never exponent notation."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _source_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
