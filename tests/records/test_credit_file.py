@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
-from xinyong.records import service
+from xinyong.records import credit_file, service
 from xinyong.records.models import Record
 from xinyong.records.schemas import PublicityState, View
 from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
@@ -146,3 +147,9 @@ def test_internal_search_listing_persons_is_audited(session, source):
         session, q="王", page=1, size=20, principal=ANONYMOUS, now=NOW_DT
     )
     assert public.items == []
+
+
+def test_registered_capital_is_shown_without_trailing_zeros():
+    assert credit_file._plain_decimal(Decimal("100.0000")) == "100"
+    assert credit_file._plain_decimal(Decimal("12.5000")) == "12.5"
+    assert credit_file._plain_decimal(Decimal("1E+3")) == "1000"

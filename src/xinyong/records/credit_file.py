@@ -162,7 +162,7 @@ def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:
         address=None if is_person else subject.address,
         established_on=subject.established_on,
         registered_capital_wan=(
-            str(subject.registered_capital_wan)
+            _plain_decimal(subject.registered_capital_wan)
             if subject.registered_capital_wan is not None
             else None
         ),
