@@ -88,6 +88,14 @@ class ChunkOutcome:
     def rejected(self) -> int:
         return len(self.rejects)
 
+    def reject(
+        self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
+    ) -> None:
+        """Quarantine a row for one reason (raw cells kept with ID numbers masked)."""
+        self.rejects.append(
+            Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
+        )
+
 
 @dataclass
 class _Valid:
@@ -168,17 +176,13 @@ def process_chunk(
             legal_rep=values.get("legal_rep"),
         )
         if not subject.uscc and not subject.id_hash:
-            code = "subject.unidentified"
-            out.rejects.append(
-                Reject(
-                    number,
-                    [
-                        FieldError(
-                            "uscc", code, "无法识别行政相对人：缺少统一社会信用代码或证件号码"
-                        )
-                    ],
-                    _safe_raw(raw, ctx.id_fields),
-                )
+            out.reject(
+                ctx,
+                number,
+                raw,
+                "uscc",
+                "subject.unidentified",
+                "无法识别行政相对人：缺少统一社会信用代码或证件号码",
             )
             continue
         status = values.get(rt.status_field) if rt.status_field else None
@@ -188,18 +192,13 @@ def process_chunk(
         key = _record_key(rt, values, subject.key)
         if key is None:
             names = "、".join(f.label for f in rt.fields if f.name in rt.key_fields)
-            out.rejects.append(
-                Reject(
-                    number,
-                    [
-                        FieldError(
-                            rt.key_fields[0],
-                            "record.no_key",
-                            f"无法识别记录：缺少{names}，且无可替代的记录标识",
-                        )
-                    ],
-                    _safe_raw(raw, ctx.id_fields),
-                )
+            out.reject(
+                ctx,
+                number,
+                raw,
+                rt.key_fields[0],
+                "record.no_key",
+                f"无法识别记录：缺少{names}，且无可替代的记录标识",
             )
             continue
         item.key = key
@@ -218,18 +217,13 @@ def process_chunk(
     unique: list[_Valid] = []
     for item in valid:
         if item.key in first_row:
-            out.rejects.append(
-                Reject(
-                    item.row,
-                    [
-                        FieldError(
-                            rt.key_fields[0],
-                            "row.duplicate",
-                            f"与第{first_row[item.key]}行重复（同一数据来源、信息类型和记录标识）",
-                        )
-                    ],
-                    _safe_raw(item.raw, ctx.id_fields),
-                )
+            out.reject(
+                ctx,
+                item.row,
+                item.raw,
+                rt.key_fields[0],
+                "row.duplicate",
+                f"与第{first_row[item.key]}行重复（同一数据来源、信息类型和记录标识）",
             )
             continue
         first_row[item.key] = item.row
@@ -240,33 +234,23 @@ def process_chunk(
     for item in unique:
         current = existing.get(item.key)
         if current is not None and current.batch_id == ctx.batch_id:
-            out.rejects.append(
-                Reject(
-                    item.row,
-                    [
-                        FieldError(
-                            rt.key_fields[0],
-                            "row.duplicate",
-                            "与本文件中此前的行重复（同一数据来源、信息类型和记录标识）",
-                        )
-                    ],
-                    _safe_raw(item.raw, ctx.id_fields),
-                )
+            out.reject(
+                ctx,
+                item.row,
+                item.raw,
+                rt.key_fields[0],
+                "row.duplicate",
+                "与本文件中此前的行重复（同一数据来源、信息类型和记录标识）",
             )
             continue
         if current is None and item.revoke:
-            out.rejects.append(
-                Reject(
-                    item.row,
-                    [
-                        FieldError(
-                            rt.status_field or "status",
-                            "record.revoke_unknown",
-                            "要撤销的记录不存在（未找到同一数据来源、信息类型和记录标识的记录）",
-                        )
-                    ],
-                    _safe_raw(item.raw, ctx.id_fields),
-                )
+            out.reject(
+                ctx,
+                item.row,
+                item.raw,
+                rt.status_field or "status",
+                "record.revoke_unknown",
+                "要撤销的记录不存在（未找到同一数据来源、信息类型和记录标识的记录）",
             )
             continue
         pending_new.append(item)
