@@ -204,3 +204,29 @@ def test_portal_search_and_file_pages_render_in_chinese(api):
     file_page = api.get(f"/subjects/{USCC}")
     assert "失信信息" in file_page.text
     assert api.get("/subjects/91330106MA2000086B").status_code == 422
+
+
+def test_department_lists_its_batches_and_reads_one_with_rejects(api):
+    resp = api.post(
+        "/api/v1/records:batch",
+        headers=api.headers_dept,
+        json={
+            "type": "administrative_penalty",
+            "rows": [penalty_row(CF_WSH="西市监罚〔2026〕99号", CF_JDRQ="2024-02-30")],
+        },
+    )
+    batch_id = resp.json()["batch_id"]
+    listing = api.get("/api/v1/ingest/batches", headers=api.headers_dept).json()
+    assert listing["items"][0]["batch_id"] == batch_id
+    assert {i["source"] for i in listing["items"]} == {SOURCE}
+    report = api.get(f"/api/v1/ingest/batches/{batch_id}", headers=api.headers_dept).json()
+    assert report["rejected"] == 1
+    assert report["rejects"][0]["code"] == "date.invalid"
+
+
+def test_batches_need_a_source_account(api):
+    assert api.get("/api/v1/ingest/batches").status_code == 401
+    resp = api.get("/api/v1/ingest/batches", headers=_token(api, "qiye"))
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "ingest.not_a_source"
+    assert api.get("/api/v1/ingest/batches/999999", headers=api.headers_dept).status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -51,6 +53,17 @@ class BatchReport(BaseModel):
     unknown_columns: list[str]
 
 
+def _visible_source(principal: Principal) -> str | None:
+    """Admins see every source (None); a department or its systems only their own."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.role is Role.ADMIN:
+        return None
+    if principal.role in (Role.DEPARTMENT, Role.SYSTEM) and principal.department_code:
+        return principal.department_code
+    raise Forbidden("ingest.not_a_source", "该账号不是数据来源部门，无权查看归集批次和数据质量")
+
+
 def _source_for(principal: Principal, requested: str | None) -> str:
     if principal.is_anonymous:
         raise Unauthorized()
@@ -90,6 +103,59 @@ def post_records(
     )
 
 
+class BatchSummaryOut(BaseModel):
+    batch_id: int
+    source: str
+    record_type: str
+    channel: str
+    filename: str | None
+    status: str
+    rows_done: int
+    accepted: int
+    updated: int
+    unchanged: int
+    revoked: int
+    rejected: int
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class BatchPage(BaseModel):
+    items: list[BatchSummaryOut]
+    total: int
+    page: int
+    size: int
+
+
+@router.get(
+    "/ingest/batches",
+    response_model=BatchPage,
+    summary="导入批次列表（部门只看到本部门的批次）",
+    responses=problem_responses(401, 403),
+)
+def batches(
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    items, total = service.list_batches(
+        session, department_code=_visible_source(principal), page=page, size=size
+    )
+    return {"items": [asdict(i) for i in items], "total": total, "page": page, "size": size}
+
+
+@router.get(
+    "/ingest/batches/{batch_id}",
+    response_model=BatchReport,
+    summary="一个导入批次的结果：计数和每条拒收原因",
+    responses=problem_responses(401, 403, 404),
+)
+def batch(batch_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    found = service.get_batch(session, batch_id, department_code=_visible_source(principal))
+    return service.batch_report(session, found)
+
+
 class FieldQualityOut(BaseModel):
     field: str
     label: str
@@ -122,12 +188,7 @@ def quality(
     catalog: CatalogDep,
     source: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[service.SourceQuality]:
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if principal.role is not Role.ADMIN:
-        if principal.role not in (Role.DEPARTMENT, Role.SYSTEM) or not principal.department_code:
-            raise Forbidden("quality.forbidden", "无权查看数据质量报告")
-        source = principal.department_code
+    source = _visible_source(principal) or source
     report = service.quality_report(session, catalog, source=source)
     audit.record(
         session,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
@@ -20,6 +20,7 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import alias_index, header_key
+from xinyong.errors import NotFound
 from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordType, UnknownSource
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
 from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
@@ -249,6 +250,76 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+class BatchNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("ingest.batch_not_found", "未找到该导入批次", field_name="batch_id")
+
+
+def get_batch(session: Session, batch_id: int, *, department_code: str | None) -> Batch:
+    """A batch, visible to its own source department (``department_code``) or to everyone
+    when ``department_code`` is None (admins). Another source's batch is reported as missing."""
+    stmt = select(Batch).where(Batch.id == batch_id)
+    if department_code is not None:
+        stmt = stmt.join(Department, Department.id == Batch.source_department_id).where(
+            Department.code == department_code
+        )
+    batch = session.scalars(stmt).first()
+    if batch is None:
+        raise BatchNotFound()
+    return batch
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch_id: int
+    source: str
+    record_type: str
+    channel: str
+    filename: str | None
+    status: str
+    rows_done: int
+    accepted: int
+    updated: int
+    unchanged: int
+    revoked: int
+    rejected: int
+    started_at: datetime
+    finished_at: datetime | None
+
+
+def list_batches(
+    session: Session, *, department_code: str | None, page: int, size: int
+) -> tuple[list[BatchSummary], int]:
+    """Newest batches first; a department sees only its own."""
+    stmt = select(Batch, Department.code).join(
+        Department, Department.id == Batch.source_department_id
+    )
+    if department_code is not None:
+        stmt = stmt.where(Department.code == department_code)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(Batch.id.desc()).offset((page - 1) * size).limit(size))
+    items = [
+        BatchSummary(
+            batch_id=b.id,
+            source=code,
+            record_type=b.record_type,
+            channel=b.channel,
+            filename=b.filename,
+            status=b.status.value,
+            rows_done=b.rows_done,
+            accepted=b.accepted,
+            updated=b.updated,
+            unchanged=b.unchanged,
+            revoked=b.revoked,
+            rejected=b.rejected,
+            started_at=b.started_at,
+            finished_at=b.finished_at,
+        )
+        for b, code in rows
+    ]
+    return items, total
 
 
 def ingest_rows(
