@@ -106,7 +106,9 @@ def _drop_database(backend: str, handle: str | None, admin_url: str) -> None:
         admin.dispose()
 
 
-def phase_ingest(path: Path, backend: str, admin_url: str, chunk_rows: int) -> dict[str, Any]:
+def phase_ingest(
+    path: Path, backend: str, admin_url: str, chunk_rows: int, workers: int
+) -> dict[str, Any]:
     url, handle = _fresh_database(backend, admin_url)
     engine = make_engine(url)
     try:
@@ -136,6 +138,7 @@ def phase_ingest(path: Path, backend: str, admin_url: str, chunk_rows: int) -> d
                 source=DEPARTMENT.code,
                 secret=SECRET,
                 chunk_rows=chunk_rows,
+                workers=workers,
             ),
             actor=Actor(actor="bench", role="system"),
             progress=step,
@@ -153,7 +156,7 @@ def run_phase(args: argparse.Namespace) -> None:
     if args.phase == "validate":
         result = phase_validate(path)
     else:
-        result = phase_ingest(path, args.phase, args.pg_admin_url, args.chunk_rows)
+        result = phase_ingest(path, args.phase, args.pg_admin_url, args.chunk_rows, args.workers)
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
@@ -163,6 +166,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--chunk-rows", type=int, default=5000)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes preparing chunks (0: all in-process)"
+    )
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
@@ -178,6 +184,7 @@ def main() -> None:
     for phase in phases:
         command = [sys.executable, __file__, "--phase", phase, "--csv", str(path)]
         command += ["--chunk-rows", str(args.chunk_rows), "--pg-admin-url", args.pg_admin_url]
+        command += ["--workers", str(args.workers)]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(f"{phase:<12} failed: {done.stderr.strip().splitlines()[-1:]}")

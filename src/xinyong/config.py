@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # GB 11714 check of USCC position 17: off by default (DOMAIN.md decision 2).
     strict_org_code: bool = False
     ingest_chunk_rows: int = 5000
+    # Worker processes preparing chunks of large files while the main process stores.
+    ingest_workers: int = 1
     timezone: str = "Asia/Shanghai"
 
     @property

@@ -35,6 +35,7 @@ def ingest_command(
         secret=settings.secret_key.get_secret_value().encode(),
         strict_org_code=settings.strict_org_code,
         chunk_rows=settings.ingest_chunk_rows,
+        workers=settings.ingest_workers,
     )
     try:
         if as_json:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from xinyong.catalog.classify import Classifier
+from xinyong.catalog.classify import Classification, Classifier
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
@@ -98,6 +98,23 @@ class ChunkOutcome:
 
 
 @dataclass
+class Prepared:
+    """A validated chunk waiting to be stored (picklable)."""
+
+    items: list[_Valid] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    filled: Counter[str] = field(default_factory=Counter)
+    valid_rows: int = 0
+
+    def reject(
+        self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
+    ) -> None:
+        self.rejects.append(
+            Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
+        )
+
+
+@dataclass
 class _Valid:
     row: int
     raw: dict[str, str]
@@ -109,6 +126,7 @@ class _Valid:
     content_hash: str = ""
     fields_json: dict[str, Any] = field(default_factory=dict)
     fields_text: str = ""
+    judged: Classification | None = None
 
 
 def _jsonable(value: Any) -> Any:
@@ -143,17 +161,14 @@ def _record_key(rt: RecordType, values: dict[str, Any], subject_key: str) -> str
     return None
 
 
-def process_chunk(
-    session: Session,
-    ctx: IngestContext,
-    rows: Sequence[tuple[int, dict[str, str]]],
-    *,
-    now: datetime,
-) -> ChunkOutcome:
+def prepare_chunk(ctx: IngestContext, rows: Sequence[tuple[int, dict[str, str]]]) -> Prepared:
+    """The CPU part of a chunk, no database: validate, identify subjects and records, hash,
+    judge polarity, severity and publicity, and reject duplicates within the chunk. Its result
+    pickles, so it can run in a worker process while the previous chunk is being stored."""
     """Validate and store ``rows`` (row number, field → raw text). Good rows land even when
     others in the chunk are rejected; rejected rows go to ``outcome.rejects``."""
     rt = ctx.record_type
-    out = ChunkOutcome()
+    out = Prepared()
     valid: list[_Valid] = []
     for number, raw in rows:
         result = ctx.validator.validate(raw)
@@ -208,13 +223,14 @@ def process_chunk(
             item.fields_text.encode(),
             digest_size=16,
         ).hexdigest()
+        item.judged = ctx.classifier.classify(values, item.decided_on)
         valid.append(item)
         out.valid_rows += 1
         out.filled.update(k for k, v in values.items() if v not in (None, "", []))
 
     # The same key twice in this chunk: the later row is a duplicate.
     first_row: dict[str, int] = {}
-    unique: list[_Valid] = []
+    unique = out.items
     for item in valid:
         if item.key in first_row:
             out.reject(
@@ -229,6 +245,19 @@ def process_chunk(
         first_row[item.key] = item.row
         unique.append(item)
 
+    return out
+
+
+def store_chunk(
+    session: Session, ctx: IngestContext, prepared: Prepared, *, now: datetime
+) -> ChunkOutcome:
+    """The database part of a chunk: compare with stored records, create subjects, insert,
+    correct or revoke. Runs in the caller's transaction."""
+    rt = ctx.record_type
+    out = ChunkOutcome(
+        rejects=list(prepared.rejects), filled=prepared.filled, valid_rows=prepared.valid_rows
+    )
+    unique = prepared.items
     existing = _existing(session, ctx, [i.key for i in unique])
     pending_new: list[_Valid] = []
     for item in unique:
@@ -302,9 +331,23 @@ def process_chunk(
     return out
 
 
+def process_chunk(
+    session: Session,
+    ctx: IngestContext,
+    rows: Sequence[tuple[int, dict[str, str]]],
+    *,
+    now: datetime,
+) -> ChunkOutcome:
+    """Validate and store ``rows`` (row number, field → raw text). Good rows land even when
+    others in the chunk are rejected; rejected rows go to ``outcome.rejects``."""
+    return store_chunk(session, ctx, prepare_chunk(ctx, rows), now=now)
+
+
 def _columns(ctx: IngestContext, item: _Valid, subject_id: int, now: datetime) -> dict[str, Any]:
     rt = ctx.record_type
-    judged = ctx.classifier.classify(item.values, item.decided_on)
+    judged = item.judged
+    if judged is None:
+        raise RuntimeError("a row was stored without being prepared")
     polarity, severity, pub = judged.polarity, judged.severity, judged.publicity
     return {
         "subject_id": subject_id,

@@ -4,7 +4,11 @@ import never leaves half a chunk, and running the same command again finishes it
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,13 @@ from xinyong.catalog.validation import map_header
 from xinyong.db import unit_of_work
 from xinyong.ingest.errors import MissingColumns, NoHeader
 from xinyong.ingest.models import Batch
-from xinyong.ingest.pipeline import make_context, process_chunk
+from xinyong.ingest.pipeline import (
+    IngestContext,
+    Prepared,
+    make_context,
+    prepare_chunk,
+    store_chunk,
+)
 from xinyong.ingest.readers import open_table, require_file
 from xinyong.ingest.service import (
     Actor,
@@ -39,6 +49,78 @@ class FileIngestOptions:
     secret: bytes
     strict_org_code: bool = False
     chunk_rows: int = 5000
+    # Worker processes that prepare chunks while the main process stores the previous one;
+    # used for files of at least ``parallel_min_bytes`` (starting a worker costs about a second).
+    workers: int = 0
+    parallel_min_bytes: int = 8 << 20
+
+
+_worker_context: IngestContext | None = None
+
+
+def _start_worker(
+    catalog: Catalog,
+    record_type: str,
+    department_id: int,
+    sector: str | None,
+    batch_id: int,
+    secret: bytes,
+    strict_org_code: bool,
+) -> None:
+    """Build the worker's own context once (validators hold closures and do not pickle)."""
+    global _worker_context  # the state of this worker process
+    _worker_context = make_context(
+        catalog,
+        catalog.types[record_type],
+        department_id=department_id,
+        department_sector=sector,
+        batch_id=batch_id,
+        secret=secret,
+        strict_org_code=strict_org_code,
+    )
+
+
+def _prepare_in_worker(rows: list[tuple[int, dict[str, str]]]) -> Prepared:
+    if _worker_context is None:
+        raise RuntimeError("worker started without its context")
+    return prepare_chunk(_worker_context, rows)
+
+
+class _Inline:
+    """The executor of files too small to be worth a worker: prepares in this process."""
+
+    def __init__(self, ctx: IngestContext) -> None:
+        self.ctx = ctx
+
+    def submit(self, rows: list[tuple[int, dict[str, str]]]) -> Future[Prepared]:
+        future: Future[Prepared] = Future()
+        future.set_result(prepare_chunk(self.ctx, rows))
+        return future
+
+
+@contextmanager
+def _preparer(
+    ctx: IngestContext, catalog: Catalog, options: FileIngestOptions, workers: int
+) -> Iterator[Callable[[list[tuple[int, dict[str, str]]]], Future[Prepared]]]:
+    if workers <= 0:
+        yield _Inline(ctx).submit
+        return
+    # spawn, not fork: a forked child would share the parent's database sockets.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(
+            catalog,
+            ctx.record_type.code,
+            ctx.department_id,
+            ctx.department_sector,
+            ctx.batch_id,
+            ctx.secret,
+            options.strict_org_code,
+        ),
+    ) as pool:
+        yield lambda rows: pool.submit(_prepare_in_worker, rows)
 
 
 def file_sha256(path: Path) -> str:
@@ -137,14 +219,29 @@ def ingest_file(
             secret=options.secret,
             strict_org_code=options.strict_org_code,
         )
-        for consumed, chunk in _chunks(table.rows, mapping.columns, options.chunk_rows, skip):
+        workers = options.workers if size >= options.parallel_min_bytes else 0
+
+        def store(consumed: int, prepared: Prepared) -> None:
             with unit_of_work(engine) as session:
                 now = clock.now()
-                outcome = process_chunk(session, ctx, chunk, now=now)
+                outcome = store_chunk(session, ctx, prepared, now=now)
                 batch = session.get_one(Batch, batch_id)
                 apply_outcome(session, batch, outcome, rows_done=consumed, actor=actor, now=now)
             if progress is not None:
                 progress(consumed, size)
+
+        # Chunks are stored strictly in file order, each in its own transaction with its
+        # checkpoint; up to ``workers`` later chunks are being prepared meanwhile.
+        with _preparer(ctx, catalog, options, workers) as submit:
+            in_flight: deque[tuple[int, Future[Prepared]]] = deque()
+            for consumed, chunk in _chunks(table.rows, mapping.columns, options.chunk_rows, skip):
+                in_flight.append((consumed, submit(chunk)))
+                while len(in_flight) > workers:
+                    done, future = in_flight.popleft()
+                    store(done, future.result())
+            while in_flight:
+                done, future = in_flight.popleft()
+                store(done, future.result())
     with unit_of_work(engine) as session:
         batch = session.get_one(Batch, batch_id)
         finish_batch(session, batch, actor=actor, now=clock.now())
