@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--chunk-rows", type=int, default=5000)
     parser.add_argument(
-        "--workers", type=int, default=1, help="processes preparing chunks (0: all in-process)"
+        "--workers", type=int, default=0, help="processes preparing chunks (0: all in-process)"
     )
     parser.add_argument("--pg-admin-url", default=PG_ADMIN_URL)
     parser.add_argument("--phase", help=argparse.SUPPRESS)

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     strict_org_code: bool = False
     ingest_chunk_rows: int = 5000
     # Worker processes preparing chunks of large files while the main process stores.
-    ingest_workers: int = 1
+    ingest_workers: int = 0
     timezone: str = "Asia/Shanghai"
 
     @property

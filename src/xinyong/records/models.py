@@ -67,7 +67,7 @@ class Record(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType)
     content_hash: Mapped[str] = mapped_column(String(32))
     disputed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batches.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

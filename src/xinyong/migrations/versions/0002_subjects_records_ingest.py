@@ -109,7 +109,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("source_key", "source_department_id", "record_type"),
     )
     op.create_index("ix_records_subject_type", "records", ["subject_id", "record_type"])
-    op.create_index("ix_records_batch_id", "records", ["batch_id"])
     op.create_table(
         "record_versions",
         sa.Column("id", sa.Integer(), primary_key=True),
