@@ -1,0 +1,1 @@
+"""The definitions engine: scorecards and predicates as data, compiled for every engine."""

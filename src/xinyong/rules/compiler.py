@@ -1,0 +1,257 @@
+"""One scorecard → one SQL select, the same for every engine and both paths.
+
+The select returns one row per subject with, for each indicator and bonus item, its fact value
+(``<id>__value``) and points (``<id>__points``), a flag per veto (``<id>__veto``), the total
+and the grade. Batch runs it over every subject (on the database or on DuckDB over an export);
+the online path runs the very same select with ``subject_id = :subject_id`` inside the
+request's transaction. Explanations read the per-indicator columns, so the "why" is the score.
+
+Dates are bound parameters computed in Python (SQLite has no interval arithmetic); values of
+record fields are read from the ``fields`` JSON with SQLAlchemy's portable JSON accessors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from xinyong.catalog.loader import Catalog
+from xinyong.kit.dates import add_months
+from xinyong.records.models import Record, RecordStatus
+from xinyong.rules.expression import FieldSpec, json_array_contains, parse, to_sqlalchemy
+from xinyong.rules.loader import fields_of
+from xinyong.rules.scorecard import (
+    Bands,
+    CategoryMap,
+    Fact,
+    Measure,
+    PerOccurrence,
+    Points,
+    Scorecard,
+)
+from xinyong.subjects.models import Subject
+
+RECORD_COLUMNS = {
+    "decided_on": Record.decided_on,
+    "severity": Record.severity,
+    "polarity": Record.polarity,
+    "record_type": Record.record_type,
+}
+AS_OF = "as_of"
+SUBJECT_ID = "subject_id"
+LATEST_SEPARATOR = "|"
+ZERO_WHEN_NO_RECORDS = frozenset({Measure.COUNT, Measure.SUM, Measure.EXISTS})
+
+
+@dataclass(frozen=True)
+class CompiledScorecard:
+    """The select, the ids of its items (the order explanations use) and its date windows."""
+
+    select: Select[Any]
+    indicator_ids: tuple[str, ...]
+    bonus_ids: tuple[str, ...]
+    veto_ids: tuple[str, ...]
+    windows: tuple[int, ...]
+    one_subject: bool
+
+    def params(self, as_of: date, subject_id: int | None = None) -> dict[str, Any]:
+        """Bind values: ``as_of``, the start of every window (computed here, not in SQL: SQLite
+        has no interval arithmetic) and, online, the subject."""
+        out: dict[str, Any] = {AS_OF: as_of}
+        out.update({f"since_{m}": add_months(as_of, -m) for m in self.windows})
+        if self.one_subject:
+            if subject_id is None:
+                raise ValueError("the online select needs a subject_id")
+            out[SUBJECT_ID] = subject_id
+        return out
+
+
+def _field(name: str, spec: FieldSpec) -> ColumnElement[Any]:
+    if name in RECORD_COLUMNS:
+        return RECORD_COLUMNS[name]
+    element = Record.fields[name]
+    if spec.kind == "number":
+        return element.as_float()
+    return element.as_string()
+
+
+def _contains(name: str, value: Any) -> ColumnElement[bool]:
+    """Membership in a multi-valued field, stored as a JSON array of catalog values."""
+    return json_array_contains(Record.fields[name].as_string(), value)
+
+
+def _fact_filter(fact: Fact, catalog: Catalog, windows: set[int]) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [Record.record_type.in_(fact.record_types)]
+    if fact.polarity:
+        conditions.append(Record.polarity.in_(fact.polarity))
+    if fact.severity:
+        conditions.append(Record.severity.in_(fact.severity))
+    if fact.window_months:
+        windows.add(fact.window_months)
+        since = bindparam(f"since_{fact.window_months}", type_=Date)
+        conditions.append(Record.decided_on > since)
+    if fact.in_publicity:
+        as_of = bindparam(AS_OF, type_=Date)
+        conditions += [
+            Record.publicised.is_(True),
+            Record.publicity_starts_on <= as_of,
+            or_(Record.publicity_ends_on.is_(None), Record.publicity_ends_on >= as_of),
+        ]
+    if fact.where:
+        fields = fields_of(catalog, fact.record_types)
+        expr = parse(fact.where, fields=fields)
+        conditions.append(
+            to_sqlalchemy(expr, column=lambda n: _field(n, fields[n]), contains=_contains)
+        )
+    return and_(*conditions)
+
+
+def _days_since(latest: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
+    as_of = bindparam(AS_OF, type_=Date)
+    if dialect == "sqlite":
+        return cast(func.julianday(as_of) - func.julianday(latest), Integer)
+    if dialect == "duckdb":
+        return func.date_diff("day", latest, as_of)
+    return as_of - latest  # PostgreSQL: date - date is an integer
+
+
+def _aggregate(
+    fact: Fact, where: ColumnElement[bool], catalog: Catalog, dialect: str
+) -> ColumnElement[Any]:
+    if fact.measure is Measure.COUNT:
+        return func.count(case((where, 1)))
+    if fact.measure is Measure.EXISTS:
+        return func.max(case((where, 1), else_=0))
+    if fact.measure is Measure.DAYS_SINCE:
+        return _days_since(func.max(case((where, Record.decided_on))), dialect)
+    spec = fields_of(catalog, fact.record_types)[fact.field or ""]
+    value = _field(fact.field or "", spec)
+    if fact.measure is Measure.SUM:
+        return func.sum(case((where, value)))
+    if fact.measure is Measure.MAX:
+        return func.max(case((where, value)))
+    # LATEST: the value on the most recent matching record, portably: the greatest
+    # "YYYY-MM-DD|value" string, then the part after the separator.
+    tagged = func.max(
+        case((where, cast(Record.decided_on, String) + LATEST_SEPARATOR + cast(value, String)))
+    )
+    return func.substr(tagged, 12)
+
+
+def _clamp(x: ColumnElement[Any], low: Decimal, high: Decimal) -> ColumnElement[Any]:
+    return case((x < float(low), float(low)), (x > float(high), float(high)), else_=x)
+
+
+def _points(rule: Points, value: ColumnElement[Any], max_points: Decimal) -> ColumnElement[Any]:
+    if isinstance(rule, PerOccurrence):
+        start = float(max_points) if rule.start == "max" else 0.0
+        return _clamp(
+            literal(start) + func.coalesce(value, 0) * float(rule.each), Decimal(0), max_points
+        )
+    if isinstance(rule, Bands):
+        whens = []
+        for band in rule.bands:
+            conds = [value.is_not(None)]
+            if band.gte is not None:
+                conds.append(value >= float(band.gte))
+            if band.lt is not None:
+                conds.append(value < float(band.lt))
+            whens.append((and_(*conds), float(band.points)))
+        return _clamp(case(*whens, else_=float(rule.default)), Decimal(0), max_points)
+    if isinstance(rule, CategoryMap):
+        whens = [(value == key, float(points)) for key, points in rule.map.items()]
+        return _clamp(case(*whens, else_=float(rule.default)), Decimal(0), max_points)
+    raise TypeError(f"unknown points rule {rule!r}")
+
+
+def compile_scorecard(
+    card: Scorecard, catalog: Catalog, *, dialect: str, one_subject: bool = False
+) -> CompiledScorecard:
+    """The select for ``card`` on ``dialect`` (sqlite, postgresql or duckdb).
+
+    Batch: every subject of the model's kinds. Online (``one_subject``): the same select with
+    ``subject_id = :subject_id`` added to the facts and to the subjects, nothing else changed.
+    Bind with :meth:`CompiledScorecard.params`.
+    """
+    windows: set[int] = set()
+    as_of = bindparam(AS_OF, type_=Date)
+    fact_columns: list[ColumnElement[Any]] = []
+    items: list[tuple[str, Fact, Points, Decimal]] = []
+    for dim in card.dimensions:
+        for ind in dim.indicators:
+            items.append((ind.id, ind.fact, ind.points, ind.max_points))
+    for bonus in card.bonus:
+        items.append((bonus.id, bonus.fact, bonus.points, bonus.max_points))
+    for item_id, fact, _rule, _max in items:
+        where = _fact_filter(fact, catalog, windows)
+        fact_columns.append(_aggregate(fact, where, catalog, dialect).label(f"{item_id}__value"))
+    facts = (
+        select(Record.subject_id, *fact_columns)
+        .where(Record.status == RecordStatus.ACTIVE.value, Record.decided_on <= as_of)
+        .group_by(Record.subject_id)
+    )
+    subject_id = bindparam(SUBJECT_ID, type_=Integer)
+    if one_subject:
+        facts = facts.where(Record.subject_id == subject_id)
+    facts_cte = facts.cte("facts")
+    columns: list[ColumnElement[Any]] = [Subject.id.label("subject_id")]
+    points_of: dict[str, ColumnElement[Any]] = {}
+    for item_id, fact, rule, max_points in items:
+        value: ColumnElement[Any] = facts_cte.c[f"{item_id}__value"]
+        if fact.measure in ZERO_WHEN_NO_RECORDS:  # a subject with no records has none of them
+            value = func.coalesce(value, 0)
+        columns.append(value.label(f"{item_id}__value"))
+        points_of[item_id] = _points(rule, value, max_points)
+        columns.append(points_of[item_id].label(f"{item_id}__points"))
+    indicator_ids = tuple(i.id for d in card.dimensions for i in d.indicators)
+    bonus_ids = tuple(b.id for b in card.bonus)
+    raw_total = sum((points_of[i] for i in (*indicator_ids, *bonus_ids)), literal(0.0))
+    total = _clamp(raw_total, card.score.min, card.score.max)
+    vetoes: list[tuple[Any, ColumnElement[bool]]] = []
+    for v in card.veto:
+        hit = func.coalesce(facts_cte.c[f"{v.indicator}__value"], 0) >= float(v.at_least)
+        vetoes.append((v, hit))
+        columns.append(case((hit, 1), else_=0).label(f"{v.id}__veto"))
+    for v, hit in vetoes:
+        if v.effect.cap is not None:
+            total = case((and_(hit, total > float(v.effect.cap)), float(v.effect.cap)), else_=total)
+    columns.append(total.label("total"))
+    forced = [(hit, v.effect.grade) for v, hit in vetoes if v.effect.grade is not None]
+    bands = sorted(card.grades, key=lambda g: g.min, reverse=True)
+    band_whens = [(total >= float(b.min), b.grade) for b in bands[:-1]]
+    columns.append(case(*forced, *band_whens, else_=bands[-1].grade).label("grade"))
+    stmt = (
+        select(*columns)
+        .select_from(Subject)
+        .join(facts_cte, facts_cte.c.subject_id == Subject.id, isouter=True)
+        .where(Subject.kind.in_(card.subject_kinds))
+        .order_by(Subject.id)
+    )
+    if one_subject:
+        stmt = stmt.where(Subject.id == subject_id)
+    return CompiledScorecard(
+        stmt,
+        indicator_ids,
+        bonus_ids,
+        tuple(v.id for v in card.veto),
+        tuple(sorted(windows)),
+        one_subject,
+    )

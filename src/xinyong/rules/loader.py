@@ -1,0 +1,171 @@
+"""Loading scorecard YAML and checking it against the catalog.
+
+Structural rules live in ``scorecard.py``; here every fact is checked against the information
+catalog (record types exist, summed fields are numbers, predicates parse in the safe grammar
+over the fields those types have). A bad definition names its file, the item and the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from xinyong.catalog.loader import Catalog
+from xinyong.errors import FieldError, XinyongError
+from xinyong.rules.expression import ExpressionError, FieldSpec, fields_from_catalog, parse
+from xinyong.rules.scorecard import Fact, Measure, Scorecard
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+NUMERIC_KINDS = frozenset({"number"})
+
+
+class ScorecardDefinitionError(XinyongError):
+    def __init__(self, path: Path, problems: list[FieldError]) -> None:
+        super().__init__(
+            code="rules.invalid_definition",
+            title=f"评价模型定义文件 {path.name} 有误",
+            status=422,
+            detail="；".join(f"{p.field}：{p.message}" for p in problems),
+            errors=problems,
+        )
+
+
+@dataclass(frozen=True)
+class LoadedScorecard:
+    """A validated model with the hash of the file it came from (stamped on every result)."""
+
+    scorecard: Scorecard
+    definition_hash: str
+    path: Path
+
+
+def _item_path(data: Any, loc: tuple[Any, ...]) -> str:
+    """``dimensions[1].indicators[0]（主要人员严重失信信息）.fact``: where, with the item's name."""
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int):
+            parts[-1] = f"{parts[-1]}[{step}]" if parts else f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            if isinstance(node, dict) and node.get("name"):
+                parts[-1] += f"（{node['name']}）"
+        else:
+            parts.append(str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts) or "(根)"
+
+
+def _facts(card: Scorecard) -> Iterator[tuple[str, Fact]]:
+    for d, dim in enumerate(card.dimensions):
+        for i, ind in enumerate(dim.indicators):
+            yield f"dimensions[{d}].indicators[{i}]（{ind.name}）.fact", ind.fact
+    for b, bonus in enumerate(card.bonus):
+        yield f"bonus[{b}]（{bonus.name}）.fact", bonus.fact
+
+
+def fields_of(catalog: Catalog, record_types: list[str]) -> dict[str, FieldSpec]:
+    """The names a fact over these record types may use. A field several types share keeps the
+    union of their allowed values (e.g. 当前状态), or none when any type leaves it open."""
+    fields: dict[str, FieldSpec] = {}
+    for code in record_types:
+        rt = catalog.get(code)
+        if rt is None:
+            continue
+        for name, spec in fields_from_catalog(rt).items():
+            seen = fields.get(name)
+            if seen is None:
+                fields[name] = spec
+            elif seen.values is None or spec.values is None:
+                fields[name] = replace(seen, values=None)
+            else:
+                fields[name] = replace(
+                    seen, values=tuple(dict.fromkeys((*seen.values, *spec.values)))
+                )
+    return fields
+
+
+def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
+    """What the catalog says is wrong with ``card``'s facts (empty when it is sound)."""
+    problems: list[FieldError] = []
+    for where, fact in _facts(card):
+        unknown = [t for t in fact.record_types if catalog.get(t) is None]
+        if unknown:
+            problems.append(
+                FieldError(
+                    f"{where}.record_types",
+                    "rules.unknown_record_type",
+                    f"未知的信息类型：{'、'.join(unknown)}",
+                )
+            )
+            continue
+        fields = fields_of(catalog, fact.record_types)
+        if fact.field is not None:
+            spec = fields.get(fact.field)
+            if spec is None:
+                problems.append(
+                    FieldError(
+                        f"{where}.field", "rules.unknown_field", f"信息类型中没有字段：{fact.field}"
+                    )
+                )
+            elif fact.measure in (Measure.SUM, Measure.MAX) and spec.kind not in NUMERIC_KINDS:
+                problems.append(
+                    FieldError(
+                        f"{where}.field",
+                        "rules.not_numeric",
+                        f"字段“{spec.label}”不是数值，不能求和或取最大值",
+                    )
+                )
+        if fact.where:
+            try:
+                parse(fact.where, fields=fields)
+            except ExpressionError as exc:
+                problems.append(FieldError(f"{where}.where", exc.code, exc.message))
+    return problems
+
+
+def load_scorecard(path: Path, catalog: Catalog) -> LoadedScorecard:
+    """Validate one model file; raises :class:`ScorecardDefinitionError`."""
+    try:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw)
+    except OSError as exc:
+        raise ScorecardDefinitionError(
+            path, [FieldError("(文件)", "rules.unreadable", f"无法读取：{exc.strerror}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScorecardDefinitionError(
+            path, [FieldError("(文件)", "rules.yaml_syntax", f"YAML 语法错误：{exc}")]
+        ) from None
+    try:
+        card = Scorecard.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            FieldError(
+                _item_path(data, tuple(e["loc"])),
+                f"rules.{e['type']}",
+                str(e["msg"]).removeprefix("Value error, "),
+            )
+            for e in exc.errors()
+        ]
+        raise ScorecardDefinitionError(path, problems) from None
+    problems = catalog_problems(card, catalog)
+    if problems:
+        raise ScorecardDefinitionError(path, problems)
+    return LoadedScorecard(card, hashlib.sha256(raw).hexdigest(), path)
+
+
+def load_all(catalog: Catalog, directory: Path = DEFINITIONS_DIR) -> dict[str, LoadedScorecard]:
+    """Every model shipped in ``directory`` by id (the latest version of each)."""
+    models: dict[str, LoadedScorecard] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        loaded = load_scorecard(path, catalog)
+        current = models.get(loaded.scorecard.id)
+        if current is None or loaded.scorecard.version > current.scorecard.version:
+            models[loaded.scorecard.id] = loaded
+    return models
