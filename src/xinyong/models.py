@@ -6,6 +6,7 @@ import xinyong.accounts.models
 import xinyong.audit.models
 import xinyong.ingest.models
 import xinyong.records.models
+import xinyong.scoring.models
 import xinyong.subjects.models  # noqa: F401
 from xinyong.db import Base
 

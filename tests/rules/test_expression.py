@@ -41,13 +41,12 @@ from xinyong.rules.expression import (
     IsNull,
     Not,
     Or,
-    evaluate,
     fields_from_catalog,
     fields_used,
-    json_array_contains,
     parse,
-    to_sqlalchemy,
 )
+from xinyong.rules.predicate_eval import evaluate
+from xinyong.rules.predicate_sql import json_array_contains, to_sqlalchemy
 
 FIELDS = {
     "fine_amount": FieldSpec("fine_amount", "罚款金额", "number"),

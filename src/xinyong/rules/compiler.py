@@ -36,8 +36,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from xinyong.catalog.loader import Catalog
 from xinyong.kit.dates import add_months
 from xinyong.records.models import Record, RecordStatus
-from xinyong.rules.expression import FieldSpec, json_array_contains, parse, to_sqlalchemy
+from xinyong.rules.expression import FieldSpec, parse
 from xinyong.rules.loader import fields_of
+from xinyong.rules.predicate_sql import json_array_contains, to_sqlalchemy
 from xinyong.rules.scorecard import (
     Bands,
     CategoryMap,

@@ -9,10 +9,12 @@ code and a Chinese message that never echoes more than 60 characters of the sour
 
 The result is a small immutable tree (:class:`And`, :class:`Or`, :class:`Not`, :class:`Cmp`,
 :class:`In`, :class:`Contains`, :class:`IsNull`, :class:`Const`) that knows nothing of SQL, so
-one definition compiles to SQLAlchemy Core (:func:`to_sqlalchemy`) for batch and online scoring
-and is evaluated in Python (:func:`evaluate`) for dry runs, with the same answers.
+one definition compiles to SQLAlchemy Core (:func:`xinyong.rules.predicate_sql.to_sqlalchemy`)
+for batch and online scoring and is evaluated in Python
+(:func:`xinyong.rules.predicate_eval.evaluate`) for dry runs, with the same answers. This
+module only parses; those two import from it, never the reverse.
 
-Semantics, identical in :func:`evaluate` and in SQL ``WHERE``:
+Semantics, identical in ``evaluate`` and in SQL ``WHERE``:
 
 * A missing or ``None`` field is *unknown*: every comparison, ``in`` and membership test on it
   is unknown, ``not`` of unknown is unknown, and ``and`` / ``or`` follow SQL's three-valued
@@ -34,18 +36,14 @@ from __future__ import annotations
 
 import ast
 import difflib
-import json
 import math
 import operator
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import Any, Final, Literal
-
-from sqlalchemy import Date, and_, false, not_, or_, true
-from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.catalog.schemas import FieldType, Polarity, RecordType, Severity
 from xinyong.errors import XinyongError
@@ -204,8 +202,9 @@ _CMP_OPS: Final[Mapping[type[ast.cmpop], str]] = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-# The same functions compare Python values and build SQLAlchemy comparisons.
-_OPERATORS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
+# The same functions compare Python values (predicate_eval) and build SQLAlchemy comparisons
+# (predicate_sql).
+OPERATORS: Final[Mapping[str, Callable[[Any, Any], Any]]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
@@ -598,136 +597,3 @@ def record_level_fields() -> dict[str, FieldSpec]:
         "polarity": FieldSpec("polarity", "信息性质", "string", tuple(p.value for p in Polarity)),
         "record_type": FieldSpec("record_type", "信息类型", "string"),
     }
-
-
-# --- Python evaluation ------------------------------------------------------------------------
-
-
-def _coerce(actual: Any, like: Scalar) -> Any:
-    """Bring a row value to the type of the literal it is compared with."""
-    if isinstance(like, date):
-        if isinstance(actual, datetime):
-            return actual.date()
-        if isinstance(actual, str):
-            return date.fromisoformat(actual[:10])
-    elif isinstance(like, int | float) and not isinstance(like, bool) and isinstance(actual, str):
-        return Decimal(actual)
-    return actual
-
-
-def _compare(actual: Any, op: str, value: Scalar) -> bool | None:
-    try:
-        actual = _coerce(actual, value)
-        if isinstance(actual, Decimal) and isinstance(value, float):
-            # SQL compares as float; compare the literal as written, not its binary expansion.
-            value = Decimal(repr(value))
-        return bool(_OPERATORS[op](actual, value))
-    except (TypeError, ValueError, InvalidOperation):
-        return None  # a value of the wrong type cannot be judged: unknown, as a failed cast
-
-
-def _xor(result: bool | None, negate: bool) -> bool | None:
-    return None if result is None else result != negate
-
-
-def _truth(expr: Expr, row: Mapping[str, Any]) -> bool | None:
-    """Three-valued truth: None is unknown."""
-    match expr:
-        case Const(value):
-            return value
-        case IsNull(field, negate):
-            return (row.get(field) is None) != negate
-        case Cmp(field, op, value):
-            actual = row.get(field)
-            return None if actual is None else _compare(actual, op, value)
-        case In(field, values, negate):
-            actual = row.get(field)
-            if actual is None:
-                return None
-            hits = [_compare(actual, "==", v) for v in values]
-            found = True if True in hits else (None if None in hits else False)
-            return _xor(found, negate)
-        case Contains(field, value, negate):
-            actual = row.get(field)
-            if actual is None:
-                return None
-            if isinstance(actual, str):
-                actual = [actual]
-            return _xor(value in actual, negate)
-        case Not(operand):
-            inner = _truth(operand, row)
-            return None if inner is None else not inner
-        case And(operands):
-            results = [_truth(o, row) for o in operands]
-            return False if False in results else (None if None in results else True)
-        case Or(operands):
-            results = [_truth(o, row) for o in operands]
-            return True if True in results else (None if None in results else False)
-    raise TypeError(f"not an expression node: {expr!r}")
-
-
-def evaluate(expr: Expr, row: Mapping[str, Any]) -> bool:
-    """Whether ``row`` satisfies ``expr``: three-valued logic with missing/None as unknown,
-    unknown collapsed to False at the top — exactly the rows SQL ``WHERE`` selects."""
-    return _truth(expr, row) is True
-
-
-# --- SQL --------------------------------------------------------------------------------------
-
-
-def _bind(col: ColumnElement[Any], value: Scalar) -> Any:
-    # A date compared with a text column (JSON fields) is compared as ISO text, which orders
-    # the same way; a real DATE column takes the date itself.
-    if isinstance(value, date) and not isinstance(col.type, Date):
-        return value.isoformat()
-    return value
-
-
-def json_array_contains(array_text: ColumnElement[Any], value: str) -> ColumnElement[bool]:
-    """A ``contains`` for :func:`to_sqlalchemy` over the JSON text of an array of strings.
-
-    The array holds whole elements, so its text contains the quoted element exactly when the
-    array does. Non-ASCII text may be stored escaped (``json.dumps`` default, SQLite's JSON
-    text) or not (PostgreSQL ``jsonb ->>``), so both spellings are matched. NULL stays NULL."""
-    spellings = dict.fromkeys([json.dumps(value, ensure_ascii=False), json.dumps(value)])
-    return or_(*(array_text.contains(s, autoescape=True) for s in spellings))
-
-
-def to_sqlalchemy(
-    expr: Expr,
-    column: Callable[[str], ColumnElement[Any]],
-    *,
-    contains: Callable[[str, Any], ColumnElement[bool]] | None = None,
-) -> ColumnElement[bool]:
-    """``expr`` as a SQLAlchemy Core boolean for ``WHERE``: ``column(name)`` resolves a field to
-    a column expression; ``contains(name, value)`` builds the membership test of a multi-valued
-    field (required when ``expr`` has a :class:`Contains`) and must be NULL when the field is."""
-
-    def build(node: Expr) -> ColumnElement[bool]:
-        match node:
-            case Const(value):
-                return true() if value else false()
-            case IsNull(field, negate):
-                col = column(field)
-                return col.is_not(None) if negate else col.is_(None)
-            case Cmp(field, op, value):
-                col = column(field)
-                return _OPERATORS[op](col, _bind(col, value))
-            case In(field, values, negate):
-                col = column(field)
-                bound_values = [_bind(col, v) for v in values]
-                return col.not_in(bound_values) if negate else col.in_(bound_values)
-            case Contains(field, value, negate):
-                if contains is None:
-                    raise ValueError(f"field {field} is multi-valued: pass contains=")
-                test = contains(field, value)
-                return not_(test) if negate else test
-            case Not(operand):
-                return not_(build(operand))
-            case And(operands):
-                return and_(*(build(o) for o in operands))
-            case Or(operands):
-                return or_(*(build(o) for o in operands))
-        raise TypeError(f"not an expression node: {node!r}")
-
-    return build(expr)
