@@ -48,7 +48,8 @@ from xinyong.rules.scorecard import (
     Points,
     Scorecard,
 )
-from xinyong.subjects.models import Subject
+from xinyong.subjects.models import Subject, SubjectConsent
+from xinyong.subjects.service import PERSONAL_SCORE
 
 RECORD_COLUMNS = {
     "decided_on": Record.decided_on,
@@ -246,6 +247,14 @@ def compile_scorecard(
         .where(Subject.kind.in_(card.subject_kinds))
         .order_by(Subject.id)
     )
+    if card.consent_required:
+        # Personal scores only for persons who authorised them (DOMAIN.md decision 6).
+        consented = select(SubjectConsent.id).where(
+            SubjectConsent.subject_id == Subject.id,
+            SubjectConsent.purpose == PERSONAL_SCORE,
+            SubjectConsent.revoked_at.is_(None),
+        )
+        stmt = stmt.where(consented.exists())
     if one_subject:
         stmt = stmt.where(Subject.id == subject_id)
     return CompiledScorecard(
@@ -256,3 +265,33 @@ def compile_scorecard(
         tuple(sorted(windows)),
         one_subject,
     )
+
+
+@dataclass(frozen=True)
+class FactRecords:
+    """The records one fact counts for one subject: the same filter as the compiled select."""
+
+    select: Select[Any]
+    windows: tuple[int, ...]
+
+    def params(self, as_of: date, subject_id: int) -> dict[str, Any]:
+        out: dict[str, Any] = {AS_OF: as_of, SUBJECT_ID: subject_id}
+        out.update({f"since_{m}": add_months(as_of, -m) for m in self.windows})
+        return out
+
+
+def fact_records(fact: Fact, catalog: Catalog) -> FactRecords:
+    """Select the records behind ``fact`` for ``:subject_id`` as of ``:as_of``, newest first."""
+    windows: set[int] = set()
+    where = _fact_filter(fact, catalog, windows)
+    stmt = (
+        select(Record)
+        .where(
+            where,
+            Record.status == RecordStatus.ACTIVE.value,
+            Record.decided_on <= bindparam(AS_OF, type_=Date),
+            Record.subject_id == bindparam(SUBJECT_ID, type_=Integer),
+        )
+        .order_by(Record.decided_on.desc(), Record.id.desc())
+    )
+    return FactRecords(stmt, tuple(sorted(windows)))

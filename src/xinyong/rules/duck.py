@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
 from xinyong.records.models import Record
-from xinyong.subjects.models import Subject
+from xinyong.subjects.models import Subject, SubjectConsent
 
 RECORD_COLUMNS = (
     ("id", "BIGINT"),
@@ -34,6 +34,12 @@ RECORD_COLUMNS = (
     ("fields", "JSON"),
 )
 SUBJECT_COLUMNS = (("id", "BIGINT"), ("kind", "VARCHAR"))
+CONSENT_COLUMNS = (
+    ("id", "BIGINT"),
+    ("subject_id", "BIGINT"),
+    ("purpose", "VARCHAR"),
+    ("revoked_at", "TIMESTAMPTZ"),
+)
 
 
 @contextmanager
@@ -79,12 +85,14 @@ def _json_text(value: Any) -> str:
 
 
 def load_facts(session: Session, duck_engine: Engine, *, batch_rows: int = 100_000) -> int:
-    """Copy the subjects and active records ``session`` sees into DuckDB; returns records."""
+    """Copy the records, subjects and consents ``session`` sees into DuckDB; returns records."""
     with duck_engine.connect() as conn:
         duck = conn.connection.dbapi_connection
         record_stmt = select(*(getattr(Record, n) for n, _ in RECORD_COLUMNS))
         copied = _copy(session, duck, "records", RECORD_COLUMNS, record_stmt, batch_rows)
         subject_stmt = select(Subject.id, Subject.kind)
         _copy(session, duck, "subjects", SUBJECT_COLUMNS, subject_stmt, batch_rows)
+        consent_stmt = select(*(getattr(SubjectConsent, n) for n, _ in CONSENT_COLUMNS))
+        _copy(session, duck, "subject_consents", CONSENT_COLUMNS, consent_stmt, batch_rows)
         conn.commit()
     return copied

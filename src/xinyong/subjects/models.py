@@ -87,3 +87,17 @@ class SubjectName(Base):
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SubjectConsent(Base):
+    """A subject's authorisation (授权) for a use of its data, e.g. computing a personal credit
+    score (DOMAIN.md decision 6): in force from ``granted_at`` until revoked."""
+
+    __tablename__ = "subject_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # personal_score
+    channel: Mapped[str] = mapped_column(String(32))  # app | window | api
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -23,7 +23,7 @@ from xinyong.kit.identifiers import (
     validate_uscc,
 )
 from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
-from xinyong.subjects.models import Subject, SubjectKind, SubjectName
+from xinyong.subjects.models import Subject, SubjectConsent, SubjectKind, SubjectName
 
 PERSON_CATEGORY = "自然人"
 INDIVIDUAL_BUSINESS = "个体工商户"
@@ -256,3 +256,41 @@ def search(
         )
     )
     return SearchPage(items, total, page, size)
+
+
+PERSONAL_SCORE = "personal_score"
+
+
+def grant_consent(
+    session: Session, subject: Subject, *, purpose: str, channel: str, now: datetime
+) -> SubjectConsent:
+    """Record the subject's authorisation for ``purpose`` (idempotent while one is in force)."""
+    current = active_consent(session, subject.id, purpose=purpose)
+    if current is not None:
+        return current
+    consent = SubjectConsent(
+        subject_id=subject.id, purpose=purpose, channel=channel, granted_at=now
+    )
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def revoke_consent(session: Session, subject: Subject, *, purpose: str, now: datetime) -> bool:
+    """Withdraw the authorisation; False when none was in force."""
+    current = active_consent(session, subject.id, purpose=purpose)
+    if current is None:
+        return False
+    current.revoked_at = now
+    session.flush()
+    return True
+
+
+def active_consent(session: Session, subject_id: int, *, purpose: str) -> SubjectConsent | None:
+    return session.scalars(
+        select(SubjectConsent).where(
+            SubjectConsent.subject_id == subject_id,
+            SubjectConsent.purpose == purpose,
+            SubjectConsent.revoked_at.is_(None),
+        )
+    ).first()

@@ -1,4 +1,4 @@
-"""Evaluation runs, scores and grade changes.
+"""Evaluation runs, scores, grade changes, and subjects' consents to personal scoring.
 
 Revision ID: 0003
 Revises: 0002
@@ -63,8 +63,18 @@ def upgrade() -> None:
         sa.Column("recorded_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_grade_changes_subject_id", "grade_changes", ["subject_id"])
+    op.create_table(
+        "subject_consents",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("subject_id", sa.Integer(), sa.ForeignKey("subjects.id"), nullable=False),
+        sa.Column("purpose", sa.String(32), nullable=False),
+        sa.Column("channel", sa.String(32), nullable=False),
+        sa.Column("granted_at", UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", UTCDateTime()),
+    )
+    op.create_index("ix_subject_consents_subject_id", "subject_consents", ["subject_id"])
 
 
 def downgrade() -> None:
-    for table in ("grade_changes", "scores", "score_runs"):
+    for table in ("subject_consents", "grade_changes", "scores", "score_runs"):
         op.drop_table(table)

@@ -1,0 +1,156 @@
+"""Explaining a score: every item's points, the records behind it and its legal basis.
+
+The parts come from the same compiled select as the score, and the records behind an item
+from the same filter, so the explanation can never disagree with the number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from xinyong.catalog.loader import Catalog
+from xinyong.catalog.schemas import Polarity
+from xinyong.records.credit_file import TITLE_FIELDS
+from xinyong.records.models import Record
+from xinyong.rules.compiler import fact_records
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.rules.scorecard import Fact
+from xinyong.scoring.schemas import (
+    Adjustment,
+    ItemExplanation,
+    ModelScore,
+    RecordRef,
+    VetoExplanation,
+)
+from xinyong.scoring.service import ScoreRow
+
+MAX_RECORDS_PER_ITEM = 50
+LOWERS_MOST = 3
+
+
+def _ref(record: Record, catalog: Catalog, *, with_repair: bool) -> RecordRef:
+    rt = catalog.get(record.record_type)
+    values = record.fields or {}
+    title = next((str(values[k]) for k in TITLE_FIELDS if values.get(k)), rt.name if rt else "")
+    return RecordRef(
+        id=record.id,
+        record_type=record.record_type,
+        type_name=rt.name if rt else record.record_type,
+        title=title,
+        decided_on=record.decided_on,
+        repair_possible_from=(
+            record.repair_possible_from if with_repair and record.polarity == Polarity.BAD else None
+        ),
+    )
+
+
+def _records(
+    session: Session,
+    fact: Fact,
+    catalog: Catalog,
+    *,
+    subject_id: int,
+    as_of: date,
+    with_repair: bool,
+) -> list[RecordRef]:
+    behind = fact_records(fact, catalog)
+    rows = session.scalars(
+        behind.select.limit(MAX_RECORDS_PER_ITEM), behind.params(as_of, subject_id)
+    )
+    return [_ref(r, catalog, with_repair=with_repair) for r in rows]
+
+
+def _effect(cap: Decimal | None, grade: str | None) -> str:
+    parts = []
+    if cap is not None:
+        parts.append(f"总分不超过 {cap}")
+    if grade is not None:
+        parts.append(f"等级定为“{grade}”")
+    return "，".join(parts)
+
+
+def explain(
+    session: Session,
+    loaded: LoadedScorecard,
+    catalog: Catalog,
+    row: ScoreRow,
+    *,
+    as_of: date,
+    self_view: bool,
+) -> ModelScore:
+    """The full explanation of ``row`` (computed by the compiled select for ``as_of``)."""
+    card = loaded.scorecard
+    items: list[ItemExplanation] = []
+    entries = [(ind, dim.name, "indicator") for dim in card.dimensions for ind in dim.indicators]
+    entries += [(b, None, "bonus") for b in card.bonus]
+    for item, dimension, kind in entries:
+        points = row.points(item.id)
+        lost = item.max_points - points if kind == "indicator" else Decimal("0.00")
+        items.append(
+            ItemExplanation(
+                id=item.id,
+                kind=kind,
+                name=item.name,
+                dimension=dimension,
+                max_points=item.max_points,
+                value=row.parts[item.id]["value"],
+                points=points,
+                lost=lost.quantize(Decimal("0.01")),
+                reference=item.reference,
+                records=_records(
+                    session,
+                    item.fact,
+                    catalog,
+                    subject_id=row.subject_id,
+                    as_of=as_of,
+                    with_repair=self_view,
+                ),
+            )
+        )
+    vetoes = [
+        VetoExplanation(
+            id=v.id,
+            name=v.name,
+            indicator=v.indicator,
+            triggered=bool(row.parts[v.id]["veto"]),
+            effect=_effect(v.effect.cap, v.effect.grade),
+            reference=v.reference,
+        )
+        for v in card.veto
+    ]
+    gap = row.total - sum((i.points for i in items), Decimal("0.00"))
+    adjustments = []
+    if gap:
+        capped = [v.name for v in vetoes if v.triggered and "总分不超过" in v.effect]
+        reason = (
+            f"一票否决封顶：{'、'.join(capped)}"
+            if capped
+            else f"总分限于 {card.score.min}–{card.score.max}"
+        )
+        adjustments.append(Adjustment(reason=reason, points=gap))
+    score = ModelScore(
+        model_id=card.id,
+        model_name=card.name,
+        model_version=card.version,
+        definition_hash=loaded.definition_hash,
+        as_of=as_of,
+        total=row.total,
+        grade=row.grade,
+        items=items,
+        vetoes=vetoes,
+        adjustments=adjustments,
+        reference=card.reference,
+    )
+    if self_view:
+        costly = sorted((i for i in items if i.lost > 0), key=lambda i: i.lost, reverse=True)
+        score.lowers_most = [f"{i.name}（扣 {i.lost} 分）" for i in costly[:LOWERS_MOST]]
+        seen: dict[int, RecordRef] = {}
+        for i in items:
+            for r in i.records:
+                if r.repair_possible_from is not None:
+                    seen[r.id] = r
+        score.repair_dates = sorted(seen.values(), key=lambda r: r.repair_possible_from or as_of)
+    return score
