@@ -15,6 +15,7 @@ from xinyong.db import get_engine
 from xinyong.demo import prepare
 from xinyong.ingest.cli import ingest_command, quality_command
 from xinyong.migrations import current, upgrade
+from xinyong.scoring.cli import evaluate_command, models_app
 from xinyong.subjects.cli import resolve_subject_id
 from xinyong.synth.cli import synth_app
 from xinyong.web.app import create_app
@@ -34,6 +35,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(synth_app, name="synth")
 app.command("ingest")(ingest_command)
 app.command("quality")(quality_command)
+app.command("evaluate")(evaluate_command)
+app.add_typer(models_app, name="models")
 SUBJECT_RESOLVERS.append(resolve_subject_id)
 
 

@@ -17,6 +17,8 @@ from xinyong.kit import clock
 from xinyong.portal.routes import router as portal_router
 from xinyong.portal.routes import static_files
 from xinyong.records.api import router as records_router
+from xinyong.rules.loader import load_all
+from xinyong.scoring.api import router as scoring_router
 
 API_PREFIX = "/api/v1"
 
@@ -40,6 +42,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings)
     app.state.catalog = catalog or default_catalog()
+    app.state.scorecards = load_all(app.state.catalog)
     problems.install(app)
     logmask.install()
     app.include_router(
@@ -53,6 +56,7 @@ def create_app(
     )
     app.include_router(records_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
+    app.include_router(scoring_router, prefix=API_PREFIX)
     app.include_router(portal_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -1,0 +1,105 @@
+"""HTTP routes of scores and evaluation runs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from xinyong.accounts.models import Role
+from xinyong.errors import Forbidden, Unauthorized
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.problems import problem_responses
+from xinyong.kit import clock
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.scoring import service
+from xinyong.scoring.errors import UnknownEngine, UnknownModel
+from xinyong.scoring.read import check_as_of, subject_scores
+from xinyong.scoring.schemas import SubjectScores
+
+router = APIRouter(tags=["信用评价"])
+ENGINES = ("database", "duckdb")
+
+
+def scorecards(request: Request) -> dict[str, LoadedScorecard]:
+    return request.app.state.scorecards
+
+
+@router.get(
+    "/subjects/{code}/scores",
+    response_model=SubjectScores,
+    summary="信用评价结果及解释（本主体和政府部门可见）",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_scores(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    as_of: Annotated[date | None, Query(description="评价日期，默认今天")] = None,
+) -> SubjectScores:
+    today = clock.today()
+    return subject_scores(
+        session,
+        catalog,
+        scorecards(request),
+        code=code,
+        principal=principal,
+        secret=settings.secret_key.get_secret_value().encode(),
+        as_of=as_of or today,
+        today=today,
+        now=clock.now(),
+    )
+
+
+class EvaluationIn(BaseModel):
+    model_id: str = Field(max_length=64)
+    as_of: date | None = None
+    engine: str = Field(default="database", max_length=16)
+
+
+class EvaluationOut(BaseModel):
+    run_id: int
+    model_id: str
+    model_version: int
+    definition_hash: str
+    as_of: date
+    engine: str
+    subjects: int
+    grade_changes: int
+    grades: dict[str, int]
+
+
+@router.post(
+    "/evaluations",
+    response_model=EvaluationOut,
+    summary="对一个模型的全部主体运行评价（管理员）",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def post_evaluation(
+    body: EvaluationIn, request: Request, principal: PrincipalDep, catalog: CatalogDep
+) -> Any:
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("scoring.admin_only", "只有信用办管理员可以运行评价")
+    loaded = scorecards(request).get(body.model_id)
+    if loaded is None:
+        raise UnknownModel(body.model_id)
+    if body.engine not in ENGINES:
+        raise UnknownEngine(body.engine)
+    today = clock.today()
+    as_of = body.as_of or today
+    check_as_of(as_of, today)
+    return service.run_batch(
+        request.app.state.engine,
+        loaded,
+        catalog,
+        as_of=as_of,
+        on=body.engine,
+        actor=principal.actor,
+    )

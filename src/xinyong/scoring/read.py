@@ -1,0 +1,90 @@
+"""A subject's scores under every model that applies to it, explained (self / internal view)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.principal import Principal
+from xinyong.audit import service as audit
+from xinyong.catalog.loader import Catalog
+from xinyong.records.schemas import View
+from xinyong.records.service import view_for
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.scoring.errors import FutureAsOf, ScoresForbidden
+from xinyong.scoring.explain import explain
+from xinyong.scoring.schemas import SubjectScores, Unavailable
+from xinyong.scoring.service import evaluate_subject
+from xinyong.subjects import service as subjects
+from xinyong.subjects.models import SubjectKind
+
+
+def check_as_of(as_of: date, today: date) -> None:
+    """Evaluation is of facts known today: a future date is refused, not extrapolated."""
+    if as_of > today:
+        raise FutureAsOf()
+
+
+def subject_scores(
+    session: Session,
+    catalog: Catalog,
+    scorecards: dict[str, LoadedScorecard],
+    *,
+    code: str,
+    principal: Principal,
+    secret: bytes,
+    as_of: date,
+    today: date,
+    now: datetime,
+) -> SubjectScores:
+    """Every applicable model's score of the subject with its explanation. Only the subject
+    itself and government callers may see scores; every such read is audited."""
+    check_as_of(as_of, today)
+    subject = subjects.find_by_code(session, code, secret=secret)
+    view = view_for(principal, subject)
+    if view is View.PUBLIC:
+        raise ScoresForbidden()
+    scores, unavailable = [], []
+    for loaded in scorecards.values():
+        card = loaded.scorecard
+        if subject.kind.value not in card.subject_kinds:
+            continue
+        if (
+            card.consent_required
+            and subjects.active_consent(session, subject.id, purpose=subjects.PERSONAL_SCORE)
+            is None
+        ):
+            unavailable.append(
+                Unavailable(
+                    model_id=card.id,
+                    model_name=card.name,
+                    code="scoring.no_consent",
+                    reason="本人未授权，不计算个人信用分（授权后可查看）",
+                )
+            )
+            continue
+        row = evaluate_subject(session, loaded, catalog, subject_id=subject.id, as_of=as_of)
+        if row is not None:
+            scores.append(
+                explain(session, loaded, catalog, row, as_of=as_of, self_view=view is View.SELF)
+            )
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role.value if principal.role else None,
+        action=f"scores.read_{view.value}",
+        object_type="subject",
+        object_id=subject.id,
+        detail={"as_of": as_of.isoformat(), "models": [s.model_id for s in scores]},
+        now=now,
+    )
+    name = subject.name if subject.kind is not SubjectKind.PERSON or view is not View.PUBLIC else ""
+    return SubjectScores(
+        code=subject.code,
+        name=name,
+        view=view.value,
+        as_of=as_of,
+        scores=scores,
+        unavailable=unavailable,
+    )
