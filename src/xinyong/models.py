@@ -5,6 +5,7 @@ from __future__ import annotations
 import xinyong.accounts.models
 import xinyong.audit.models
 import xinyong.ingest.models
+import xinyong.lists.models
 import xinyong.records.models
 import xinyong.scoring.models
 import xinyong.subjects.models  # noqa: F401

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from xinyong.errors import XinyongError
+from xinyong.files import service as files
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.kit import clock
 from xinyong.records import service
@@ -53,9 +54,10 @@ def subject_file(
     catalog: CatalogDep,
 ) -> HTMLResponse:
     try:
-        credit_file = service.read_file(
+        credit_file = files.read_file(
             session,
             catalog,
+            request.app.state.lists,
             code=code,
             principal=principal,
             secret=settings.secret_key.get_secret_value().encode(),

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import PrincipalDep, SessionDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.records import service
-from xinyong.records.schemas import CreditFile, SubjectPage
+from xinyong.records.schemas import SubjectPage
 
 router = APIRouter(tags=["信用档案"])
 
@@ -31,29 +30,4 @@ def search_subjects(
 ) -> SubjectPage:
     return service.search_subjects(
         session, q=q, page=page, size=size, principal=principal, now=clock.now()
-    )
-
-
-@router.get(
-    "/subjects/{code}/file",
-    response_model=CreditFile,
-    summary="信用档案（按调用者权限返回公开、本主体或内部视图）",
-    responses=problem_responses(401, 404, 422),
-)
-def credit_file(
-    code: str,
-    session: SessionDep,
-    principal: PrincipalDep,
-    settings: SettingsDep,
-    catalog: CatalogDep,
-    as_of: Annotated[date | None, Query(description="查询日期，默认今天")] = None,
-) -> CreditFile:
-    return service.read_file(
-        session,
-        catalog,
-        code=code,
-        principal=principal,
-        secret=settings.secret_key.get_secret_value().encode(),
-        as_of=as_of or clock.today(),
-        now=clock.now(),
     )

@@ -38,6 +38,21 @@ def read_file(
 ) -> CreditFile:
     """The credit file of the subject with ``code``; non-public reads are audited."""
     subject = subjects.find_by_code(session, code, secret=secret)
+    return read_subject_file(
+        session, catalog, subject=subject, principal=principal, as_of=as_of, now=now
+    )
+
+
+def read_subject_file(
+    session: Session,
+    catalog: Catalog,
+    *,
+    subject: Subject,
+    principal: Principal,
+    as_of: date,
+    now: datetime,
+) -> CreditFile:
+    """The credit file of ``subject`` in the view ``principal`` is entitled to."""
     view = view_for(principal, subject)
     credit_file = assemble(session, catalog, subject, view=view, as_of=as_of)
     if view is not View.PUBLIC:

@@ -10,10 +10,13 @@ from xinyong.accounts.api import build_router as build_auth_router
 from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import Settings, get_settings
 from xinyong.db import get_engine
+from xinyong.files.api import router as files_router
 from xinyong.http import logmask, problems
 from xinyong.http.deps import get_principal, get_session, get_settings_dep
 from xinyong.ingest.api import router as ingest_router
 from xinyong.kit import clock
+from xinyong.lists.api import router as lists_router
+from xinyong.lists.definitions import load_definitions
 from xinyong.portal.routes import router as portal_router
 from xinyong.portal.routes import static_files
 from xinyong.records.api import router as records_router
@@ -43,6 +46,7 @@ def create_app(
     app.state.engine = engine or get_engine(settings)
     app.state.catalog = catalog or default_catalog()
     app.state.scorecards = load_all(app.state.catalog)
+    app.state.lists = load_definitions(app.state.catalog)
     problems.install(app)
     logmask.install()
     app.include_router(
@@ -57,6 +61,8 @@ def create_app(
     app.include_router(records_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
     app.include_router(scoring_router, prefix=API_PREFIX)
+    app.include_router(lists_router, prefix=API_PREFIX)
+    app.include_router(files_router, prefix=API_PREFIX)
     app.include_router(portal_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -1,0 +1,42 @@
+"""HTTP route of the credit file."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from xinyong.files.service import CreditFileWithLists, read_file
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.problems import problem_responses
+from xinyong.kit import clock
+
+router = APIRouter(tags=["信用档案"])
+
+
+@router.get(
+    "/subjects/{code}/file",
+    response_model=CreditFileWithLists,
+    summary="信用档案（按调用者权限返回公开、本主体或内部视图，含名单）",
+    responses=problem_responses(401, 404, 422),
+)
+def credit_file(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    as_of: Annotated[date | None, Query(description="查询日期，默认今天")] = None,
+) -> CreditFileWithLists:
+    return read_file(
+        session,
+        catalog,
+        request.app.state.lists,
+        code=code,
+        principal=principal,
+        secret=settings.secret_key.get_secret_value().encode(),
+        as_of=as_of or clock.today(),
+        now=clock.now(),
+    )
