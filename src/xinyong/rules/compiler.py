@@ -158,6 +158,11 @@ def _aggregate(
     return func.substr(tagged, 12)
 
 
+def _least(dialect: str, *values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The smallest of several values: SQLite's scalar min(), LEAST elsewhere."""
+    return func.min(*values) if dialect == "sqlite" else func.least(*values)
+
+
 def _clamp(x: ColumnElement[Any], low: Decimal, high: Decimal) -> ColumnElement[Any]:
     return case((x < float(low), float(low)), (x > float(high), float(high)), else_=x)
 
@@ -214,38 +219,23 @@ def compile_scorecard(
     if one_subject:
         facts = facts.where(Record.subject_id == subject_id)
     facts_cte = facts.cte("facts")
+
+    # Stage 2: each item's value and points, and each veto's flag, per subject.
     columns: list[ColumnElement[Any]] = [Subject.id.label("subject_id")]
-    points_of: dict[str, ColumnElement[Any]] = {}
     for item_id, fact, rule, max_points in items:
         value: ColumnElement[Any] = facts_cte.c[f"{item_id}__value"]
         if fact.measure in ZERO_WHEN_NO_RECORDS:  # a subject with no records has none of them
             value = func.coalesce(value, 0)
         columns.append(value.label(f"{item_id}__value"))
-        points_of[item_id] = _points(rule, value, max_points)
-        columns.append(points_of[item_id].label(f"{item_id}__points"))
-    indicator_ids = tuple(i.id for d in card.dimensions for i in d.indicators)
-    bonus_ids = tuple(b.id for b in card.bonus)
-    raw_total = sum((points_of[i] for i in (*indicator_ids, *bonus_ids)), literal(0.0))
-    total = _clamp(raw_total, card.score.min, card.score.max)
-    vetoes: list[tuple[Any, ColumnElement[bool]]] = []
+        columns.append(_points(rule, value, max_points).label(f"{item_id}__points"))
     for v in card.veto:
         hit = func.coalesce(facts_cte.c[f"{v.indicator}__value"], 0) >= float(v.at_least)
-        vetoes.append((v, hit))
         columns.append(case((hit, 1), else_=0).label(f"{v.id}__veto"))
-    for v, hit in vetoes:
-        if v.effect.cap is not None:
-            total = case((and_(hit, total > float(v.effect.cap)), float(v.effect.cap)), else_=total)
-    columns.append(total.label("total"))
-    forced = [(hit, v.effect.grade) for v, hit in vetoes if v.effect.grade is not None]
-    bands = sorted(card.grades, key=lambda g: g.min, reverse=True)
-    band_whens = [(total >= float(b.min), b.grade) for b in bands[:-1]]
-    columns.append(case(*forced, *band_whens, else_=bands[-1].grade).label("grade"))
-    stmt = (
+    scored = (
         select(*columns)
         .select_from(Subject)
         .join(facts_cte, facts_cte.c.subject_id == Subject.id, isouter=True)
         .where(Subject.kind.in_(card.subject_kinds))
-        .order_by(Subject.id)
     )
     if card.consent_required:
         # Personal scores only for persons who authorised them (DOMAIN.md decision 6).
@@ -254,9 +244,37 @@ def compile_scorecard(
             SubjectConsent.purpose == PERSONAL_SCORE,
             SubjectConsent.revoked_at.is_(None),
         )
-        stmt = stmt.where(consented.exists())
+        scored = scored.where(consented.exists())
     if one_subject:
-        stmt = stmt.where(Subject.id == subject_id)
+        scored = scored.where(Subject.id == subject_id)
+    parts = scored.cte("parts")
+
+    # Stage 3: the total, from the parts' columns (each stage refers to the previous one's
+    # columns, so the SQL grows linearly with the model, not exponentially).
+    indicator_ids = tuple(i.id for d in card.dimensions for i in d.indicators)
+    bonus_ids = tuple(b.id for b in card.bonus)
+    raw_total = sum((parts.c[f"{i}__points"] for i in (*indicator_ids, *bonus_ids)), literal(0.0))
+    summed = select(parts, raw_total.label("raw_total")).cte("summed")
+    total = _clamp(summed.c.raw_total, card.score.min, card.score.max)
+    caps = [
+        case((summed.c[f"{v.id}__veto"] == 1, float(v.effect.cap)), else_=float(card.score.max))
+        for v in card.veto
+        if v.effect.cap is not None
+    ]
+    if caps:
+        total = _least(dialect, total, *caps)
+    totals = select(summed, total.label("total")).cte("totals")
+
+    # Stage 4: the grade, from the capped total; a veto may force it.
+    forced = [
+        (totals.c[f"{v.id}__veto"] == 1, v.effect.grade)
+        for v in card.veto
+        if v.effect.grade is not None
+    ]
+    bands = sorted(card.grades, key=lambda g: g.min, reverse=True)
+    band_whens = [(totals.c.total >= float(b.min), b.grade) for b in bands[:-1]]
+    grade = case(*forced, *band_whens, else_=bands[-1].grade)
+    stmt = select(totals, grade.label("grade")).order_by(totals.c.subject_id)
     return CompiledScorecard(
         stmt,
         indicator_ids,

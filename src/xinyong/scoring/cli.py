@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict
 from datetime import date
+from functools import partial
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -13,9 +16,12 @@ from rich.table import Table
 
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import get_settings
-from xinyong.db import get_engine
+from xinyong.db import get_engine, make_engine, unit_of_work
 from xinyong.errors import XinyongError
+from xinyong.ingest.service import Actor, ingest_rows
 from xinyong.kit import clock
+from xinyong.migrations import upgrade
+from xinyong.rules.cases import CASES_DIRECTORY, run_case_file
 from xinyong.rules.loader import load_all
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
@@ -120,3 +126,40 @@ def list_models(as_json: bool = typer.Option(False, "--json")) -> None:
             r["hash"],
         )
     Console().print(table)
+
+
+@models_app.command("test")
+def test_models(
+    model: str = typer.Option(None, "--model", help="只测试一个模型"),
+    duckdb: bool = typer.Option(True, "--duckdb/--no-duckdb", help="同时在 DuckDB 上批量计算"),
+) -> None:
+    """用模型自带的案例（输入事实 → 指标、得分、等级）检验联机与批量两条路径。"""
+    catalog = default_catalog()
+    models = load_all(catalog)
+    ingest = partial(ingest_rows, actor=Actor("models-test", "system"), strict_org_code=False)
+    failures = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'cases.db'}")
+        upgrade(engine)
+        for path in sorted(CASES_DIRECTORY.glob("*.yaml")):
+            if model and path.stem != model:
+                continue
+            with unit_of_work(engine) as session:
+                results = run_case_file(
+                    session, catalog, models, path, ingest=ingest, duckdb=duckdb
+                )
+                session.rollback()
+            for result in results:
+                total += 1
+                mark = "[green]通过[/green]" if result.passed else "[red]失败[/red]"
+                console.print(f"{mark} {result.model} · {result.case}")
+                if not result.passed:
+                    failures += 1
+                    console.print(result.describe())
+        engine.dispose()
+    if total == 0:
+        console.print(f"[red]没有找到模型 {model} 的案例[/red]")
+        raise typer.Exit(1)
+    console.print(f"{total - failures} passed, {failures} failed")
+    if failures:
+        raise typer.Exit(1)
