@@ -154,7 +154,9 @@ class TestBadDefinitions:
         error = load_error(directory)
         assert "administrative_penalty.yaml" in error.title
         # 13 subject fields come first; fine_amount is the type's own field 9 (0-based)
-        assert [(e.field, e.code) for e in error.errors] == [("fields.22.type", "catalog.enum")]
+        assert [(e.field, e.code) for e in error.errors] == [
+            ("fields[22]（fine_amount）.type", "catalog.enum")
+        ]
 
     def test_unexpected_key_is_refused(self, tmp_path):
         directory = definitions_copy(tmp_path)
@@ -203,7 +205,7 @@ class TestBadDefinitions:
         error = load_error(directory)
         assert "_subject_fields.yaml" in error.title
         assert [(e.field, e.code) for e in error.errors] == [
-            ("[0].name", "catalog.string_pattern_mismatch")
+            ("[0]（SubjectName）.name", "catalog.string_pattern_mismatch")
         ]
 
     def test_bad_yaml_in_subject_fields_names_the_file(self, tmp_path):

@@ -8,11 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
 from xinyong.accounts.service import SECTORS
-from xinyong.catalog.schemas import FieldDef, RecordType, Regime, RegimeFile
+from xinyong.catalog.definition_files import read_yaml, validate
+from xinyong.catalog.schemas import RecordType, Regime, RegimeFile, SubjectFieldsFile
 from xinyong.errors import FieldError, XinyongError
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -47,25 +45,7 @@ class Catalog:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogDefinitionError(
-            path, [FieldError("(文件)", "catalog.unreadable", f"无法读取定义文件：{exc.strerror}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise CatalogDefinitionError(
-            path, [FieldError("(文件)", "catalog.yaml_syntax", f"YAML 语法错误：{exc}")]
-        ) from None
-
-
-def _problems(exc: ValidationError) -> list[FieldError]:
-    out = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(根)"
-        msg = err["msg"].removeprefix("Value error, ")
-        out.append(FieldError(loc, f"catalog.{err['type']}", msg))
-    return out
+    return read_yaml(path, prefix="catalog", error=CatalogDefinitionError)[0]
 
 
 def _expand_subject_fields(raw: list[dict[str, Any]], prefix: str | None) -> list[dict[str, Any]]:
@@ -93,10 +73,14 @@ def load_record_type(path: Path, subject_fields: list[dict[str, Any]]) -> Record
             **data,
             "fields": [*_expand_subject_fields(subject_fields, data.get("alias_prefix")), *own],
         }
-    try:
-        record_type = RecordType.model_validate(data, context={"virtual_fields": {SUBJECT_CODE}})
-    except ValidationError as exc:
-        raise CatalogDefinitionError(path, _problems(exc)) from None
+    record_type = validate(
+        data,
+        RecordType,
+        path,
+        prefix="catalog",
+        error=CatalogDefinitionError,
+        context={"virtual_fields": {SUBJECT_CODE}},
+    )
     return record_type
 
 
@@ -108,14 +92,13 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     subject_fields = _read_yaml(directory / SUBJECT_FIELDS_FILE) or []
-    for i, item in enumerate(subject_fields):
-        try:
-            FieldDef.model_validate(item)
-        except ValidationError as exc:
-            raise CatalogDefinitionError(
-                directory / SUBJECT_FIELDS_FILE,
-                [FieldError(f"[{i}].{p.field}", p.code, p.message) for p in _problems(exc)],
-            ) from None
+    validate(
+        subject_fields,
+        SubjectFieldsFile,
+        directory / SUBJECT_FIELDS_FILE,
+        prefix="catalog",
+        error=CatalogDefinitionError,
+    )
     types: dict[str, RecordType] = {}
     sources: dict[str, Path] = {}
     for path in files:
@@ -140,10 +123,13 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
         types[record_type.code] = record_type
         sources[record_type.code] = path
     regimes_path = directory / REGIMES_FILE
-    try:
-        regimes = RegimeFile.model_validate(_read_yaml(regimes_path)).regimes
-    except ValidationError as exc:
-        raise CatalogDefinitionError(regimes_path, _problems(exc)) from None
+    regimes = validate(
+        _read_yaml(regimes_path),
+        RegimeFile,
+        regimes_path,
+        prefix="catalog",
+        error=CatalogDefinitionError,
+    ).regimes
     for regime in regimes:
         problems = _regime_problems(regime, types)
         if problems:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationInfo, model_validator
 
 
 class Polarity(StrEnum):
@@ -82,6 +82,10 @@ class FieldDef(Strict):
         if self.type is FieldType.ENUM and not self.values:
             raise ValueError(f"枚举字段 {self.name} 缺少 values")
         return self
+
+
+class SubjectFieldsFile(RootModel[list[FieldDef]]):
+    """``_subject_fields.yaml``: the fields every record type's 行政相对人 shares."""
 
 
 class SeverityRule(Strict):

@@ -12,11 +12,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
 from xinyong.rules.expression import Expr, ExpressionError, FieldSpec, fields_from_catalog, parse
@@ -127,22 +127,6 @@ class CompiledRule:
     fields: dict[str, FieldSpec]
 
 
-def _item_path(data: Any, loc: tuple[Any, ...]) -> str:
-    """``rules[2]（black_serious_penalty）.where``: where, with the item's id."""
-    parts: list[str] = []
-    node = data
-    for step in loc:
-        if isinstance(step, int):
-            parts[-1] = f"{parts[-1]}[{step}]" if parts else f"[{step}]"
-            node = node[step] if isinstance(node, list) and step < len(node) else None
-            if isinstance(node, dict) and node.get("id"):
-                parts[-1] += f"（{node['id']}）"
-        else:
-            parts.append(str(step))
-            node = node.get(step) if isinstance(node, dict) else None
-    return ".".join(parts) or "(根)"
-
-
 def _date_field_problem(
     catalog: Catalog, rule: ListRule, name: str, where: str
 ) -> FieldError | None:
@@ -194,29 +178,9 @@ def catalog_problems(definitions: ListDefinitions, catalog: Catalog) -> list[Fie
 
 def load_definitions(catalog: Catalog, path: Path = DEFINITIONS_PATH) -> ListDefinitions:
     """Validate the list definitions; raises :class:`ListDefinitionError`."""
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw)
-    except OSError as exc:
-        raise ListDefinitionError(
-            path, [FieldError("(文件)", "lists.unreadable", f"无法读取：{exc.strerror}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ListDefinitionError(
-            path, [FieldError("(文件)", "lists.yaml_syntax", f"YAML 语法错误：{exc}")]
-        ) from None
-    try:
-        definitions = ListDefinitions.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            FieldError(
-                _item_path(data, tuple(e["loc"])),
-                f"lists.{e['type']}",
-                str(e["msg"]).removeprefix("Value error, "),
-            )
-            for e in exc.errors()
-        ]
-        raise ListDefinitionError(path, problems) from None
+    definitions, raw = load_definition(
+        path, ListDefinitions, prefix="lists", error=ListDefinitionError
+    )
     problems = catalog_problems(definitions, catalog)
     if problems:
         raise ListDefinitionError(path, problems)

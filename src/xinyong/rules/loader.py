@@ -11,11 +11,8 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
 from xinyong.rules.expression import ExpressionError, FieldSpec, fields_from_catalog, parse
@@ -43,22 +40,6 @@ class LoadedScorecard:
     scorecard: Scorecard
     definition_hash: str
     path: Path
-
-
-def _item_path(data: Any, loc: tuple[Any, ...]) -> str:
-    """``dimensions[1].indicators[0]（主要人员严重失信信息）.fact``: where, with the item's name."""
-    parts: list[str] = []
-    node = data
-    for step in loc:
-        if isinstance(step, int):
-            parts[-1] = f"{parts[-1]}[{step}]" if parts else f"[{step}]"
-            node = node[step] if isinstance(node, list) and step < len(node) else None
-            if isinstance(node, dict) and node.get("name"):
-                parts[-1] += f"（{node['name']}）"
-        else:
-            parts.append(str(step))
-            node = node.get(step) if isinstance(node, dict) else None
-    return ".".join(parts) or "(根)"
 
 
 def _facts(card: Scorecard) -> Iterator[tuple[str, Fact]]:
@@ -131,29 +112,7 @@ def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
 
 def load_scorecard(path: Path, catalog: Catalog) -> LoadedScorecard:
     """Validate one model file; raises :class:`ScorecardDefinitionError`."""
-    try:
-        raw = path.read_bytes()
-        data = yaml.safe_load(raw)
-    except OSError as exc:
-        raise ScorecardDefinitionError(
-            path, [FieldError("(文件)", "rules.unreadable", f"无法读取：{exc.strerror}")]
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScorecardDefinitionError(
-            path, [FieldError("(文件)", "rules.yaml_syntax", f"YAML 语法错误：{exc}")]
-        ) from None
-    try:
-        card = Scorecard.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            FieldError(
-                _item_path(data, tuple(e["loc"])),
-                f"rules.{e['type']}",
-                str(e["msg"]).removeprefix("Value error, "),
-            )
-            for e in exc.errors()
-        ]
-        raise ScorecardDefinitionError(path, problems) from None
+    card, raw = load_definition(path, Scorecard, prefix="rules", error=ScorecardDefinitionError)
     problems = catalog_problems(card, catalog)
     if problems:
         raise ScorecardDefinitionError(path, problems)
