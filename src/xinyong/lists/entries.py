@@ -47,7 +47,7 @@ from xinyong.lists.definitions import (
 )
 from xinyong.lists.models import ManualListEntry
 from xinyong.records.models import Record, RecordStatus
-from xinyong.rules.compiler import _contains, _field
+from xinyong.rules.compiler import record_field, record_list_contains
 from xinyong.rules.predicate_sql import to_sqlalchemy
 
 ENTRY_COLUMNS = (
@@ -132,7 +132,11 @@ def _rule_select(
     if compiled.where is not None:
         fields = compiled.fields
         conditions.append(
-            to_sqlalchemy(compiled.where, column=lambda n: _field(n, fields[n]), contains=_contains)
+            to_sqlalchemy(
+                compiled.where,
+                column=lambda n: record_field(n, fields[n]),
+                contains=record_list_contains,
+            )
         )
     months = rule.end.months
     if rule.end.field and months:

@@ -86,7 +86,8 @@ class CompiledScorecard:
         return out
 
 
-def _field(name: str, spec: FieldSpec) -> ColumnElement[Any]:
+def record_field(name: str, spec: FieldSpec) -> ColumnElement[Any]:
+    """A record column, or a typed value from the record's ``fields`` JSON."""
     if name in RECORD_COLUMNS:
         return RECORD_COLUMNS[name]
     element = Record.fields[name]
@@ -95,7 +96,7 @@ def _field(name: str, spec: FieldSpec) -> ColumnElement[Any]:
     return element.as_string()
 
 
-def _contains(name: str, value: Any) -> ColumnElement[bool]:
+def record_list_contains(name: str, value: Any) -> ColumnElement[bool]:
     """Membership in a multi-valued field, stored as a JSON array of catalog values."""
     return json_array_contains(Record.fields[name].as_string(), value)
 
@@ -121,7 +122,9 @@ def _fact_filter(fact: Fact, catalog: Catalog, windows: set[int]) -> ColumnEleme
         fields = fields_of(catalog, fact.record_types)
         expr = parse(fact.where, fields=fields)
         conditions.append(
-            to_sqlalchemy(expr, column=lambda n: _field(n, fields[n]), contains=_contains)
+            to_sqlalchemy(
+                expr, column=lambda n: record_field(n, fields[n]), contains=record_list_contains
+            )
         )
     return and_(*conditions)
 
@@ -145,7 +148,7 @@ def _aggregate(
     if fact.measure is Measure.DAYS_SINCE:
         return _days_since(func.max(case((where, Record.decided_on))), dialect)
     spec = fields_of(catalog, fact.record_types)[fact.field or ""]
-    value = _field(fact.field or "", spec)
+    value = record_field(fact.field or "", spec)
     if fact.measure is Measure.SUM:
         return func.sum(case((where, value)))
     if fact.measure is Measure.MAX:
