@@ -197,7 +197,7 @@ def open_conflicts(
         .where(ListConflict.resolved_at.is_(None))
         .order_by(ListConflict.first_seen_at, ListConflict.id)
     )
-    return [(c, s) for c, s in rows.tuples()]
+    return [(c, s) for c, s in rows]
 
 
 def resolve_conflict(
