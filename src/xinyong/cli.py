@@ -16,6 +16,7 @@ from xinyong.demo import prepare
 from xinyong.ingest.cli import ingest_command, quality_command
 from xinyong.migrations import current, upgrade
 from xinyong.scoring.cli import evaluate_command, models_app
+from xinyong.scoring.lifecycle_cli import lifecycle_app
 from xinyong.subjects.cli import resolve_subject_id
 from xinyong.synth.cli import synth_app
 from xinyong.web.app import create_app
@@ -37,6 +38,7 @@ app.command("ingest")(ingest_command)
 app.command("quality")(quality_command)
 app.command("evaluate")(evaluate_command)
 app.add_typer(models_app, name="models")
+app.add_typer(lifecycle_app, name="lifecycle")
 SUBJECT_RESOLVERS.append(resolve_subject_id)
 
 

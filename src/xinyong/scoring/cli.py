@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from xinyong.catalog.loader import default_catalog
+from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import get_settings
 from xinyong.db import get_engine, make_engine, unit_of_work
 from xinyong.errors import XinyongError
@@ -22,13 +22,20 @@ from xinyong.ingest.service import Actor, ingest_rows
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
 from xinyong.rules.cases import CASES_DIRECTORY, run_case_file
-from xinyong.rules.loader import load_all
+from xinyong.rules.loader import LoadedScorecard, load_all
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
+from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.read import check_as_of
 
 models_app = typer.Typer(help="评价模型", no_args_is_help=True)
 console = Console(stderr=True)
+
+
+def _served_models(catalog: Catalog) -> dict[str, LoadedScorecard]:
+    """What the platform evaluates with: shipped models, overridden by published versions."""
+    with unit_of_work(get_engine()) as session:
+        return published_scorecards(session, catalog, load_all(catalog))
 
 
 def _fail(exc: XinyongError, as_json: bool) -> typer.Exit:
@@ -48,7 +55,7 @@ def evaluate_command(
     """对一个模型的全部主体运行评价，结果按块写入，可重复运行。"""
     catalog = default_catalog()
     try:
-        loaded = load_all(catalog).get(model)
+        loaded = _served_models(catalog).get(model)
         if loaded is None:
             raise UnknownModel(model)
         if engine not in ("database", "duckdb"):
@@ -98,7 +105,7 @@ def evaluate_command(
 @models_app.command("list")
 def list_models(as_json: bool = typer.Option(False, "--json")) -> None:
     """列出已发布的评价模型。"""
-    models = load_all(default_catalog())
+    models = _served_models(default_catalog())
     rows = [
         {
             "id": m.scorecard.id,

@@ -9,7 +9,7 @@ import xinyong
 from xinyong.accounts.api import build_router as build_auth_router
 from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import Settings, get_settings
-from xinyong.db import get_engine
+from xinyong.db import get_engine, unit_of_work
 from xinyong.files.api import router as files_router
 from xinyong.http import logmask, problems
 from xinyong.http.deps import get_principal, get_session, get_settings_dep
@@ -22,6 +22,8 @@ from xinyong.portal.routes import static_files
 from xinyong.records.api import router as records_router
 from xinyong.rules.loader import load_all
 from xinyong.scoring.api import router as scoring_router
+from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.scoring.lifecycle_api import router as lifecycle_router
 
 API_PREFIX = "/api/v1"
 
@@ -45,7 +47,11 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine or get_engine(settings)
     app.state.catalog = catalog or default_catalog()
-    app.state.scorecards = load_all(app.state.catalog)
+    with unit_of_work(app.state.engine) as session:
+        # Shipped models, overridden by newer versions an admin published.
+        app.state.scorecards = published_scorecards(
+            session, app.state.catalog, load_all(app.state.catalog)
+        )
     app.state.lists = load_definitions(app.state.catalog)
     problems.install(app)
     logmask.install()
@@ -61,6 +67,7 @@ def create_app(
     app.include_router(records_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
     app.include_router(scoring_router, prefix=API_PREFIX)
+    app.include_router(lifecycle_router, prefix=API_PREFIX)
     app.include_router(lists_router, prefix=API_PREFIX)
     app.include_router(files_router, prefix=API_PREFIX)
     app.include_router(portal_router)

@@ -1,0 +1,169 @@
+"""HTTP routes of the model lifecycle: drafts, dry runs, publishing (administrators only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from xinyong.accounts.principal import Principal
+from xinyong.errors import Forbidden, Unauthorized
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep
+from xinyong.http.problems import problem_responses
+from xinyong.kit import clock
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.scoring import lifecycle
+from xinyong.scoring.models import ModelVersion
+from xinyong.scoring.read import check_as_of
+
+router = APIRouter(tags=["评价模型管理"])
+
+
+def _scorecards(request: Request) -> dict[str, LoadedScorecard]:
+    return request.app.state.scorecards
+
+
+def _admin(principal: Principal) -> None:
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if not principal.is_admin:
+        raise Forbidden("scoring.admin_only", "只有信用办管理员可以管理评价模型")
+
+
+class DraftIn(BaseModel):
+    yaml: str = Field(min_length=1, max_length=200_000, description="评价模型定义（YAML）")
+
+
+class DryRunIn(BaseModel):
+    as_of: date | None = None
+
+
+class ModelVersionRead(BaseModel):
+    model_id: str
+    version: int
+    status: str
+    definition_hash: str
+    created_by: str
+    created_at: datetime
+    published_by: str | None
+    published_at: datetime | None
+    allowed_actions: list[str]
+    dry_run: dict[str, Any] | None
+
+
+def _read(row: ModelVersion) -> ModelVersionRead:
+    return ModelVersionRead(
+        model_id=row.model_id,
+        version=row.version,
+        status=row.status,
+        definition_hash=row.definition_hash,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        published_by=row.published_by,
+        published_at=row.published_at,
+        allowed_actions=[
+            a.value for a in lifecycle.allowed_actions(lifecycle.ModelStatus(row.status))
+        ],
+        dry_run=row.dry_run,
+    )
+
+
+@router.post(
+    "/models/drafts",
+    response_model=ModelVersionRead,
+    status_code=201,
+    summary="提交评价模型草稿（管理员）",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def post_draft(
+    body: DraftIn,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+) -> ModelVersionRead:
+    _admin(principal)
+    row = lifecycle.create_draft(
+        session,
+        yaml_text=body.yaml,
+        catalog=catalog,
+        actor=principal.actor,
+        actor_role=principal.role,
+        now=clock.now(),
+        shipped=_scorecards(request),
+    )
+    return _read(row)
+
+
+@router.post(
+    "/models/{model_id}/versions/{version}/dry-run",
+    response_model=ModelVersionRead,
+    summary="试算模型草稿：等级分布及与已发布版本相比等级变化的主体（管理员）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def post_dry_run(
+    model_id: str,
+    version: int,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    body: DryRunIn | None = None,
+) -> ModelVersionRead:
+    _admin(principal)
+    today = clock.today()
+    as_of = (body.as_of if body else None) or today
+    check_as_of(as_of, today)
+    row = lifecycle.get_version(session, model_id, version)
+    published = lifecycle.published_scorecards(session, catalog, _scorecards(request)).get(model_id)
+    lifecycle.dry_run(
+        session,
+        row,
+        catalog=catalog,
+        published=published,
+        as_of=as_of,
+        actor=principal.actor,
+        actor_role=principal.role,
+        now=clock.now(),
+    )
+    return _read(row)
+
+
+@router.post(
+    "/models/{model_id}/versions/{version}/publish",
+    response_model=ModelVersionRead,
+    summary="发布已试算的模型版本，并停用此前发布的版本（管理员）",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def post_publish(
+    model_id: str,
+    version: int,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+) -> ModelVersionRead:
+    if principal.is_anonymous:
+        raise Unauthorized()
+    row = lifecycle.get_version(session, model_id, version)
+    lifecycle.publish(
+        session, row, actor_role=principal.role, actor=principal.actor, now=clock.now()
+    )
+    # Served from this request on; the transaction commits when the handler returns.
+    request.app.state.scorecards = lifecycle.published_scorecards(
+        session, catalog, _scorecards(request)
+    )
+    return _read(row)
+
+
+@router.get(
+    "/models",
+    response_model=list[ModelVersionRead],
+    summary="评价模型的全部版本、状态和试算结果（管理员）",
+    responses=problem_responses(401, 403),
+)
+def get_models(session: SessionDep, principal: PrincipalDep) -> list[ModelVersionRead]:
+    _admin(principal)
+    return [_read(row) for row in lifecycle.list_versions(session)]
