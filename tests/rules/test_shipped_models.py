@@ -13,11 +13,8 @@ from sqlalchemy import Engine, func, select
 
 from xinyong.catalog.loader import default_catalog
 from xinyong.ingest.service import Actor, ingest_rows
+from xinyong.rules.case_format import CASES_DIRECTORY, Case, CaseFile, load_cases
 from xinyong.rules.cases import (
-    CASES_DIRECTORY,
-    Case,
-    CaseFile,
-    load_cases,
     run_case,
     run_case_file,
     run_cases_on_duckdb,

@@ -21,7 +21,8 @@ from xinyong.errors import XinyongError
 from xinyong.ingest.service import Actor, ingest_rows
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
-from xinyong.rules.cases import CASES_DIRECTORY, run_case_file
+from xinyong.rules.case_format import CASES_DIRECTORY
+from xinyong.rules.cases import run_case_file
 from xinyong.rules.loader import LoadedScorecard, load_all
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
