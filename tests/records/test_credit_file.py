@@ -153,3 +153,18 @@ def test_registered_capital_is_shown_without_trailing_zeros():
     assert credit_file._plain_decimal(Decimal("100.0000")) == "100"
     assert credit_file._plain_decimal(Decimal("12.5000")) == "12.5"
     assert credit_file._plain_decimal(Decimal("1E+3")) == "1000"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("91330106000000111T", "uscc.check_digit"),  # an all-digit USCC, wrong check character
+        ("91330106000000111S", "uscc.format"),  # S is not in the USCC alphabet, nor an ID
+        ("360426199101010072", "resident_id.check_digit"),  # a real birth date, wrong check
+        ("360426910101007", "resident_id.legacy_15"),
+    ],
+)
+def test_a_mistyped_code_is_named_for_what_it_is_closest_to(session, code, expected):
+    with pytest.raises(InvalidSubjectCode) as bad:
+        _read(session, ANONYMOUS, date(2026, 5, 1), code=code)
+    assert bad.value.code == expected

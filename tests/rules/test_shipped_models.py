@@ -27,6 +27,7 @@ CASES_DIR = CASES_DIRECTORY
 SHIPPED = {
     "enterprise_public_credit",
     "environmental_credit",
+    "merchant_street",
     "personal_credit",
     "small_project_supervision",
 }
@@ -158,4 +159,19 @@ def test_a_person_without_recorded_consent_gets_no_personal_score(session):
     assert result.mismatches == (
         "联机：应得到案例主体的 1 行结果，实际 0 行（主体类型不适用本模型，或模型要求本人授权而主体未授权）",
         "批量：应得到案例主体的 1 行结果，实际 0 行（主体类型不适用本模型，或模型要求本人授权而主体未授权）",
+    )
+
+
+def test_a_case_the_platform_refuses_fails_instead_of_crashing(session, tmp_path):
+    source = (CASES_DIR / "small_project_supervision.yaml").read_text(encoding="utf-8")
+    first = CASE_FILES["small_project_supervision"].cases[0].subject.uscc
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        source.replace(first, first[:17] + ("0" if first[17] != "0" else "1"), 1), encoding="utf-8"
+    )
+    results = run_case_file(session, CATALOG, MODELS, broken, ingest=INGEST, duckdb=False)
+    failed = [r for r in results if not r.passed]
+    assert failed
+    assert any(
+        "案例无法运行" in m and "uscc.check_digit" in m for r in failed for m in r.mismatches
     )

@@ -482,6 +482,13 @@ def run_case_file(
         )
 
 
+def _refused(card: Scorecard, case: Case, engine: str, exc: XinyongError) -> CaseResult:
+    detail = "；".join(e.message for e in exc.errors) or exc.title
+    return CaseResult(
+        card.id, case.name, engine, False, mismatches=(f"案例无法运行：{detail}（{exc.code}）",)
+    )
+
+
 def _run_cases(
     session: Session,
     catalog: Catalog,
@@ -505,6 +512,8 @@ def _run_cases(
         savepoint = session.begin_nested()
         try:
             results.append(run_case(session, catalog, card, case, ingest=ingest, secret=secret))
+        except XinyongError as exc:  # a case the platform refuses is a failed case, not a crash
+            results.append(_refused(card, case, "数据库", exc))
         finally:
             savepoint.rollback()
     if duck is None or not selected:
@@ -517,6 +526,8 @@ def _run_cases(
             results += run_cases_on_duckdb(
                 session, catalog, card, group, ingest=ingest, secret=secret, duck=duck
             )
+        except XinyongError as exc:
+            results += [_refused(card, case, DUCKDB_BATCH, exc) for case in group]
         finally:
             savepoint.rollback()
     return results

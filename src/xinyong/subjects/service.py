@@ -207,13 +207,25 @@ def subject_lookup(code: str, *, secret: bytes) -> Select[tuple[Subject]]:
     compact = normalise(code)
     try:
         return select(Subject).where(Subject.uscc == validate_uscc(compact))
-    except IdentifierError as uscc_error:
+    except IdentifierError as error:
+        uscc_error = error
         if not (len(compact) in (15, 18) and compact[:15].isdigit()):
             raise InvalidSubjectCode(uscc_error.code, uscc_error.message) from None
     try:
         number = validate_resident_id(compact)
-    except IdentifierError as exc:
-        raise InvalidSubjectCode(exc.code, exc.message) from None
+    except IdentifierError as id_error:
+        # Neither reading holds: name the one the input is closer to. A real birth date with a
+        # wrong last character is a mistyped ID number; a well-formed code with a wrong check
+        # character is a mistyped USCC; a 15-digit or dated number is an ID; else a USCC.
+        if id_error.code == "resident_id.check_digit":
+            closer = id_error
+        elif uscc_error.code == "uscc.check_digit":
+            closer = uscc_error
+        elif id_error.code in ("resident_id.legacy_15", "resident_id.birth_date"):
+            closer = id_error
+        else:
+            closer = uscc_error
+        raise InvalidSubjectCode(closer.code, closer.message) from None
     return select(Subject).where(Subject.id_hash == hash_resident_id(number, secret))
 
 

@@ -475,6 +475,48 @@ def volunteer_service(ctx: Context, dept: Department, n: int) -> Row:
     }
 
 
+_STREET_ITEMS = (
+    ("越门占道经营", 30),
+    ("店外店", 20),
+    ("违规广告招牌", 15),
+    ("环境卫生不达标", 12),
+    ("未明码标价", 10),
+    ("服务不规范", 6),
+    ("噪声扰民", 5),
+    ("食品安全问题", 2),
+)
+_COMPLAINT_ITEMS = ("商品质量", "价格争议", "服务态度", "预付卡退费", "虚假宣传", "售后服务")
+
+
+def street_enforcement(ctx: Context, dept: Department, n: int) -> Row:
+    """执法通 on-site records of uncivil business behaviour on a street (seed 004, 衣裳街)."""
+    rng = ctx.rng
+    item = rng.choices([i for i, _ in _STREET_ITEMS], [w for _, w in _STREET_ITEMS])[0]
+    handling = rng.choices(("当场整改", "限期整改", "立案查处"), (75, 22, 3))[0]
+    return {
+        **org_subject(ctx.org(ctx.market)),
+        "record_id": record_id(dept, "JF", n),
+        "item": item,
+        "handling": handling,
+        "found_on": ctx.day(date(2024, 1, 1)).isoformat(),
+        "officer_unit": dept.name,
+        **common_fields(dept),
+    }
+
+
+def consumer_complaint(ctx: Context, dept: Department, n: int) -> Row:
+    rng = ctx.rng
+    return {
+        **org_subject(ctx.org(ctx.market)),
+        "record_id": record_id(dept, "TS", n),
+        "complaint_item": rng.choice(_COMPLAINT_ITEMS),
+        "outcome": rng.choices(("已妥善解决", "调解未成", "投诉属实未处理"), (85, 12, 3))[0],
+        "received_on": ctx.day(date(2024, 1, 1)).isoformat(),
+        "handling_unit": dept.name,
+        **common_fields(dept),
+    }
+
+
 class TypePlan(NamedTuple):
     builder: Builder
     weight: float  # share of ``records`` (percent)
@@ -485,7 +527,7 @@ PLANS: Final[dict[str, TypePlan]] = {
     "administrative_licence": TypePlan(licence, 40, texts.LICENCE_SOURCES),
     "administrative_penalty": TypePlan(penalty, 25, texts.PENALTY_SOURCES),
     "inspection_result": TypePlan(
-        inspection_result, 8, (("SCJG", 55), ("STJ", 12), ("YJJ", 12), ("XF", 11), ("ZJ", 10))
+        inspection_result, 6, (("SCJG", 55), ("STJ", 12), ("YJJ", 12), ("XF", 11), ("ZJ", 10))
     ),
     "tax_credit_rating": TypePlan(tax_credit_rating, 7, (("SWJ", 1),)),
     "credit_commitment": TypePlan(credit_commitment, 5, (("FGW", 1),)),
@@ -498,5 +540,7 @@ PLANS: Final[dict[str, TypePlan]] = {
     "judgment_defaulter": TypePlan(judgment_defaulter, 0.7, (("FY", 1),)),
     "serious_dishonesty_list": TypePlan(serious_dishonesty_list, 0.5, (("FGW", 1),)),
     "commitment_breach": TypePlan(commitment_breach, 0.3, (("FGW", 1),)),
+    "street_enforcement": TypePlan(street_enforcement, 1, (("CGJ", 1),)),
+    "consumer_complaint": TypePlan(consumer_complaint, 1, (("SCJG", 1),)),
 }
 CAPPED_BY_RATED: Final = frozenset({"tax_credit_rating", "environmental_credit"})

@@ -29,6 +29,7 @@ DEPARTMENT_SPECS: Final = (
     DepartmentSpec("GGZY", "杭州市公共资源交易中心", "other", "12", "杭公管"),
     DepartmentSpec("MZJ", "杭州市民政局", "other", "11", "杭民"),
     DepartmentSpec("WBB", "中共杭州市委机构编制委员会办公室", "other", "11", "杭编"),
+    DepartmentSpec("CGJ", "杭州市城市管理局（综合行政执法局）", "other", "11", "杭城管"),
 )
 
 
