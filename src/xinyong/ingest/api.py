@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -103,25 +101,8 @@ def post_records(
     )
 
 
-class BatchSummaryOut(BaseModel):
-    batch_id: int
-    source: str
-    record_type: str
-    channel: str
-    filename: str | None
-    status: str
-    rows_done: int
-    accepted: int
-    updated: int
-    unchanged: int
-    revoked: int
-    rejected: int
-    started_at: datetime
-    finished_at: datetime | None
-
-
 class BatchPage(BaseModel):
-    items: list[BatchSummaryOut]
+    items: list[service.BatchSummary]
     total: int
     page: int
     size: int
@@ -142,7 +123,7 @@ def batches(
     items, total = service.list_batches(
         session, department_code=_visible_source(principal), page=page, size=size
     )
-    return {"items": [asdict(i) for i in items], "total": total, "page": page, "size": size}
+    return {"items": items, "total": total, "page": page, "size": size}
 
 
 @router.get(
