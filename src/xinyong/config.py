@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         return make_url(self.resolved_database_url).render_as_string(hide_password=True)
 
     @property
+    def hmac_key(self) -> bytes:
+        """The key of the ID-number HMAC (the secret as bytes)."""
+        return self.secret_key.get_secret_value().encode()
+
+    @property
     def is_default_secret(self) -> bool:
         return self.secret_key.get_secret_value() == "xinyong-demo-secret-change-me"
 

@@ -140,7 +140,7 @@ def prepare(
             reports = load_into(
                 engine,
                 out,
-                secret=settings.secret_key.get_secret_value().encode(),
+                secret=settings.hmac_key,
                 progress=report("归集入库"),
             )
         rejected = sum(r["rejected"] for r in reports)

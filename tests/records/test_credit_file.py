@@ -15,6 +15,8 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
+from xinyong.files import service as files
+from xinyong.lists.definitions import load_definitions
 from xinyong.records import credit_file, service
 from xinyong.records.models import Record
 from xinyong.records.schemas import PublicityState, View
@@ -22,12 +24,14 @@ from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
 from xinyong.subjects.models import Subject
 
 USCC = "91330106MA2000086A"
+LISTS = load_definitions(default_catalog())
 
 
 def _read(session, principal, as_of, code=USCC):
-    return service.read_file(
+    return files.read_file(
         session,
         default_catalog(),
+        LISTS,
         code=code,
         principal=principal,
         secret=SECRET,

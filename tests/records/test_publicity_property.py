@@ -13,10 +13,12 @@ from factories.records import NOW as NOW_DT
 from factories.records import SECRET, penalty_row, push
 from xinyong.accounts.principal import ANONYMOUS
 from xinyong.catalog.loader import default_catalog
-from xinyong.records import service
+from xinyong.files import service as files
+from xinyong.lists.definitions import load_definitions
 from xinyong.records.models import Record
 
 USCC = "91330106MA2000086A"
+LISTS = load_definitions(default_catalog())
 CATEGORIES = ["警告", "罚款", "罚款;没收违法所得", "罚款;吊销许可证件", "责令停产停业", "通报批评"]
 SECTORS = [None, "market_regulation", "food", "tax"]
 
@@ -53,9 +55,10 @@ def test_public_view_shows_a_penalty_only_inside_its_window(
     )
     record = session.scalars(select(Record).where(Record.source_key.startswith(number))).one()
     as_of = decided + timedelta(days=offset)
-    public = service.read_file(
+    public = files.read_file(
         session,
         default_catalog(),
+        LISTS,
         code=USCC,
         principal=ANONYMOUS,
         secret=SECRET,

@@ -36,7 +36,7 @@ def credit_file(
         request.app.state.lists,
         code=code,
         principal=principal,
-        secret=settings.secret_key.get_secret_value().encode(),
+        secret=settings.hmac_key,
         as_of=as_of or clock.today(),
         now=clock.now(),
     )

@@ -95,7 +95,7 @@ def post_records(
         source=source,
         rows=body.rows,
         actor=Actor(principal.actor, principal.role.value if principal.role else None),
-        secret=settings.secret_key.get_secret_value().encode(),
+        secret=settings.hmac_key,
         strict_org_code=settings.strict_org_code,
         now=clock.now(),
     )

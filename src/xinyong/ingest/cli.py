@@ -32,7 +32,7 @@ def ingest_command(
     options = FileIngestOptions(
         record_type=record_type,
         source=source,
-        secret=settings.secret_key.get_secret_value().encode(),
+        secret=settings.hmac_key,
         strict_org_code=settings.strict_org_code,
         chunk_rows=settings.ingest_chunk_rows,
         workers=settings.ingest_workers,

@@ -33,10 +33,6 @@ def definitions(request: Request) -> ListDefinitions:
     return request.app.state.lists
 
 
-def _secret(settings: SettingsDep) -> bytes:
-    return settings.secret_key.get_secret_value().encode()
-
-
 def _entry_read(entry: ManualListEntry, subject: Subject) -> ManualEntryRead:
     return ManualEntryRead(
         id=entry.id,
@@ -154,7 +150,7 @@ def post_entry(
         principal=principal,
         list_id=list_id,
         data=body,
-        secret=_secret(settings),
+        secret=settings.hmac_key,
         now=clock.now(),
     )
     return _entry_read(entry, subject)
@@ -196,7 +192,7 @@ def get_subject_lists(
         catalog,
         code=code,
         principal=principal,
-        secret=_secret(settings),
+        secret=settings.hmac_key,
         as_of=as_of or clock.today(),
         now=clock.now(),
     )

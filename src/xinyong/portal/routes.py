@@ -60,7 +60,7 @@ def subject_file(
             request.app.state.lists,
             code=code,
             principal=principal,
-            secret=settings.secret_key.get_secret_value().encode(),
+            secret=settings.hmac_key,
             as_of=clock.today(),
             now=clock.now(),
         )

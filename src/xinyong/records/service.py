@@ -26,23 +26,6 @@ def view_for(principal: Principal, subject: Subject) -> View:
     return View.PUBLIC
 
 
-def read_file(
-    session: Session,
-    catalog: Catalog,
-    *,
-    code: str,
-    principal: Principal,
-    secret: bytes,
-    as_of: date,
-    now: datetime,
-) -> CreditFile:
-    """The credit file of the subject with ``code``; non-public reads are audited."""
-    subject = subjects.find_by_code(session, code, secret=secret)
-    return read_subject_file(
-        session, catalog, subject=subject, principal=principal, as_of=as_of, now=now
-    )
-
-
 def read_subject_file(
     session: Session,
     catalog: Catalog,

@@ -49,7 +49,7 @@ def get_scores(
         scorecards(request),
         code=code,
         principal=principal,
-        secret=settings.secret_key.get_secret_value().encode(),
+        secret=settings.hmac_key,
         as_of=as_of or today,
         today=today,
         now=clock.now(),
