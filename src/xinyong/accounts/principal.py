@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from xinyong.accounts.models import Role
+from xinyong.errors import Unauthorized, XinyongError
 
 PrincipalKind = Literal["user", "key", "anonymous"]
 
@@ -35,6 +36,13 @@ class Principal:
     def is_internal(self) -> bool:
         """Government-side callers (admin, department, reviewer, system) who see non-public data."""
         return self.role in INTERNAL_ROLES
+
+    def require_admin(self, denied: XinyongError) -> None:
+        """401 for nobody; ``denied`` (the domain's 403) for anyone but a credit-office admin."""
+        if self.is_anonymous:
+            raise Unauthorized()
+        if not self.is_admin:
+            raise denied
 
     @property
     def actor(self) -> str:

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
-from xinyong.errors import Unauthorized
 from xinyong.kit.clock import SHANGHAI
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.lists.definitions import ListDefinition, ListDefinitions
@@ -50,10 +49,7 @@ from xinyong.subjects.models import Subject, SubjectKind
 
 def require_admin(principal: Principal) -> None:
     """Manual entries and conflicts are the credit office's (信用办) business."""
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if not principal.is_admin:
-        raise ListAdminOnly()
+    principal.require_admin(ListAdminOnly())
 
 
 def list_definition(definitions: ListDefinitions, list_id: str) -> ListDefinition:

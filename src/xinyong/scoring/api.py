@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from xinyong.accounts.models import Role
-from xinyong.errors import Forbidden, Unauthorized
+from xinyong.errors import Forbidden
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
@@ -83,10 +82,7 @@ class EvaluationOut(BaseModel):
 def post_evaluation(
     body: EvaluationIn, request: Request, principal: PrincipalDep, catalog: CatalogDep
 ) -> Any:
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if principal.role is not Role.ADMIN:
-        raise Forbidden("scoring.admin_only", "只有信用办管理员可以运行评价")
+    principal.require_admin(Forbidden("scoring.admin_only", "只有信用办管理员可以运行评价"))
     loaded = scorecards(request).get(body.model_id)
     if loaded is None:
         raise UnknownModel(body.model_id)

@@ -26,10 +26,7 @@ def _scorecards(request: Request) -> dict[str, LoadedScorecard]:
 
 
 def _admin(principal: Principal) -> None:
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if not principal.is_admin:
-        raise Forbidden("scoring.admin_only", "只有信用办管理员可以管理评价模型")
+    principal.require_admin(Forbidden("scoring.admin_only", "只有信用办管理员可以管理评价模型"))
 
 
 class DraftIn(BaseModel):
