@@ -1,0 +1,180 @@
+"""HTTP routes of credit checks, feedback, statistics and the published measures catalog."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from xinyong.catalog.loader import Catalog
+from xinyong.checks import service, stats
+from xinyong.checks.measures import Area, Measure, MeasureCatalog
+from xinyong.checks.schemas import (
+    BatchCheckRequest,
+    BatchCheckResult,
+    CheckRequest,
+    CheckResult,
+    CheckStats,
+    FeedbackIn,
+    FeedbackRead,
+    StatsBy,
+)
+from xinyong.config import Settings
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.problems import problem_responses
+from xinyong.kit import clock
+
+router = APIRouter(tags=["信用核查"])
+
+CheckId = Annotated[int, Path(ge=1, le=2**31 - 1, description="核查编号")]
+
+
+def _measures(request: Request) -> MeasureCatalog:
+    return request.app.state.measures
+
+
+def check_setup(request: Request, catalog: Catalog, settings: Settings) -> service.CheckSetup:
+    """The check definitions the app serves (shared by every domain that decides as a check)."""
+    return service.CheckSetup(
+        catalog=catalog,
+        scorecards=request.app.state.scorecards,
+        lists=request.app.state.lists,
+        measures=_measures(request),
+        secret=settings.hmac_key,
+    )
+
+
+class MeasureList(BaseModel):
+    version: int
+    effective_from: date
+    reference: str
+    measures: list[Measure]
+
+
+@router.get(
+    "/measures",
+    response_model=MeasureList,
+    summary="守信激励与失信惩戒措施清单（公开；未公布的措施不得实施）",
+)
+def list_measures(
+    request: Request,
+    area: Annotated[Area | None, Query(description="只看某一领域")] = None,
+) -> MeasureList:
+    catalog = _measures(request)
+    chosen = [m for m in catalog.measures if area is None or area in m.areas]
+    return MeasureList(
+        version=catalog.version,
+        effective_from=catalog.effective_from,
+        reference=catalog.reference,
+        measures=chosen,
+    )
+
+
+@router.post(
+    "/checks",
+    response_model=CheckResult,
+    summary="信用核查：返回办理建议（最严适用措施）、措施及依据、评价等级和名单",
+    responses=problem_responses(401, 403, 422),
+)
+def check(
+    body: CheckRequest,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> CheckResult:
+    return service.check_subject(
+        session,
+        check_setup(request, catalog, settings),
+        principal=principal,
+        request=body,
+        now=clock.now(),
+    )
+
+
+@router.post(
+    "/checks:batch",
+    response_model=BatchCheckResult,
+    summary="批量信用核查（如投标人名单，最多 1000 个主体）",
+    responses=problem_responses(401, 403, 422),
+)
+def check_batch(
+    body: BatchCheckRequest,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> BatchCheckResult:
+    return service.check_batch(
+        session,
+        check_setup(request, catalog, settings),
+        principal=principal,
+        request=body,
+        now=clock.now(),
+    )
+
+
+@router.get(
+    "/checks/stats",
+    response_model=CheckStats,
+    summary="核查统计：按领域、部门、结论或措施汇总（format=csv 导出）",
+    responses={
+        **problem_responses(401, 403, 422),
+        200: {"content": {"text/csv": {}}, "description": "JSON 或 CSV"},
+    },
+)
+def check_stats(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    from_date: Annotated[date | None, Query(alias="from", description="起始日期（含）")] = None,
+    to_date: Annotated[date | None, Query(alias="to", description="截止日期（含）")] = None,
+    by: Annotated[
+        StatsBy, Query(description="分组：area、department、decision、measure")
+    ] = "decision",
+    format: Annotated[Literal["json", "csv"], Query(description="json 或 csv")] = "json",
+) -> CheckStats | Response:
+    result = stats.check_stats(
+        session,
+        _measures(request),
+        principal=principal,
+        from_date=from_date,
+        to_date=to_date,
+        by=by,
+        now=clock.now(),
+    )
+    if format == "csv":
+        return Response(
+            stats.stats_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="checks-by-{by}.csv"'},
+        )
+    return result
+
+
+@router.get(
+    "/checks/{check_id}",
+    response_model=CheckResult,
+    summary="查看一次核查的结论（本部门或管理员）",
+    responses=problem_responses(401, 403, 404),
+)
+def read_check(check_id: CheckId, session: SessionDep, principal: PrincipalDep) -> CheckResult:
+    return service.read_check(session, principal=principal, check_id=check_id)
+
+
+@router.post(
+    "/checks/{check_id}/feedback",
+    response_model=FeedbackRead,
+    summary="反馈办理结果（每次核查一次；采纳须列入重点监管的措施时主体列入重点监管名单）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def feedback(
+    check_id: CheckId, body: FeedbackIn, session: SessionDep, principal: PrincipalDep
+) -> FeedbackRead:
+    return service.give_feedback(
+        session, principal=principal, check_id=check_id, data=body, now=clock.now()
+    )

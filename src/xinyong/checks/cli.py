@@ -1,0 +1,70 @@
+"""``xinyong measures list|check``: the measures catalog for officials who edit it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xinyong.catalog.loader import default_catalog
+from xinyong.checks.measures import MEASURES_PATH, Area, MeasureCatalog, load_measures
+from xinyong.errors import XinyongError
+from xinyong.lists.definitions import load_definitions
+from xinyong.rules.loader import load_all
+
+measures_app = typer.Typer(help="守信激励与失信惩戒措施清单", no_args_is_help=True)
+console = Console()
+
+
+def _load(path: Path) -> MeasureCatalog:
+    catalog = default_catalog()
+    return load_measures(load_all(catalog), load_definitions(catalog), path)
+
+
+@measures_app.command("list")
+def list_measures(
+    area: str = typer.Option(None, "--area", help="只看一个领域，如 公共资源交易"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """列出措施：领域、类型、触发条件、处理方式和依据。"""
+    measures = _load(MEASURES_PATH)
+    chosen = [m for m in measures.measures if area is None or area in [a.value for a in m.areas]]
+    if as_json:
+        typer.echo(json.dumps([m.model_dump(mode="json") for m in chosen], ensure_ascii=False))
+        return
+    table = Table(title=f"措施清单 第 {measures.version} 版（{len(chosen)} 项）")
+    for col in ("编号", "名称", "类型", "领域", "触发条件", "处理方式", "依据"):
+        table.add_column(col, overflow="fold")
+    for m in chosen:
+        table.add_row(
+            m.id,
+            m.name,
+            "激励" if m.kind == "reward" else "惩戒",
+            "、".join(a.value for a in m.areas),
+            m.when,
+            m.action.value,
+            m.reference,
+        )
+    console.print(table)
+
+
+@measures_app.command("check")
+def check_file(
+    path: Path = typer.Argument(MEASURES_PATH, help="措施清单 YAML 文件（默认内置清单）"),
+) -> None:
+    """校验一份措施清单：字段、表达式、引用的模型和名单；有误时逐项列出并以 1 退出。"""
+    try:
+        measures = _load(path)
+    except XinyongError as exc:
+        console.print(f"[red]{exc.title}[/red]（{exc.code}）")
+        for e in exc.errors:
+            console.print(f"  {e.field}: {e.message}（{e.code}）")
+        raise typer.Exit(1) from None
+    areas = {a for m in measures.measures for a in m.areas}
+    missing = [a.value for a in Area if a not in areas]
+    console.print(f"[green]措施清单有效[/green]：{len(measures.measures)} 项")
+    if missing:
+        console.print(f"[yellow]以下领域没有任何措施：{'、'.join(missing)}[/yellow]")

@@ -1,0 +1,210 @@
+"""What a credit check knows of a subject, gathered set-based for one subject or a bidder list.
+
+The same facts feed the measures' triggers (as a row for ``predicate_eval``) and the response:
+the latest stored grade under each model that needs no consent, list memberships (a red entry
+suppressed by black does not count), and the subject's bad records in publicity: how many,
+how many serious, how many full years since the latest serious penalty, how many commitment
+breaches. Expired, revoked and (from issue 5) repaired records count for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from xinyong.catalog.loader import Catalog
+from xinyong.catalog.schemas import Polarity, Severity
+from xinyong.lists.definitions import ListDefinitions
+from xinyong.lists.schemas import ListMembership
+from xinyong.lists.service import memberships_of
+from xinyong.records.models import Record
+from xinyong.records.predicates import in_publicity
+from xinyong.rules.expression import FieldSpec
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.rules.scorecard import Scorecard
+from xinyong.scoring.models import Score
+from xinyong.subjects.models import SubjectKind
+
+SERIOUS_PENALTY_TYPE = "administrative_penalty"
+COMMITMENT_BREACH_TYPE = "commitment_breach"
+
+
+@dataclass(frozen=True)
+class GradeFact:
+    model_id: str
+    model_name: str
+    model_version: int
+    grade: str
+    total: Decimal
+    as_of: date
+
+
+@dataclass
+class SubjectFacts:
+    subject_id: int
+    kind: str
+    grades: dict[str, GradeFact] = field(default_factory=dict)
+    lists: list[ListMembership] = field(default_factory=list)
+    bad_records: int = 0
+    serious_bad_records: int = 0
+    serious_penalty_years_ago: int | None = None
+    commitment_breaches: int = 0
+
+    @property
+    def list_ids(self) -> list[str]:
+        """Lists the subject counts as being on: a suppressed entry (red under black) does not."""
+        return sorted({m.list_id for m in self.lists if m.suppressed_by is None})
+
+    def row(self, model_id: str | None) -> dict[str, Any]:
+        """The values a trigger reads; ``grade`` is the grade under ``model_id`` (None: unknown)."""
+        grade = self.grades.get(model_id) if model_id else None
+        return {
+            "grade": grade.grade if grade else None,
+            "lists": self.list_ids,
+            "bad_records": self.bad_records,
+            "serious_bad_records": self.serious_bad_records,
+            "serious_penalty_years_ago": self.serious_penalty_years_ago,
+            "commitment_breaches": self.commitment_breaches,
+            "subject_kind": self.kind,
+        }
+
+
+FACT_LABELS: Mapping[str, str] = {
+    "grade": "公共信用评价等级",
+    "lists": "所在名单",
+    "bad_records": "公示期内失信记录数",
+    "serious_bad_records": "公示期内严重失信记录数",
+    "serious_penalty_years_ago": "最近一次严重行政处罚距今整年数",
+    "commitment_breaches": "公示期内违诺记录数",
+    "subject_kind": "主体类别",
+}
+
+
+def fact_fields(card: Scorecard | None, lists: ListDefinitions) -> dict[str, FieldSpec]:
+    """The names a measure's trigger may use; ``grade`` only when the measure names a model,
+    with that model's grades as its vocabulary."""
+    fields = {
+        "lists": FieldSpec("lists", FACT_LABELS["lists"], "list", tuple(x.id for x in lists.lists)),
+        "subject_kind": FieldSpec(
+            "subject_kind",
+            FACT_LABELS["subject_kind"],
+            "string",
+            tuple(k.value for k in SubjectKind),
+        ),
+    }
+    for name in (
+        "bad_records",
+        "serious_bad_records",
+        "serious_penalty_years_ago",
+        "commitment_breaches",
+    ):
+        fields[name] = FieldSpec(name, FACT_LABELS[name], "number")
+    if card is not None:
+        fields["grade"] = FieldSpec(
+            "grade", f"{card.name}等级", "string", tuple(g.grade for g in card.grades)
+        )
+    return fields
+
+
+def full_years_between(earlier: date, later: date) -> int:
+    """Whole years from ``earlier`` to ``later`` (a birthday count): 2024-05-01 → 2027-04-30 is 2."""
+    years = later.year - earlier.year
+    if (later.month, later.day) < (earlier.month, earlier.day):
+        years -= 1
+    return max(years, 0)
+
+
+def _record_counts(
+    session: Session, subject_ids: Collection[int], as_of: date
+) -> dict[int, tuple[int, int, date | None, int]]:
+    serious = Record.severity == Severity.SERIOUS.value
+    rows = session.execute(
+        select(
+            Record.subject_id,
+            func.count(),
+            func.sum(case((serious, 1), else_=0)),
+            func.max(
+                case((serious & (Record.record_type == SERIOUS_PENALTY_TYPE), Record.decided_on))
+            ),
+            func.sum(case((Record.record_type == COMMITMENT_BREACH_TYPE, 1), else_=0)),
+        )
+        .where(
+            Record.subject_id.in_(list(subject_ids)),
+            Record.polarity == Polarity.BAD.value,
+            Record.decided_on <= as_of,
+            in_publicity(as_of),
+        )
+        .group_by(Record.subject_id)
+    )
+    return {
+        subject_id: (int(n), int(n_serious or 0), latest, int(breaches or 0))
+        for subject_id, n, n_serious, latest, breaches in rows
+    }
+
+
+def _grades(
+    session: Session,
+    scorecards: Mapping[str, LoadedScorecard],
+    subject_ids: Collection[int],
+    as_of: date,
+) -> dict[int, dict[str, GradeFact]]:
+    models = {m: c.scorecard for m, c in scorecards.items() if not c.scorecard.consent_required}
+    out: dict[int, dict[str, GradeFact]] = {}
+    if not models:
+        return out
+    rows = session.execute(
+        select(
+            Score.subject_id,
+            Score.model_id,
+            Score.model_version,
+            Score.grade,
+            Score.total,
+            Score.as_of,
+        )
+        .where(
+            Score.subject_id.in_(list(subject_ids)),
+            Score.model_id.in_(sorted(models)),
+            Score.as_of <= as_of,
+        )
+        .order_by(Score.as_of.desc(), Score.model_version.desc(), Score.id.desc())
+    )
+    for subject_id, model_id, version, grade, total, scored_on in rows:
+        per_subject = out.setdefault(subject_id, {})
+        if model_id not in per_subject:
+            per_subject[model_id] = GradeFact(
+                model_id, models[model_id].name, version, grade, total, scored_on
+            )
+    return out
+
+
+def gather(
+    session: Session,
+    catalog: Catalog,
+    scorecards: Mapping[str, LoadedScorecard],
+    list_definitions: ListDefinitions,
+    *,
+    subjects: Mapping[int, str],
+    as_of: date,
+    now: datetime,
+) -> dict[int, SubjectFacts]:
+    """Facts of every subject in ``subjects`` (id → kind) on ``as_of``, in four queries."""
+    facts = {sid: SubjectFacts(subject_id=sid, kind=kind) for sid, kind in subjects.items()}
+    if not facts:
+        return facts
+    for sid, (n, n_serious, latest, breaches) in _record_counts(session, facts, as_of).items():
+        f = facts[sid]
+        f.bad_records, f.serious_bad_records, f.commitment_breaches = n, n_serious, breaches
+        f.serious_penalty_years_ago = full_years_between(latest, as_of) if latest else None
+    for sid, grades in _grades(session, scorecards, facts, as_of).items():
+        facts[sid].grades = grades
+    for sid, entries in memberships_of(
+        session, list_definitions, catalog, subject_ids=list(facts), as_of=as_of, now=now
+    ).items():
+        facts[sid].lists = entries
+    return facts

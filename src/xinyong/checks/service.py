@@ -1,0 +1,443 @@
+"""Credit checks (信用核查): decide, record, answer; department feedback; statistics.
+
+A check is a non-public read: each one is written to the subject's query log and the audit
+chain. The check keeps a snapshot of what it decided on, so feedback and statistics always
+refer to what the department was actually told.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import Session
+
+from xinyong.access import service as access
+from xinyong.access.models import QueryChannel
+from xinyong.accounts.models import Role
+from xinyong.accounts.principal import Principal
+from xinyong.audit import service as audit
+from xinyong.catalog.loader import Catalog
+from xinyong.checks.decide import Decision, decide
+from xinyong.checks.errors import (
+    BatchTooLarge,
+    CheckNotFound,
+    ChecksForbidden,
+    EmptyBatch,
+    FeedbackExists,
+    InvalidCodes,
+    NotYourCheck,
+)
+from xinyong.checks.facts import SubjectFacts, gather
+from xinyong.checks.measures import Action, Area, MeasureCatalog, load_measures, parse_area
+from xinyong.checks.models import CreditCheck, CreditCheckMeasure
+from xinyong.checks.schemas import (
+    MAX_BATCH,
+    BatchCheckRequest,
+    BatchCheckResult,
+    CheckRequest,
+    CheckResult,
+    FeedbackIn,
+    FeedbackRead,
+    GradeRead,
+    ListRef,
+    SubjectRef,
+)
+from xinyong.errors import FieldError, Unauthorized, XinyongError
+from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.dates import add_months
+from xinyong.kit.identifiers import mask_person_name
+from xinyong.lists.definitions import ListDefinitions, load_definitions
+from xinyong.lists.models import ManualListEntry
+from xinyong.rules.loader import LoadedScorecard, load_all
+from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Subject, SubjectKind
+
+CHECKER_ROLES = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.SYSTEM})
+KEY_SUPERVISION = "key_supervision"
+
+
+@dataclass(frozen=True)
+class CheckSetup:
+    """What every check reads besides the database: definitions in force and the HMAC key."""
+
+    catalog: Catalog
+    scorecards: Mapping[str, LoadedScorecard]
+    lists: ListDefinitions
+    measures: MeasureCatalog
+    secret: bytes
+
+
+def load_check_setup(session: Session, catalog: Catalog, *, secret: bytes) -> CheckSetup:
+    """The check definitions in force, read as the web app reads them at start-up (shipped
+    models overridden by published ones, lists, measures): for the CLI and the worker."""
+    scorecards = published_scorecards(session, catalog, load_all(catalog))
+    lists = load_definitions(catalog)
+    return CheckSetup(
+        catalog=catalog,
+        scorecards=scorecards,
+        lists=lists,
+        measures=load_measures(scorecards, lists),
+        secret=secret,
+    )
+
+
+def require_checker(principal: Principal) -> None:
+    """Checks are for government systems and staff: department, system and admin accounts."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.role not in CHECKER_ROLES:
+        raise ChecksForbidden()
+
+
+def _role(principal: Principal) -> str | None:
+    return principal.role.value if principal.role else None
+
+
+def _subject_ref(key: subjects.SubjectKey, subject: Subject | None) -> SubjectRef:
+    if subject is None:
+        return SubjectRef(found=False, code=key.display)
+    is_person = subject.kind is SubjectKind.PERSON
+    return SubjectRef(
+        found=True,
+        code=subject.code,
+        name=mask_person_name(subject.name) if is_person else subject.name,
+        kind=subject.kind.value,
+        kind_label=subject.kind.label,
+    )
+
+
+def _snapshot(
+    subject: SubjectRef, facts: SubjectFacts | None, decision: Decision, setup: CheckSetup
+) -> dict[str, Any]:
+    grades = [
+        GradeRead(
+            model_id=g.model_id,
+            model_name=g.model_name,
+            model_version=g.model_version,
+            grade=g.grade,
+            total=g.total,
+            as_of=g.as_of,
+        )
+        for g in (facts.grades.values() if facts else ())
+    ]
+    lists = [
+        ListRef(
+            list_id=m.list_id,
+            list_name=m.list_name,
+            basis=m.basis,
+            reference=m.reference,
+            starts_on=m.starts_on,
+            ends_on=m.ends_on,
+        )
+        for m in (facts.lists if facts else ())
+        if m.suppressed_by is None
+    ]
+    months = {}
+    for m in decision.measures:
+        measure = setup.measures.get(m.id)
+        if measure is not None and measure.key_supervision_months:
+            months[m.id] = measure.key_supervision_months
+    return {
+        "subject": subject.model_dump(mode="json"),
+        "measures": [m.model_dump(mode="json") for m in decision.measures],
+        "grades": [g.model_dump(mode="json") for g in grades],
+        "lists": [x.model_dump(mode="json") for x in lists],
+        "reasons": decision.reasons,
+        "key_supervision_months": months,
+    }
+
+
+def _result(check: CreditCheck) -> CheckResult:
+    snap = check.snapshot
+    return CheckResult(
+        check_id=check.id,
+        checked_at=check.checked_at,
+        subject=SubjectRef.model_validate(snap["subject"]),
+        matter=check.matter,
+        area=check.area,
+        decision=Action(check.decision),
+        measures=snap["measures"],
+        grades=snap["grades"],
+        lists=snap["lists"],
+        reasons=snap["reasons"],
+    )
+
+
+def _run(
+    session: Session,
+    setup: CheckSetup,
+    *,
+    principal: Principal,
+    keys: Sequence[subjects.SubjectKey],
+    matter: str,
+    area: Area,
+    now: datetime,
+    batch_ref: str | None,
+) -> list[CreditCheck]:
+    today = now.astimezone(SHANGHAI).date()
+    found = subjects.find_many(session, keys)
+    facts = gather(
+        session,
+        setup.catalog,
+        setup.scorecards,
+        setup.lists,
+        subjects={s.id: s.kind.value for s in found.values()},
+        as_of=today,
+        now=now,
+    )
+    checks: list[CreditCheck] = []
+    decisions: list[Decision] = []
+    for key in keys:
+        subject = found.get(key)
+        subject_facts = facts.get(subject.id) if subject else None
+        decision = decide(setup.measures, subject_facts, area, today)
+        ref = _subject_ref(key, subject)
+        checks.append(
+            CreditCheck(
+                checked_at=now,
+                actor=principal.actor,
+                actor_role=_role(principal),
+                department_code=principal.department_code,
+                subject_code=ref.code,
+                subject_id=subject.id if subject else None,
+                found=subject is not None,
+                matter=matter,
+                area=area.value,
+                decision=decision.action.value,
+                batch_ref=batch_ref,
+                snapshot=_snapshot(ref, subject_facts, decision, setup),
+            )
+        )
+        decisions.append(decision)
+    session.add_all(checks)
+    session.flush()
+    measure_rows = [
+        {"check_id": c.id, "measure_id": m.id, "kind": m.kind, "action": m.action.value}
+        for c, d in zip(checks, decisions, strict=True)
+        for m in d.measures
+    ]
+    if measure_rows:
+        session.execute(insert(CreditCheckMeasure), measure_rows)
+    logged = [c for c in checks if c.subject_id is not None]
+    access.log_queries(
+        session,
+        principal=principal,
+        subject_ids=[c.subject_id for c in logged if c.subject_id is not None],
+        channel=QueryChannel.CHECK,
+        purpose=matter,
+        now=now,
+        references=[f"check:{c.id}" for c in logged],
+    )
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=_role(principal),
+        action="checks.batch" if batch_ref else "checks.check",
+        object_type="credit_check",
+        object_id=batch_ref or checks[0].id,
+        detail={
+            "matter": matter,
+            "area": area.value,
+            "checks": [c.id for c in checks],
+            "subject_ids": [c.subject_id for c in checks],
+            "decisions": dict(Counter(c.decision for c in checks)),
+        },
+        now=now,
+    )
+    return checks
+
+
+def _field(error: XinyongError, field_name: str) -> FieldError:
+    message = error.errors[0].message if error.errors else error.title
+    return FieldError(field_name, error.code, message)
+
+
+def check_subject(
+    session: Session,
+    setup: CheckSetup,
+    *,
+    principal: Principal,
+    request: CheckRequest,
+    now: datetime,
+) -> CheckResult:
+    """One credit check. An unknown but valid code is not an error: 正常办理, ``found`` false;
+    an invalid code is a 422 naming ``subject_code``."""
+    require_checker(principal)
+    area = parse_area(request.area)
+    try:
+        key = subjects.parse_code(request.subject_code, secret=setup.secret)
+    except XinyongError as exc:
+        raise InvalidCodes([_field(exc, "subject_code")]) from None
+    [check] = _run(
+        session,
+        setup,
+        principal=principal,
+        keys=[key],
+        matter=request.matter,
+        area=area,
+        now=now,
+        batch_ref=None,
+    )
+    return _result(check)
+
+
+def check_batch(
+    session: Session,
+    setup: CheckSetup,
+    *,
+    principal: Principal,
+    request: BatchCheckRequest,
+    now: datetime,
+) -> BatchCheckResult:
+    """Up to 1 000 subjects for one matter (a bidder list), in one set of queries; results in
+    the order given. Any invalid code refuses the whole batch, naming every one."""
+    require_checker(principal)
+    area = parse_area(request.area)
+    if not request.subject_codes:
+        raise EmptyBatch()
+    if len(request.subject_codes) > MAX_BATCH:
+        raise BatchTooLarge(len(request.subject_codes), MAX_BATCH)
+    keys, problems = [], []
+    for i, code in enumerate(request.subject_codes):
+        try:
+            keys.append(subjects.parse_code(code, secret=setup.secret))
+        except XinyongError as exc:
+            problems.append(_field(exc, f"subject_codes[{i}]"))
+    if problems:
+        raise InvalidCodes(problems)
+    batch_ref = "cb_" + secrets.token_hex(8)
+    checks = _run(
+        session,
+        setup,
+        principal=principal,
+        keys=keys,
+        matter=request.matter,
+        area=area,
+        now=now,
+        batch_ref=batch_ref,
+    )
+    return BatchCheckResult(
+        batch_ref=batch_ref,
+        matter=request.matter,
+        area=area.value,
+        total=len(checks),
+        decisions=dict(Counter(c.decision for c in checks)),
+        results=[_result(c) for c in checks],
+    )
+
+
+def _owned(session: Session, principal: Principal, check_id: int) -> CreditCheck:
+    """The check, if the caller's department (or, without one, the caller) made it."""
+    require_checker(principal)
+    check = session.get(CreditCheck, check_id)
+    if check is None:
+        raise CheckNotFound()
+    if check.department_code is not None:
+        mine = principal.department_code == check.department_code
+    else:
+        mine = principal.actor == check.actor
+    if not mine:
+        raise NotYourCheck()
+    return check
+
+
+def read_check(session: Session, *, principal: Principal, check_id: int) -> CheckResult:
+    """A past check as it was answered (its department, or an admin)."""
+    require_checker(principal)
+    if principal.is_admin:
+        check = session.get(CreditCheck, check_id)
+        if check is None:
+            raise CheckNotFound()
+        return _result(check)
+    return _result(_owned(session, principal, check_id))
+
+
+def _key_supervision_entry(
+    session: Session, check: CreditCheck, *, actor: str, today: date, now: datetime
+) -> int | None:
+    """Put the subject on the key-supervision list for the longest period any applied
+    measure asks, unless a check already put it there for at least as long."""
+    months: dict[str, int] = check.snapshot.get("key_supervision_months", {})
+    if not months or check.subject_id is None:
+        return None
+    measure_id, period = max(months.items(), key=lambda item: item[1])
+    ends_on = add_months(today, period)
+    existing = session.scalars(
+        select(ManualListEntry).where(
+            ManualListEntry.subject_id == check.subject_id,
+            ManualListEntry.list_id == KEY_SUPERVISION,
+            ManualListEntry.revoked_at.is_(None),
+            or_(ManualListEntry.ends_on.is_(None), ManualListEntry.ends_on >= ends_on),
+        )
+    ).first()
+    if existing is not None:
+        return existing.id
+    measure = next(m for m in check.snapshot["measures"] if m["id"] == measure_id)
+    entry = ManualListEntry(
+        subject_id=check.subject_id,
+        list_id=KEY_SUPERVISION,
+        starts_on=today,
+        ends_on=ends_on,
+        basis=f"信用核查第 {check.id} 号：{measure['name']}（{check.matter}）"[:1000],
+        reference=measure["reference"][:500],
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(entry)
+    session.flush()
+    return entry.id
+
+
+def give_feedback(
+    session: Session,
+    *,
+    principal: Principal,
+    check_id: int,
+    data: FeedbackIn,
+    now: datetime,
+) -> FeedbackRead:
+    """The department reports what it did with the check (once). When it applied a measure
+    that calls for key supervision, the subject goes onto that list."""
+    check = _owned(session, principal, check_id)
+    if check.feedback_at is not None:
+        raise FeedbackExists()
+    action = data.action_taken or (Action(check.decision) if data.applied else None)
+    check.feedback_at = now
+    check.feedback_by = principal.actor
+    check.applied = data.applied
+    check.action_taken = action.value if action else None
+    check.feedback_note = data.note
+    if data.applied:
+        check.key_supervision_entry_id = _key_supervision_entry(
+            session, check, actor=principal.actor, today=now.astimezone(SHANGHAI).date(), now=now
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=_role(principal),
+        action="checks.feedback",
+        object_type="credit_check",
+        object_id=check.id,
+        detail={
+            "applied": data.applied,
+            "action_taken": check.action_taken,
+            "key_supervision_entry_id": check.key_supervision_entry_id,
+        },
+        now=now,
+    )
+    return FeedbackRead(
+        check_id=check.id,
+        applied=data.applied,
+        action_taken=action,
+        note=data.note,
+        feedback_at=now,
+        key_supervision_entry_id=check.key_supervision_entry_id,
+    )

@@ -1,0 +1,134 @@
+"""Per-caller rate limits: requests per minute, answered with 429 and ``Retry-After``.
+
+Who is counted:
+
+- an API key as ``key:<id>``, at the key's own ``rate_limit_per_minute`` or, when that is
+  None, ``Settings.rate_limit_per_minute``;
+- a logged-in user (bearer token) as ``user:<id>``, at ``Settings.rate_limit_per_minute``;
+- anyone else as ``ip:<client address>``, at ``Settings.anonymous_rate_limit_per_minute``.
+  The address is what the ASGI server reports: behind a reverse proxy run uvicorn with
+  ``--proxy-headers --forwarded-allow-ips=<proxy>`` or every anonymous caller shares one bucket.
+
+A limit of 0 means unlimited (trusted internal systems); a negative limit is refused when the
+key is created. ``Settings.rate_limits_enabled = False`` turns limiting off.
+
+The algorithm is GCRA, the token bucket kept as one number per caller: the *theoretical arrival
+time* (TAT) at which the caller's bucket would be full again. A limit of N per minute refills one
+request every 60/N seconds and holds at most N, so a caller idle for a minute may send its whole
+minute's allowance at once, and no caller sustains more than N per minute. Each hit is O(1) under
+one lock (endpoints are sync and run in a threadpool).
+
+Memory stays bounded: a caller whose TAT has passed has a full bucket, exactly as if it had never
+been seen, so such entries are dropped for free as later hits sweep the least recently used end;
+``max_callers`` caps the table for the case where many callers are all mid-minute (the oldest is
+then forgotten, which at worst grants it a fresh allowance).
+
+**Per worker process.** The table lives in memory: uvicorn with N workers (or N replicas) keeps
+N independent tables, so a caller whose requests spread over the workers gets up to N times its
+limit. Set the limits with that in mind, or put a shared limiter (Redis, the gateway) in front
+when the exact figure matters.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Final
+
+from xinyong.accounts.principal import Principal
+from xinyong.config import Settings
+from xinyong.errors import RateLimited
+
+SECONDS_PER_MINUTE: Final = 60.0
+# (now + 60) - now - 60 is not always 0.0 in floating point: a request exactly at the edge of
+# the allowance must not be refused for a rounding error.
+_EPSILON: Final = 1e-6
+DEFAULT_MAX_CALLERS: Final = 100_000
+
+
+class RateLimiter:
+    """In-process GCRA limiter keyed by caller identity; safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        per_minute: int = 1200,
+        anonymous_per_minute: int = 300,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        max_callers: int = DEFAULT_MAX_CALLERS,
+    ) -> None:
+        self.per_minute = per_minute
+        self.anonymous_per_minute = anonymous_per_minute
+        self.enabled = enabled
+        self._clock = clock
+        self._max_callers = max_callers
+        # identity -> TAT (clock seconds), least recently hit first.
+        self._tat: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimiter:
+        """The limiter configured by ``settings`` (defaults, anonymous limit, on/off)."""
+        return cls(
+            per_minute=settings.rate_limit_per_minute,
+            anonymous_per_minute=settings.anonymous_rate_limit_per_minute,
+            enabled=settings.rate_limits_enabled,
+        )
+
+    def __len__(self) -> int:
+        """How many callers are tracked (those whose bucket is not yet full again)."""
+        return len(self._tat)
+
+    def hit(self, identity: str, limit_per_minute: int) -> int:
+        """Count one request of ``identity``: 0 if allowed, else whole seconds to wait (≥ 1).
+
+        A refused request is not counted, so a caller that keeps retrying is not pushed further
+        back. A limit of 0 or less is unlimited.
+        """
+        if limit_per_minute <= 0:
+            return 0
+        interval = SECONDS_PER_MINUTE / limit_per_minute
+        with self._lock:
+            now = self._clock()
+            self._sweep(now)
+            tat = max(self._tat.get(identity, now), now) + interval
+            # The bucket holds a minute's worth: TAT may run at most a minute ahead of now.
+            wait = tat - now - SECONDS_PER_MINUTE
+            if wait > _EPSILON:
+                return max(1, math.ceil(wait))
+            self._tat[identity] = tat
+            self._tat.move_to_end(identity)
+            if len(self._tat) > self._max_callers:
+                self._tat.popitem(last=False)
+            return 0
+
+    def _sweep(self, now: float) -> None:
+        # Amortised O(1): each entry is dropped at most once after being added.
+        while self._tat:
+            oldest, tat = next(iter(self._tat.items()))
+            if tat > now:
+                return
+            del self._tat[oldest]
+
+    def check(self, principal: Principal, *, client_host: str | None) -> None:
+        """Count a request of ``principal`` (from ``client_host``); 429 ``rate_limited`` if over."""
+        if not self.enabled:
+            return
+        identity, limit = self.identity_and_limit(principal, client_host=client_host)
+        retry_after = self.hit(identity, limit)
+        if retry_after:
+            raise RateLimited(limit_per_minute=limit, retry_after=retry_after)
+
+    def identity_and_limit(
+        self, principal: Principal, *, client_host: str | None
+    ) -> tuple[str, int]:
+        """The bucket a request is counted in and its per-minute limit (0 = unlimited)."""
+        if principal.is_anonymous or principal.id is None:
+            return f"ip:{client_host or 'unknown'}", self.anonymous_per_minute
+        if principal.kind == "key" and principal.rate_limit_per_minute is not None:
+            return f"key:{principal.id}", principal.rate_limit_per_minute
+        return f"{principal.kind}:{principal.id}", self.per_minute
