@@ -1,0 +1,260 @@
+"""HTTP routes of credit repair: guide, eligibility, applications, review tasks, metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from xinyong.catalog.loader import Catalog
+from xinyong.commitments.api import commitment_setup
+from xinyong.config import Settings
+from xinyong.errors import Forbidden, NotFound
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.problems import problem_responses
+from xinyong.kit import clock
+from xinyong.repair import review, service
+from xinyong.repair.guide import build_guide
+from xinyong.repair.metrics import metrics_csv, repair_metrics
+from xinyong.repair.schemas import (
+    ApplicationCreate,
+    ApplicationRead,
+    Eligibility,
+    Guide,
+    Metrics,
+    SupplementIn,
+    SupplementRequest,
+    TaskDecision,
+    TaskRead,
+)
+from xinyong.repair.setup import RepairSetup
+
+router = APIRouter(tags=["信用修复"])
+
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _setup(request: Request, catalog: Catalog, settings: Settings) -> RepairSetup:
+    return RepairSetup(
+        catalog=catalog,
+        rules=request.app.state.repair_rules,
+        scorecards=request.app.state.scorecards,
+        outbox=request.app.state.repair_outbox,
+        commitments=commitment_setup(request, catalog, settings),
+        secret=settings.hmac_key,
+    )
+
+
+@router.get(
+    "/repair/guide", response_model=Guide, summary="信用修复办事指南（公开，由修复规则生成）"
+)
+def guide(request: Request, catalog: CatalogDep) -> Guide:
+    return build_guide(request.app.state.repair_rules, catalog)
+
+
+@router.get(
+    "/repair/guide/{record_type}",
+    response_model=Guide,
+    summary="某一信息类型的修复指南",
+    responses=problem_responses(404),
+)
+def guide_for_type(
+    record_type: Annotated[str, Path(max_length=48)], request: Request, catalog: CatalogDep
+) -> Guide:
+    if catalog.get(record_type) is None:
+        raise NotFound(
+            "repair.unknown_record_type", f"未知的信息类型：{record_type}", field_name="record_type"
+        )
+    return build_guide(request.app.state.repair_rules, catalog, record_type)
+
+
+@router.get(
+    "/repair/eligibility",
+    response_model=Eligibility,
+    summary="本企业每条失信信息能否修复、为何不能、何时可以",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def eligibility(
+    subject_code: Annotated[str, Query(max_length=40)],
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> Eligibility:
+    return service.eligibility_of(
+        session,
+        _setup(request, catalog, settings),
+        {code: t.name for code, t in catalog.types.items()},
+        principal=principal,
+        code=subject_code,
+        now=clock.now(),
+    )
+
+
+@router.post(
+    "/repair/applications",
+    response_model=ApplicationRead,
+    status_code=201,
+    summary="一次申请，全平台修复（免费）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def submit(
+    body: ApplicationCreate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> ApplicationRead:
+    return service.submit(
+        session,
+        _setup(request, catalog, settings),
+        principal=principal,
+        data=body,
+        now=clock.now(),
+    )
+
+
+@router.get(
+    "/repair/applications",
+    response_model=list[ApplicationRead],
+    summary="本企业的修复申请",
+    responses=problem_responses(401, 403),
+)
+def list_applications(session: SessionDep, principal: PrincipalDep) -> list[ApplicationRead]:
+    return service.list_applications(session, principal=principal, now=clock.now())
+
+
+@router.get(
+    "/repair/applications/{application_id}",
+    response_model=ApplicationRead,
+    summary="修复申请的进度、材料、各部门任务和办理记录",
+    responses=problem_responses(401, 404),
+)
+def read_application(
+    application_id: Id, session: SessionDep, principal: PrincipalDep
+) -> ApplicationRead:
+    return service.read_application(
+        session, application_id=application_id, principal=principal, now=clock.now()
+    )
+
+
+@router.post(
+    "/repair/applications/{application_id}/supplement",
+    response_model=ApplicationRead,
+    summary="补正材料（各部门恢复计时）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def supplement(
+    application_id: Id, body: SupplementIn, session: SessionDep, principal: PrincipalDep
+) -> ApplicationRead:
+    return review.supplement(
+        session, principal=principal, application_id=application_id, data=body, now=clock.now()
+    )
+
+
+@router.get(
+    "/repair/tasks",
+    response_model=list[TaskRead],
+    summary="本部门的修复审核任务",
+    responses=problem_responses(401, 403),
+)
+def list_tasks(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Annotated[
+        Literal["pending", "supplement_requested", "decided", "expired"] | None, Query()
+    ] = None,
+    overdue: Annotated[bool | None, Query(description="只看已超期的待审核任务")] = None,
+) -> list[TaskRead]:
+    return review.list_tasks(
+        session, principal=principal, status=status, overdue=overdue, now=clock.now()
+    )
+
+
+@router.post(
+    "/repair/tasks/{task_id}/decision",
+    response_model=TaskRead,
+    summary="逐条决定：准予修复，或不予修复并说明理由",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def decide(
+    task_id: Id,
+    body: TaskDecision,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> TaskRead:
+    return review.decide(
+        session,
+        _setup(request, catalog, settings),
+        principal=principal,
+        task_id=task_id,
+        data=body,
+        now=clock.now(),
+    )
+
+
+@router.post(
+    "/repair/tasks/{task_id}/supplement-request",
+    response_model=TaskRead,
+    summary="要求补正材料（本部门暂停计时）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def request_supplement(
+    task_id: Id,
+    body: SupplementRequest,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> TaskRead:
+    return review.request_supplement(
+        session,
+        _setup(request, catalog, settings),
+        principal=principal,
+        task_id=task_id,
+        reason=body.reason,
+        now=clock.now(),
+    )
+
+
+@router.get(
+    "/repair/metrics",
+    response_model=Metrics,
+    summary="修复办理用时（工作日中位数、平均数）、网上办理占比、按部门和信息类型统计（format=csv 导出）",
+    responses={**problem_responses(401, 403, 422), 200: {"content": {"text/csv": {}}}},
+)
+def metrics(
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    from_date: Annotated[date | None, Query(alias="from")] = None,
+    to_date: Annotated[date | None, Query(alias="to")] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Metrics | Response:
+    result = repair_metrics(
+        session, catalog, principal=principal, from_date=from_date, to_date=to_date
+    )
+    if format == "csv":
+        return Response(
+            metrics_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="repair-metrics.csv"'},
+        )
+    return result
+
+
+@router.post(
+    "/repair/sweep",
+    summary="终止逾期未补正的申请项（管理员；worker 也会定时执行）",
+    responses=problem_responses(401, 403),
+)
+def sweep(session: SessionDep, principal: PrincipalDep) -> dict[str, int]:
+    principal.require_admin(Forbidden("repair.admin_only", "仅限信用办管理员"))
+    return {"expired_tasks": review.expire_supplements(session, now=clock.now())}

@@ -1,0 +1,125 @@
+"""``xinyong repair``: the reviewer's console for departments without their own system.
+
+The department code given stands for the reviewer; the console acts as that department's
+reviewer would through the API (same service, same checks, same audit).
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xinyong.accounts.models import Role
+from xinyong.accounts.principal import Principal
+from xinyong.catalog.loader import default_catalog
+from xinyong.checks.service import load_check_setup
+from xinyong.commitments.service import CommitmentSetup
+from xinyong.config import get_settings
+from xinyong.db import get_engine, unit_of_work
+from xinyong.errors import XinyongError
+from xinyong.kit import clock
+from xinyong.repair import review
+from xinyong.repair.rules import load_rules
+from xinyong.repair.schemas import Decision, TaskDecision
+from xinyong.repair.setup import RepairSetup
+from xinyong.sync.outbox import SyncOutbox
+from xinyong.sync.platforms import load_platforms
+
+repair_app = typer.Typer(help="信用修复（审核任务）", no_args_is_help=True)
+console = Console()
+
+
+def _reviewer(department: str, who: str) -> Principal:
+    return Principal.console(role=Role.REVIEWER, department_code=department, operator=who)
+
+
+def _fail(exc: XinyongError) -> typer.Exit:
+    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
+    for e in exc.errors:
+        console.print(f"  {e.field}: {e.message}")
+    return typer.Exit(1)
+
+
+@repair_app.command("tasks")
+def tasks(
+    department: str = typer.Option(..., "--department", help="本部门代码"),
+    status: str = typer.Option(
+        "pending", "--status", help="pending、supplement_requested、decided、expired"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """列出本部门的修复审核任务（按到期日排序，超期标红）。"""
+    try:
+        with unit_of_work(get_engine()) as session:
+            rows = review.list_tasks(
+                session,
+                principal=_reviewer(department, "审核员"),
+                status=status,
+                overdue=None,
+                now=clock.now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"{department} 修复审核任务（{len(rows)}）")
+    for col in ("任务", "申请", "企业", "信息", "状态", "到期日"):
+        table.add_column(col)
+    for t in rows:
+        due = f"[red]{t.due_on}（已超期）[/red]" if t.overdue else str(t.due_on)
+        items = "；".join(f"#{i.record_id} {i.title}" for i in t.items)
+        table.add_row(str(t.id), str(t.application_id), t.subject_name, items, t.status_label, due)
+    console.print(table)
+
+
+@repair_app.command("decide")
+def decide(
+    task_id: int = typer.Argument(..., help="任务编号"),
+    department: str = typer.Option(..., "--department", help="本部门代码"),
+    approve: list[int] = typer.Option([], "--approve", help="准予修复的信息编号（可重复）"),
+    reject: list[int] = typer.Option([], "--reject", help="不予修复的信息编号（可重复）"),
+    reason: str = typer.Option(None, "--reason", help="不予修复的理由"),
+    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+) -> None:
+    """对一个任务逐条作出决定；准予修复的信息当即停止公示并推送各平台。"""
+    settings = get_settings()
+    catalog = default_catalog()
+    decisions = [Decision(record_id=r, outcome="approve") for r in approve]
+    decisions += [Decision(record_id=r, outcome="reject", reason=reason) for r in reject]
+    try:
+        with unit_of_work(get_engine()) as session:
+            checks = load_check_setup(session, catalog, secret=settings.hmac_key)
+            setup = RepairSetup(
+                catalog=catalog,
+                rules=load_rules(catalog),
+                scorecards=checks.scorecards,
+                outbox=SyncOutbox(load_platforms(settings)),
+                commitments=CommitmentSetup.over(checks, strict_org_code=settings.strict_org_code),
+                secret=settings.hmac_key,
+            )
+            task = review.decide(
+                session,
+                setup,
+                principal=_reviewer(department, reviewer),
+                task_id=task_id,
+                data=TaskDecision(decisions=decisions),
+                now=clock.now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(
+        f"[green]任务 {task.id} 已决定[/green]："
+        + "；".join(f"#{i.record_id} {i.status_label}" for i in task.items)
+    )
+
+
+@repair_app.command("sweep")
+def sweep() -> None:
+    """终止逾期未补正材料的申请项，并通知申请人。"""
+    with unit_of_work(get_engine()) as session:
+        n = review.expire_supplements(session, now=clock.now())
+    console.print(f"已终止 {n} 个逾期未补正的审核任务")

@@ -1,0 +1,80 @@
+"""What an approval does, in the decision's own transaction (Order 36 Art 3: 终止公示、停止共享):
+
+* the record is marked repaired today: it leaves the public file and authorized views, it no
+  longer counts for lists (entries it caused disappear), for checks or for scores, and stays
+  in the subject's and the departments' history;
+* the subject is evaluated again under every model of its kind, so the stored grade that
+  checks read is already the new one;
+* one sync task per platform goes into the outbox, delivered by ``xinyong sync worker``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.records.models import Record
+from xinyong.repair.models import RepairItem
+from xinyong.repair.setup import RepairSetup
+from xinyong.scoring.service import reevaluate_subject
+from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Subject
+
+
+def apply_repair(
+    session: Session,
+    setup: RepairSetup,
+    *,
+    item: RepairItem,
+    record: Record,
+    subject: Subject,
+    today: date,
+    now: datetime,
+) -> None:
+    """Repair ``record`` today and queue its delivery to every platform."""
+    record.repaired_on = today
+    session.flush()
+    source = session.get_one(Department, record.source_department_id)
+    setup.outbox.enqueue(
+        session,
+        kind="repair",
+        object_type="record",
+        object_id=record.id,
+        record_type=record.record_type,
+        payload={
+            "action": "stop_publicity",
+            "record_id": record.id,
+            "record_type": record.record_type,
+            "subject_code": subject.code,
+            "subject_name": subject.name,
+            "decision_number": (record.fields or {}).get("decision_number"),
+            "decided_on": record.decided_on.isoformat(),
+            "repaired_on": today.isoformat(),
+            "repair_item_id": item.id,
+            "application_id": item.application_id,
+            "source_department": source.code,
+        },
+        now=now,
+        sector=source.sector,
+    )
+
+
+def rescore(
+    session: Session, setup: RepairSetup, *, subject: Subject, today: date, now: datetime
+) -> None:
+    """Evaluate the subject again after its repairs (once per decision, not per record)."""
+    consented = (
+        subjects.active_consent(session, subject.id, purpose=subjects.PERSONAL_SCORE) is not None
+    )
+    reevaluate_subject(
+        session,
+        setup.scorecards,
+        setup.catalog,
+        subject_id=subject.id,
+        subject_kind=subject.kind.value,
+        as_of=today,
+        now=now,
+        consented=consented,
+    )
