@@ -1,0 +1,98 @@
+"""HTTP routes of objections: file, read, the providing department's queue and decision."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from xinyong.catalog.loader import Catalog
+from xinyong.config import Settings
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.problems import problem_responses
+from xinyong.kit import clock
+from xinyong.objections import decision, read, service
+from xinyong.objections.schemas import ObjectionCreate, ObjectionDecision, ObjectionRead
+from xinyong.objections.setup import ObjectionSetup
+
+router = APIRouter(tags=["信用异议"])
+
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _setup(catalog: Catalog, settings: Settings) -> ObjectionSetup:
+    return ObjectionSetup(
+        catalog=catalog, secret=settings.hmac_key, strict_org_code=settings.strict_org_code
+    )
+
+
+@router.post(
+    "/objections",
+    response_model=ObjectionRead,
+    status_code=201,
+    summary="提出信用异议（信息当即标注“异议处理中”）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def file_objection(
+    body: ObjectionCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> ObjectionRead:
+    return service.file_objection(
+        session, _setup(catalog, settings), principal=principal, data=body, now=clock.now()
+    )
+
+
+@router.get(
+    "/objections",
+    response_model=list[ObjectionRead],
+    summary="本部门待处理的异议（审核员）；本人提出的异议（其他用户）",
+    responses=problem_responses(401, 403),
+)
+def list_objections(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Annotated[Literal["open", "corrected", "withdrawn", "upheld"] | None, Query()] = None,
+    overdue: Annotated[bool | None, Query(description="只看已超过处理期限的异议")] = None,
+) -> list[ObjectionRead]:
+    return decision.list_objections(
+        session, principal=principal, status=status, overdue=overdue, now=clock.now()
+    )
+
+
+@router.get(
+    "/objections/{objection_id}",
+    response_model=ObjectionRead,
+    summary="异议的处理进度、结果和理由",
+    responses=problem_responses(401, 404),
+)
+def read_objection(objection_id: Id, session: SessionDep, principal: PrincipalDep) -> ObjectionRead:
+    return read.read_objection(
+        session, principal=principal, objection_id=objection_id, now=clock.now()
+    )
+
+
+@router.post(
+    "/objections/{objection_id}/decision",
+    response_model=ObjectionRead,
+    summary="处理异议：更正、删除（撤销公示）或不予更正（须说明理由）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def decide(
+    objection_id: Id,
+    body: ObjectionDecision,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> ObjectionRead:
+    return decision.decide(
+        session,
+        _setup(catalog, settings),
+        principal=principal,
+        objection_id=objection_id,
+        data=body,
+        now=clock.now(),
+    )

@@ -1,0 +1,129 @@
+"""``xinyong objections``: the reviewer's console for departments without their own system.
+
+The department code given stands for the reviewer; the console acts as that department's
+reviewer would through the API (same service, same checks, same audit).
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xinyong.accounts.models import Role
+from xinyong.accounts.principal import Principal
+from xinyong.catalog.loader import default_catalog
+from xinyong.config import get_settings
+from xinyong.db import get_engine, unit_of_work
+from xinyong.errors import XinyongError
+from xinyong.kit import clock
+from xinyong.objections import decision
+from xinyong.objections.schemas import ObjectionDecision
+from xinyong.objections.setup import ObjectionSetup
+
+objections_app = typer.Typer(help="信用异议", no_args_is_help=True)
+console = Console()
+
+
+def _reviewer(department: str, who: str) -> Principal:
+    return Principal.console(role=Role.REVIEWER, department_code=department, operator=who)
+
+
+def _fail(exc: XinyongError) -> typer.Exit:
+    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
+    for e in exc.errors:
+        console.print(f"  {e.field}: {e.message}")
+    return typer.Exit(1)
+
+
+def _corrected(pairs: list[str]) -> dict[str, str] | None:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"应为 字段=值：{pair}", param_hint="--set")
+        out[name.strip()] = value.strip()
+    return out or None
+
+
+@objections_app.command("list")
+def list_objections(
+    department: str = typer.Option(..., "--department", help="本部门代码"),
+    status: str = typer.Option("open", "--status", help="open、corrected、withdrawn、upheld"),
+    overdue: bool = typer.Option(False, "--overdue", help="只看已超期的异议"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """列出本部门的异议（按处理期限排序，超期标红）。"""
+    try:
+        with unit_of_work(get_engine()) as session:
+            rows = decision.list_objections(
+                session,
+                principal=_reviewer(department, "审核员"),
+                status=status or None,
+                overdue=True if overdue else None,
+                now=clock.now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
+        return
+    table = Table(title=f"{department} 信用异议（{len(rows)}）")
+    for col in ("编号", "主体", "信息", "异议事项", "状态", "处理期限"):
+        table.add_column(col)
+    for o in rows:
+        due = f"{o.decision_due_on}{'（暂定）' if o.due_provisional else ''}"
+        if o.overdue:
+            due = f"[red]{due}（已超期）[/red]"
+        table.add_row(
+            str(o.id),
+            o.subject_name,
+            f"#{o.record_id} {o.record_title}",
+            o.grounds_label,
+            o.status_label,
+            due,
+        )
+    console.print(table)
+
+
+@objections_app.command("decide")
+def decide(
+    objection_id: int = typer.Argument(..., help="异议编号"),
+    department: str = typer.Option(..., "--department", help="本部门代码"),
+    outcome: str = typer.Option(
+        ..., "--outcome", help="corrected 更正、withdrawn 删除（撤销公示）、upheld 不予更正"
+    ),
+    reason: str = typer.Option(None, "--reason", help="处理理由（不予更正时必填）"),
+    corrected: list[str] = typer.Option([], "--set", help="更正后的字段值，形如 字段=值（可重复）"),
+    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+) -> None:
+    """处理一件异议；更正或删除当即生效并保留历史版本，信息的“异议处理中”标注随之解除。"""
+    if outcome not in ("corrected", "withdrawn", "upheld"):
+        raise typer.BadParameter("应为 corrected、withdrawn 或 upheld", param_hint="--outcome")
+    settings = get_settings()
+    setup = ObjectionSetup(
+        catalog=default_catalog(),
+        secret=settings.hmac_key,
+        strict_org_code=settings.strict_org_code,
+    )
+    data = ObjectionDecision.model_validate(
+        {"outcome": outcome, "reason": reason, "corrected": _corrected(corrected)}
+    )
+    try:
+        with unit_of_work(get_engine()) as session:
+            result = decision.decide(
+                session,
+                setup,
+                principal=_reviewer(department, reviewer),
+                objection_id=objection_id,
+                data=data,
+                now=clock.now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(
+        f"[green]异议 {result.id} 已处理[/green]：{result.status_label}"
+        f"（信息 #{result.record_id}，当前版本 {result.record_version}）"
+    )

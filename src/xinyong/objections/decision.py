@@ -1,0 +1,294 @@
+"""The providing department's side: its queue, and one decision per objection.
+
+A decision is a compare-and-set move of the objection along ``workflow.TRANSITIONS``; its
+effect on the record goes through the ingest path as if the department had pushed the row
+again — a correction becomes a new version (the old one kept in ``record_versions``), a
+withdrawal is the row with 当前状态 = 撤销. The record's 异议处理中 flag is cleared once no
+open objection on it remains. Everything happens in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.accounts.principal import Principal
+from xinyong.audit import service as audit
+from xinyong.catalog.loader import SUBJECT_CODE
+from xinyong.catalog.validation import alias_index, header_key
+from xinyong.db import compare_and_set
+from xinyong.errors import FieldError, Unauthorized
+from xinyong.ingest.pipeline import REVOKED_VALUE
+from xinyong.ingest.service import Actor, ingest_rows
+from xinyong.kit.identifiers import mask_text_ids
+from xinyong.objections import workflow as wf
+from xinyong.objections.errors import (
+    CannotRevoke,
+    Conflict,
+    CorrectionRejected,
+    InvalidInput,
+    NotYourObjection,
+    ObjectionNotFound,
+    RecordRevoked,
+    ReviewerOnly,
+)
+from xinyong.objections.models import Objection
+from xinyong.objections.read import REVIEW_ROLES, count_open, reads, today_of
+from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
+from xinyong.objections.service import add_event, role_of
+from xinyong.objections.setup import ObjectionSetup
+from xinyong.records.models import Record, RecordStatus
+
+# Fields that identify the record or its subject: changing them would make another record,
+# not a corrected version of this one.
+IDENTITY_FIELDS: Final = frozenset({"uscc", "subject_category", "id_type"})
+ID_NUMBER: Final = "id_number"
+MAX_QUEUE: Final = 500
+
+
+def reviewing_department(session: Session, principal: Principal) -> Department | None:
+    """The caller's department; None for an admin (sees and decides every queue)."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.is_admin:
+        return None
+    if principal.role not in REVIEW_ROLES or not principal.department_code:
+        raise ReviewerOnly()
+    department = session.scalar(
+        select(Department).where(Department.code == principal.department_code)
+    )
+    if department is None:
+        raise ReviewerOnly()
+    return department
+
+
+def list_objections(
+    session: Session,
+    *,
+    principal: Principal,
+    status: str | None,
+    overdue: bool | None,
+    now: datetime,
+) -> list[ObjectionRead]:
+    """Reviewers: their department's queue, oldest deadline first; admins: every queue;
+    anyone else logged in: the objections they filed. ``overdue`` keeps open objections past
+    their decision deadline."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    query = select(Objection).order_by(Objection.decision_due_on, Objection.id).limit(MAX_QUEUE)
+    if principal.role in REVIEW_ROLES or principal.is_admin:
+        department = reviewing_department(session, principal)
+        if department is not None:
+            query = query.where(Objection.department_id == department.id)
+    else:
+        query = query.where(Objection.applicant == principal.actor)
+    if status:
+        query = query.where(Objection.status == status)
+    today = today_of(now)
+    if overdue is True:
+        query = query.where(Objection.status == wf.OPEN, Objection.decision_due_on < today)
+    elif overdue is False:
+        query = query.where((Objection.status != wf.OPEN) | (Objection.decision_due_on >= today))
+    return reads(session, list(session.scalars(query)), today)
+
+
+def _move(session: Session, objection: Objection, action: wf.ObjectionAction, **values: Any) -> str:
+    """Compare-and-set along the table; 409 when the table forbids it or another won."""
+    seen_status, seen_version = objection.status, objection.version
+    to = wf.target(seen_status, action)
+    if to is None:
+        raise Conflict()
+    moved = compare_and_set(
+        session,
+        update(Objection)
+        .where(Objection.id == objection.id, Objection.version == seen_version)
+        .values(status=to.value, version=seen_version + 1, **values),
+    )
+    if not moved:
+        raise Conflict()
+    session.expire(objection)
+    return to.value
+
+
+def _masked(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Corrected values as kept on the objection: ID numbers masked, as everywhere else."""
+    if not values:
+        return None
+    return {k: mask_text_ids(v) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _row(setup: ObjectionSetup, record: Record, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The record's stored row with ``changes`` (keys by field name or alias) applied."""
+    rt = setup.catalog.get(record.record_type)
+    if rt is None:
+        raise InvalidInput("corrected", f"未知的信息类型：{record.record_type}")
+    index = alias_index(rt)
+    locked = (set(rt.key_fields) | set(rt.fallback_key_fields) | IDENTITY_FIELDS) - {SUBJECT_CODE}
+    row = dict(record.fields or {})
+    for key, value in changes.items():
+        name = index.get(header_key(key))
+        if name is None:
+            raise InvalidInput(f"corrected.{key}", f"该信息类型没有字段“{key}”")
+        if name in locked:
+            raise InvalidInput(
+                f"corrected.{key}",
+                f"“{key}”是记录或主体的标识，不能通过异议更正；请撤销后由数据来源部门重新报送",
+                "objection.identity_field",
+            )
+        row[name] = value
+    if "*" in str(row.get(ID_NUMBER) or ""):
+        raise InvalidInput(
+            f"corrected.{ID_NUMBER}",
+            "自然人的信息须提供完整的证件号码才能更正或撤销（平台只保存脱敏后的号码）",
+            "objection.id_number_required",
+        )
+    return row
+
+
+def _through_ingest(
+    session: Session,
+    setup: ObjectionSetup,
+    *,
+    record: Record,
+    row: dict[str, Any],
+    principal: Principal,
+    expect: str,
+    now: datetime,
+) -> None:
+    """Push ``row`` for ``record``'s source and type; it must land as ``expect`` (updated or
+    revoked) on this very record, or the whole decision fails (and rolls back)."""
+    source = session.get_one(Department, record.source_department_id)
+    before = record.version
+    report = ingest_rows(
+        session,
+        setup.catalog,
+        record_type=record.record_type,
+        source=source.code,
+        rows=[row],
+        actor=Actor(principal.actor, role_of(principal)),
+        secret=setup.secret,
+        strict_org_code=setup.strict_org_code,
+        now=now,
+    )
+    if report["rejects"]:
+        raise CorrectionRejected(
+            [
+                FieldError(f"corrected.{r['field']}", r["code"], r["message"])
+                for r in report["rejects"]
+            ]
+        )
+    if report["unchanged"]:
+        raise InvalidInput("corrected", "更正后的字段值与原记录相同", "objection.unchanged")
+    session.refresh(record)
+    if report[expect] != 1 or record.version != before + 1:
+        raise CorrectionRejected(
+            [
+                FieldError(
+                    "corrected",
+                    "objection.correction_key_changed",
+                    "更正后的信息与原记录的标识不一致，未能作为原记录的新版本保存",
+                )
+            ]
+        )
+
+
+def decide(
+    session: Session,
+    setup: ObjectionSetup,
+    *,
+    principal: Principal,
+    objection_id: int,
+    data: ObjectionDecision,
+    now: datetime,
+) -> ObjectionRead:
+    """Decide an open objection once: 更正 (new record version through the ingest path),
+    删除 (the record is revoked and leaves publicity) or 不予更正 (reasons mandatory). Only the
+    providing department (or an admin) decides; a second, concurrent decision gets 409."""
+    department = reviewing_department(session, principal)
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise ObjectionNotFound()
+    if department is not None and objection.department_id != department.id:
+        raise NotYourObjection()
+    action = wf.OUTCOME_ACTIONS[data.outcome]
+    problem = wf.decision_problem(action, reason=data.reason, corrected=data.corrected)
+    if problem is not None:
+        field, message = problem
+        raise InvalidInput(field, message, f"objection.{field}_required")
+    if action is wf.ObjectionAction.WITHDRAW and set(data.corrected or {}) - {ID_NUMBER}:
+        raise InvalidInput("corrected", "删除（撤销公示）时只能提供完整的证件号码")
+    from_status = objection.status
+    to = _move(
+        session,
+        objection,
+        action,
+        outcome=data.outcome,
+        decision_reason=data.reason or None,
+        corrected_values=_masked(data.corrected) if action is wf.ObjectionAction.CORRECT else None,
+        decided_at=now,
+        decided_on=today_of(now),
+        decided_by=principal.actor,
+    )
+    # Lock the record: concurrent decisions on its other objections then see this one closed.
+    record = session.scalars(
+        select(Record)
+        .where(Record.id == objection.record_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if action is not wf.ObjectionAction.UPHOLD:
+        if record.status == RecordStatus.REVOKED:
+            raise RecordRevoked()
+        rt = setup.catalog.get(record.record_type)
+        changes = dict(data.corrected or {})
+        if action is wf.ObjectionAction.WITHDRAW:
+            if rt is None or rt.status_field is None:
+                raise CannotRevoke()
+            changes[rt.status_field] = REVOKED_VALUE
+        row = _row(setup, record, changes)
+        expect = "updated" if action is wf.ObjectionAction.CORRECT else "revoked"
+        _through_ingest(
+            session, setup, record=record, row=row, principal=principal, expect=expect, now=now
+        )
+    cleared = count_open(session, record.id) == 0
+    if cleared:
+        session.execute(
+            update(Record)
+            .where(Record.id == record.id)
+            .values(disputed=False)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(record, ["disputed"])
+    add_event(
+        session,
+        objection.id,
+        action=action.value,
+        from_status=from_status,
+        to_status=to,
+        actor=principal.actor,
+        now=now,
+        note=data.reason,
+    )
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=role_of(principal),
+        action=f"objection.{action.value}",
+        object_type="objection",
+        object_id=objection.id,
+        detail={
+            "record_id": record.id,
+            "outcome": data.outcome,
+            "record_version": record.version,
+            "corrected_fields": sorted(data.corrected or {}),
+            "disputed_cleared": cleared,
+        },
+        now=now,
+    )
+    session.flush()
+    return reads(session, [session.get_one(Objection, objection.id)], today_of(now))[0]

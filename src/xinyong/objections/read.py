@@ -1,0 +1,172 @@
+"""Reading objections back: one with its record, department, evidence and history, for the
+applicant, the providing department and admins; and the count that keeps a record flagged."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department, Role
+from xinyong.accounts.principal import Principal
+from xinyong.errors import Unauthorized
+from xinyong.kit.clock import SHANGHAI
+from xinyong.objections import workflow as wf
+from xinyong.objections.errors import ObjectionNotFound
+from xinyong.objections.models import Objection, ObjectionEvent, ObjectionEvidence
+from xinyong.objections.schemas import EventRead, EvidenceRead, ObjectionRead
+from xinyong.records.credit_file import TITLE_FIELDS
+from xinyong.records.models import Record
+from xinyong.subjects.models import Subject
+
+REVIEW_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER})
+
+
+def today_of(now: datetime) -> date:
+    """The Shanghai calendar day of ``now``."""
+    return now.astimezone(SHANGHAI).date()
+
+
+def _title(record: Record) -> str:
+    values = record.fields or {}
+    return next((str(values[k]) for k in TITLE_FIELDS if values.get(k)), record.record_type)
+
+
+def reads(session: Session, objections: Sequence[Objection], today: date) -> list[ObjectionRead]:
+    """Objections with their record, department, evidence and events, in a few queries."""
+    if not objections:
+        return []
+    ids = [o.id for o in objections]
+    records = {
+        r.id: r
+        for r in session.scalars(
+            select(Record).where(Record.id.in_({o.record_id for o in objections}))
+        )
+    }
+    departments = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_({o.department_id for o in objections}))
+        )
+    }
+    subject_names = dict(
+        session.execute(
+            select(Subject.id, Subject.name).where(
+                Subject.id.in_({o.subject_id for o in objections})
+            )
+        ).all()
+    )
+    evidence: dict[int, list[EvidenceRead]] = defaultdict(list)
+    for e in session.execute(
+        select(
+            ObjectionEvidence.objection_id,
+            ObjectionEvidence.filename,
+            ObjectionEvidence.content_type,
+            ObjectionEvidence.size,
+            ObjectionEvidence.sha256,
+        )
+        .where(ObjectionEvidence.objection_id.in_(ids))
+        .order_by(ObjectionEvidence.id)
+    ):
+        evidence[e.objection_id].append(
+            EvidenceRead(
+                filename=e.filename, content_type=e.content_type, size=e.size, sha256=e.sha256
+            )
+        )
+    events: dict[int, list[EventRead]] = defaultdict(list)
+    for ev in session.scalars(
+        select(ObjectionEvent)
+        .where(ObjectionEvent.objection_id.in_(ids))
+        .order_by(ObjectionEvent.at, ObjectionEvent.id)
+    ):
+        events[ev.objection_id].append(
+            EventRead(
+                at=ev.at,
+                action=ev.action,
+                from_status=ev.from_status,
+                to_status=ev.to_status,
+                actor=ev.actor,
+                note=ev.note,
+            )
+        )
+    out = []
+    for o in objections:
+        record, department = records[o.record_id], departments[o.department_id]
+        out.append(
+            ObjectionRead(
+                id=o.id,
+                record_id=o.record_id,
+                record_type=record.record_type,
+                record_title=_title(record),
+                record_version=record.version,
+                subject_name=subject_names.get(o.subject_id, ""),
+                department_code=department.code,
+                department_name=department.name,
+                repair_item_id=o.repair_item_id,
+                by_subject=o.by_subject,
+                grounds=o.grounds,
+                grounds_label=wf.GROUNDS_LABELS.get(o.grounds, o.grounds),
+                reason=o.reason,
+                contact=o.contact,
+                status=o.status,
+                status_label=wf.STATUS_LABELS.get(o.status, o.status),
+                allowed_actions=[a.value for a in wf.allowed_actions(o.status)],
+                received_on=o.received_on,
+                flagged_at=o.flagged_at,
+                flag_due_on=o.flag_due_on,
+                decision_due_on=o.decision_due_on,
+                due_provisional=o.due_provisional,
+                overdue=wf.is_overdue(o.status, o.decision_due_on, today),
+                outcome=o.outcome,
+                decision_reason=o.decision_reason,
+                corrected_values=o.corrected_values,
+                decided_at=o.decided_at,
+                evidence=evidence[o.id],
+                events=events[o.id],
+            )
+        )
+    return out
+
+
+def _department_code_of(session: Session, department_id: int) -> str | None:
+    return session.scalar(select(Department.code).where(Department.id == department_id))
+
+
+def read_objection(
+    session: Session, *, principal: Principal, objection_id: int, now: datetime
+) -> ObjectionRead:
+    """One objection with its outcome, reasons and history, for its applicant, the providing
+    department's reviewers and admins; anyone else gets 404 so objections cannot be probed."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise ObjectionNotFound()
+    allowed = (
+        principal.is_admin
+        or objection.applicant == principal.actor
+        or (
+            principal.role in REVIEW_ROLES
+            and principal.department_code is not None
+            and principal.department_code == _department_code_of(session, objection.department_id)
+        )
+    )
+    if not allowed:
+        raise ObjectionNotFound()
+    return reads(session, [objection], today_of(now))[0]
+
+
+def count_open(session: Session, record_id: int) -> int:
+    """Open objections on a record (its 异议处理中 flag stays while any remains)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Objection)
+            .where(Objection.record_id == record_id, Objection.status == wf.OPEN)
+        )
+        or 0
+    )
