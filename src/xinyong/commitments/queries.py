@@ -1,0 +1,170 @@
+"""Reading commitments back: one with its history, or a list for the subject (its own), the
+receiving department (what it received) or an admin (all); overdue ones for follow-up.
+
+Anyone who may not see a commitment gets 404, so that commitments cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department, Role
+from xinyong.accounts.principal import Principal
+from xinyong.commitments.errors import CommitmentNotFound, ListForbidden, SubjectFilterForbidden
+from xinyong.commitments.models import Commitment, CommitmentEvent
+from xinyong.commitments.schemas import CommitmentRead, EventRead
+from xinyong.commitments.verification import DEPARTMENT_ROLES, is_receiving
+from xinyong.commitments.workflow import CommitmentStatus, allowed_actions, is_overdue
+from xinyong.errors import Unauthorized
+from xinyong.kit.clock import SHANGHAI
+from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Subject
+
+MAX_LISTED: Final = 500
+
+
+def _reads(session: Session, rows: Sequence[Commitment], today: date) -> list[CommitmentRead]:
+    """Commitments with subjects, departments and events, in four queries whatever the count."""
+    if not rows:
+        return []
+    subject_rows = {
+        s.id: s
+        for s in session.scalars(
+            select(Subject).where(Subject.id.in_({c.subject_id for c in rows}))
+        )
+    }
+    departments = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_({c.receiving_department_id for c in rows}))
+        )
+    }
+    events: dict[int, list[EventRead]] = defaultdict(list)
+    for e in session.scalars(
+        select(CommitmentEvent)
+        .where(CommitmentEvent.commitment_id.in_([c.id for c in rows]))
+        .order_by(CommitmentEvent.at, CommitmentEvent.id)
+    ):
+        events[e.commitment_id].append(
+            EventRead(
+                at=e.at,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                actor=e.actor,
+                note=e.note,
+            )
+        )
+    out = []
+    for c in rows:
+        status = CommitmentStatus(c.status)
+        subject, department = subject_rows[c.subject_id], departments[c.receiving_department_id]
+        out.append(
+            CommitmentRead(
+                id=c.id,
+                subject_code=subject.code,
+                subject_name=subject.name,
+                commitment_type=c.commitment_type,
+                template_id=c.template_id,
+                template_version=c.template_version,
+                matter=c.matter,
+                items=list(c.items),
+                text=c.text,
+                text_sha256=c.text_sha256,
+                public=c.public,
+                reference=c.reference,
+                channel=c.channel,
+                signer_name=c.signer_name,
+                signed_at=c.signed_at,
+                due_on=c.due_on,
+                receiving_department_code=department.code,
+                receiving_department_name=department.name,
+                status=status.value,
+                status_label=status.label,
+                overdue=is_overdue(status, c.due_on, today),
+                allowed_actions=[a.value for a in allowed_actions(status)],
+                record_id=c.record_id,
+                breach_record_id=c.breach_record_id,
+                breach_kind=c.breach_kind,
+                verified_at=c.verified_at,
+                verification_note=c.verification_note,
+                events=events[c.id],
+            )
+        )
+    return out
+
+
+def _can_read(session: Session, principal: Principal, commitment: Commitment) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.role is Role.ENTERPRISE:
+        return principal.subject_id == commitment.subject_id
+    department = session.get_one(Department, commitment.receiving_department_id)
+    return is_receiving(principal, department)
+
+
+def read(
+    session: Session, *, commitment_id: int, principal: Principal, now: datetime
+) -> CommitmentRead:
+    """One commitment with its text, record links and history (subject, receiving
+    department, admin; 404 for anyone else)."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None or not _can_read(session, principal, commitment):
+        raise CommitmentNotFound()
+    return _reads(session, [commitment], now.astimezone(SHANGHAI).date())[0]
+
+
+def _scoped(
+    session: Session, principal: Principal, subject_code: str | None, secret: bytes
+) -> Select[tuple[Commitment]]:
+    query = select(Commitment)
+    subject_id = None
+    if subject_code:
+        subject_id = subjects.find_by_code(session, subject_code, secret=secret).id
+        query = query.where(Commitment.subject_id == subject_id)
+    if principal.is_admin:
+        return query
+    if principal.role is Role.ENTERPRISE and principal.subject_id is not None:
+        if subject_id is not None and subject_id != principal.subject_id:
+            raise SubjectFilterForbidden()
+        return query.where(Commitment.subject_id == principal.subject_id)
+    if principal.role in DEPARTMENT_ROLES and principal.department_code:
+        return query.join(Department, Department.id == Commitment.receiving_department_id).where(
+            Department.code == principal.department_code
+        )
+    raise ListForbidden()
+
+
+def list_commitments(
+    session: Session,
+    *,
+    principal: Principal,
+    secret: bytes,
+    subject_code: str | None,
+    status: CommitmentStatus | None,
+    overdue: bool,
+    now: datetime,
+) -> list[CommitmentRead]:
+    """Commitments the caller may see (newest first, at most 500). ``overdue`` keeps only
+    signed ones past their verification date, oldest due first: the department's follow-up."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    today = now.astimezone(SHANGHAI).date()
+    query = _scoped(session, principal, subject_code, secret)
+    if status is not None:
+        query = query.where(Commitment.status == status.value)
+    if overdue:
+        query = query.where(
+            Commitment.status == CommitmentStatus.SIGNED.value, Commitment.due_on < today
+        ).order_by(Commitment.due_on, Commitment.id)
+    else:
+        query = query.order_by(Commitment.id.desc())
+    return _reads(session, session.scalars(query.limit(MAX_LISTED)).all(), today)
