@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 import uvicorn
 from rich.console import Console
@@ -10,16 +12,23 @@ from rich.table import Table
 from xinyong.accounts.cli import SUBJECT_RESOLVERS, departments_app, keys_app, users_app
 from xinyong.audit.cli import audit_app
 from xinyong.catalog.cli import catalog_app
+from xinyong.checks.cli import measures_app
+from xinyong.commitments.cli import commitments_app
 from xinyong.config import get_settings
-from xinyong.db import get_engine
+from xinyong.db import get_engine, unit_of_work
 from xinyong.demo import prepare
 from xinyong.ingest.cli import ingest_command, quality_command
 from xinyong.migrations import current, upgrade
+from xinyong.objections.cli import objections_app
+from xinyong.repair.cli import repair_app
+from xinyong.repair.review import expire_supplements
 from xinyong.scoring.cli import evaluate_command, models_app
 from xinyong.scoring.lifecycle_cli import lifecycle_app
 from xinyong.subjects.cli import resolve_subject_id
+from xinyong.sync.cli import run_worker, start_in_background, sync_app
 from xinyong.synth.cli import synth_app
 from xinyong.web.app import create_app
+from xinyong.workdays.cli import holidays_app
 
 app = typer.Typer(
     help="xinyong 公共信用信息平台", no_args_is_help=True, pretty_exceptions_show_locals=False
@@ -29,6 +38,12 @@ console = Console()
 
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(measures_app, name="measures")
+app.add_typer(repair_app, name="repair")
+app.add_typer(objections_app, name="objections")
+app.add_typer(commitments_app, name="commitments")
+app.add_typer(sync_app, name="sync")
+app.add_typer(holidays_app, name="holidays")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(departments_app, name="departments")
@@ -37,6 +52,24 @@ app.add_typer(synth_app, name="synth")
 app.command("ingest")(ingest_command)
 app.command("quality")(quality_command)
 app.command("evaluate")(evaluate_command)
+
+
+def _expire_repair_supplements(now: datetime) -> str | None:
+    with unit_of_work(get_engine()) as session:
+        expired = expire_supplements(session, now=now)
+    return f"已终止 {expired} 个逾期未补正材料的修复审核任务，并通知申请人" if expired else None
+
+
+@app.command("worker")
+def worker(
+    once: bool = typer.Option(False, "--once", help="只处理一轮后退出"),
+    interval: float = typer.Option(10.0, "--interval", help="两轮之间的秒数"),
+) -> None:
+    """后台任务：把修复结果推送到各信用平台（失败按退避重试，直至平台确认），
+    并终止逾期未补正材料的修复申请。"""
+    run_worker(once=once, interval=interval, chores=[_expire_repair_supplements])
+
+
 app.add_typer(models_app, name="models")
 app.add_typer(lifecycle_app, name="lifecycle")
 SUBJECT_RESOLVERS.append(resolve_subject_id)
@@ -101,4 +134,9 @@ def demo(
         f"API 文档 http://127.0.0.1:{port}/api/v1/docs"
     )
     if serve_after:
-        uvicorn.run(create_app(settings, engine=engine), host="127.0.0.1", port=port)
+        # One process for the demo: the worker delivers repair results beside the server.
+        stop_worker = start_in_background(interval=10.0, chores=[_expire_repair_supplements])
+        try:
+            uvicorn.run(create_app(settings, engine=engine), host="127.0.0.1", port=port)
+        finally:
+            stop_worker.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +14,18 @@ from sqlalchemy.engine import make_url
 def default_data_dir() -> Path:
     """Where the embedded database lives unless configured: ``~/.xinyong`` (printed by the demo)."""
     return Path.home() / ".xinyong"
+
+
+def default_sync_platforms_path() -> Path:
+    """The shipped platform definitions (``xinyong/sync/definitions/platforms.yaml``)."""
+    return Path(__file__).parent / "sync" / "definitions" / "platforms.yaml"
+
+
+def env_secret(name: str) -> SecretStr | None:
+    """A secret named in a definition file (e.g. a platform's webhook key), read from the
+    environment here so that no other module reads it; ``None`` when unset or empty."""
+    value = os.environ.get(name)
+    return SecretStr(value) if value else None
 
 
 class Settings(BaseSettings):
@@ -32,6 +45,19 @@ class Settings(BaseSettings):
     # Worker processes preparing chunks of large files while the main process stores.
     ingest_workers: int = 0
     timezone: str = "Asia/Shanghai"
+    # Requests per minute per API key (unless the key sets its own) and per logged-in user,
+    # and per client IP for anonymous callers; enforced per worker process (http/ratelimit.py).
+    rate_limit_per_minute: int = 1200
+    anonymous_rate_limit_per_minute: int = 300
+    rate_limits_enabled: bool = True
+    # Credit platforms the repair results are delivered to (xinyong.sync); the shipped file
+    # drops JSON files under <data_dir>/sync/<platform>/ so the demo needs no network.
+    sync_platforms_path: Path = Field(default_factory=default_sync_platforms_path)
+    sync_timeout_seconds: float = 10.0
+    # A delivery is shown as failing after this many attempts; it keeps being retried.
+    sync_failing_after: int = 5
+    # A claim left in "sending" this long (worker killed) is claimed again.
+    sync_lease_seconds: int = 300
 
     @property
     def resolved_database_url(self) -> str:

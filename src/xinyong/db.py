@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     MetaData,
     Table,
+    Update,
     any_,
     bindparam,
     create_engine,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -181,3 +183,21 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+def compare_and_set(session: Session, statement: Update) -> bool:
+    """Run a guarded ``UPDATE … WHERE id = :id AND version = :seen`` and say whether it moved
+    exactly one row, i.e. whether this caller won the move (STYLE.md, workflow state machines).
+
+    PostgreSQL makes a concurrent mover wait for the row lock and then match no row. SQLite
+    in WAL mode cannot wait: a transaction that read before another writer committed gets
+    SQLITE_BUSY_SNAPSHOT ("database is locked") on its first write. That other writer is the
+    one who won, so on SQLite that error means the same as matching no row.
+    """
+    try:
+        result = session.execute(statement.execution_options(synchronize_session=False))
+    except OperationalError as exc:
+        if session.get_bind().dialect.name == "sqlite" and "locked" in str(exc.orig):
+            return False
+        raise
+    return result.rowcount == 1  # type: ignore[attr-defined]

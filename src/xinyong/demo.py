@@ -10,6 +10,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -17,8 +18,12 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from xinyong.access import service as access
+from xinyong.access.schemas import GrantCreate
+from xinyong.access.scopes import load_scopes
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role, User
+from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
@@ -29,6 +34,8 @@ from xinyong.synth.generate import generate
 from xinyong.synth.load import load_into
 
 ACCOUNTS_FILE = "demo-accounts.json"
+DEMO_BANK = ("BANK-330100-ICBC", "中国工商银行杭州分行（演示）")
+DEMO_GRANT_SCOPES = ["basic", "penalties", "lists", "scores"]
 
 
 @dataclass(frozen=True)
@@ -57,17 +64,52 @@ def _demo_enterprise(engine: Engine) -> int | None:
         )
 
 
+def _demo_grant(engine: Engine, settings: Settings) -> None:
+    """The demo enterprise authorizes the demo bank, so the bank's view and the enterprise's
+    query log have something to show; made through the same service an enterprise calls."""
+    with unit_of_work(engine) as session:
+        user = session.scalar(select(User).where(User.username == "qiye"))
+        if user is None or user.subject_id is None:
+            return
+        token, _ = accounts.issue_token(
+            session, user=user, now=clock.now(), ttl=timedelta(minutes=1)
+        )
+        principal = accounts.resolve_principal(
+            session, bearer=token, api_key=None, secret=settings.hmac_key, now=clock.now()
+        )
+        subject = session.get_one(Subject, user.subject_id)
+        access.create_grant(
+            session,
+            load_scopes(default_catalog()),
+            principal=principal,
+            data=GrantCreate(
+                subject_code=subject.code,
+                grantee_code=DEMO_BANK[0],
+                scopes=DEMO_GRANT_SCOPES,
+                purpose="流动资金贷款贷前调查（演示）",
+                days=90,
+            ),
+            secret=settings.hmac_key,
+            now=clock.now(),
+        )
+
+
 def _create_accounts(engine: Engine, data_dir: Path) -> list[DemoAccount]:
     path = data_dir / ACCOUNTS_FILE
     if path.exists():
         return [DemoAccount(**a) for a in json.loads(path.read_text(encoding="utf-8"))]
     subject_id = _demo_enterprise(engine)
+    with unit_of_work(engine) as session:
+        if accounts.get_department(session, DEMO_BANK[0]) is None:
+            accounts.create_department(
+                session, code=DEMO_BANK[0], name=DEMO_BANK[1], sector="other", now=clock.now()
+            )
     wanted = [
         ("admin", Role.ADMIN, None, None, "信用办管理员"),
         ("scjg", Role.DEPARTMENT, "330100-SCJG", None, "杭州市市场监督管理局 数据报送"),
         ("reviewer", Role.REVIEWER, "330100-SCJG", None, "市场监管 审核员"),
         ("qiye", Role.ENTERPRISE, None, subject_id, "企业账号（绑定一家有失信记录的企业）"),
-        ("bank", Role.BANK, None, None, "银行账号"),
+        ("bank", Role.BANK, DEMO_BANK[0], None, f"银行账号（{DEMO_BANK[1]}，已获演示企业授权）"),
     ]
     made = []
     with unit_of_work(engine) as session:
@@ -146,4 +188,8 @@ def prepare(
         rejected = sum(r["rejected"] for r in reports)
         accepted = sum(r["accepted"] for r in reports)
         console.print(f"已归集 {accepted:,} 条记录，拒收 {rejected:,} 条。")
-    return _create_accounts(engine, settings.data_dir)
+    first_time = not (settings.data_dir / ACCOUNTS_FILE).exists()
+    made = _create_accounts(engine, settings.data_dir)
+    if first_time:
+        _demo_grant(engine, settings)
+    return made

@@ -27,6 +27,8 @@ class XinyongError(Exception):
     status: int = 400
     detail: str | None = None
     errors: list[FieldError] = field(default_factory=list)
+    # Extra response headers (e.g. ``Retry-After``); never part of the problem body.
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.title}")
@@ -78,3 +80,18 @@ class Unauthorized(XinyongError):
         self, code: str = "auth.required", title: str = "需要登录或提供有效的凭证"
     ) -> None:
         super().__init__(code=code, title=title, status=401)
+
+
+class RateLimited(XinyongError):
+    """429: the caller spent its request allowance; ``retry_after`` whole seconds until the next."""
+
+    def __init__(self, *, limit_per_minute: int, retry_after: int) -> None:
+        super().__init__(
+            code="rate_limited",
+            title="请求过于频繁，请稍后再试",
+            status=429,
+            detail=f"每分钟最多 {limit_per_minute} 次请求，请在 {retry_after} 秒后重试",
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.limit_per_minute = limit_per_minute
+        self.retry_after = retry_after

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from factories.accounts import make_department
 from factories.records import NOW as NOW_DT
 from factories.records import PERSON_ID, SECRET, penalty_row, person_penalty_row, push
+from xinyong.access.scopes import load_scopes
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.audit.models import AuditEntry
@@ -25,6 +26,7 @@ from xinyong.subjects.models import Subject
 
 USCC = "91330106MA2000086A"
 LISTS = load_definitions(default_catalog())
+SCOPES = load_scopes(default_catalog())
 
 
 def _read(session, principal, as_of, code=USCC):
@@ -34,6 +36,7 @@ def _read(session, principal, as_of, code=USCC):
         LISTS,
         code=code,
         principal=principal,
+        scope_definitions=SCOPES,
         secret=SECRET,
         as_of=as_of,
         now=NOW_DT,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from factories.accounts import make_department
 from factories.records import NOW as NOW_DT
 from factories.records import SECRET, penalty_row, push
+from xinyong.access.scopes import load_scopes
 from xinyong.accounts.principal import ANONYMOUS
 from xinyong.catalog.loader import default_catalog
 from xinyong.files import service as files
@@ -19,6 +20,7 @@ from xinyong.records.models import Record
 
 USCC = "91330106MA2000086A"
 LISTS = load_definitions(default_catalog())
+SCOPES = load_scopes(default_catalog())
 CATEGORIES = ["警告", "罚款", "罚款;没收违法所得", "罚款;吊销许可证件", "责令停产停业", "通报批评"]
 SECTORS = [None, "market_regulation", "food", "tax"]
 
@@ -61,6 +63,7 @@ def test_public_view_shows_a_penalty_only_inside_its_window(
         LISTS,
         code=USCC,
         principal=ANONYMOUS,
+        scope_definitions=SCOPES,
         secret=SECRET,
         as_of=as_of,
         now=NOW_DT,

@@ -55,6 +55,28 @@ def world(request, databases, tmp_path_factory):
                 )
             ],
         )
+        # A category fact (``latest`` grade): text, not a number, on every engine.
+        tax = accounts.create_department(
+            s, code="330100-SWJ", name="税务局", sector="tax", now=clock.now()
+        ).code
+        report = push(
+            s,
+            tax,
+            [
+                {
+                    "统一社会信用代码": "91330106MA2000086A",
+                    "行政相对人名称": "公司0",
+                    "行政相对人类别": "法人及非法人组织",
+                    "法定代表人": "张三",
+                    "评价年度": "2025",
+                    "纳税信用等级": "B",
+                    "评定日期": "2026-04-01",
+                    "数据来源单位": "税务局",
+                }
+            ],
+            record_type="tax_credit_rating",
+        )
+        assert report["accepted"] == 1, report
     yield engine, loaded, code
     engine.dispose()
 
@@ -99,6 +121,16 @@ def test_online_score_equals_the_stored_batch_score(world):
                 s, loaded, default_catalog(), subject_id=subject_id, as_of=AS_OF
             )
             assert (online.total, online.grade, online.parts) == (total, grade, parts)
+
+
+def test_a_category_fact_is_kept_as_text_online_and_in_batch(world):
+    engine, loaded, _ = world
+    service.run_batch(engine, loaded, default_catalog(), as_of=AS_OF, on="duckdb")
+    with unit_of_work(engine) as s:
+        sid = s.scalar(select(Subject.id).where(Subject.uscc == "91330106MA2000086A"))
+        online = service.evaluate_subject(s, loaded, default_catalog(), subject_id=sid, as_of=AS_OF)
+    assert online.parts["tax_grade"] == {"value": "B", "points": "30.00"}
+    assert _stored(engine)[sid][2]["tax_grade"] == online.parts["tax_grade"]
 
 
 def test_grade_change_records_its_reason(world):

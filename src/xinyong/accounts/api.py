@@ -16,6 +16,7 @@ from xinyong.accounts.schemas import PrincipalRead, TokenRead, TokenRequest
 from xinyong.audit import service as audit
 from xinyong.config import Settings, get_settings
 from xinyong.errors import FieldError, XinyongError
+from xinyong.kit.storable import is_storable
 
 JSON_TYPE = "application/json"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -34,6 +35,18 @@ def _invalid_body(exc: ValidationError) -> XinyongError:
     )
 
 
+def _storable(credentials: TokenRequest) -> TokenRequest:
+    """The username is looked up in the database, which cannot hold a NUL."""
+    if not is_storable(credentials.username):
+        raise XinyongError(
+            code="request.invalid",
+            title="请求内容不符合要求",
+            status=422,
+            errors=[FieldError("username", "request.invalid", "用户名不能包含空字符（U+0000）")],
+        )
+    return credentials
+
+
 async def read_token_request(request: Request) -> TokenRequest:
     """Accept ``{"username","password"}`` as JSON or as OAuth2 password form fields."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -45,15 +58,17 @@ async def read_token_request(request: Request) -> TokenRequest:
                 raise XinyongError(
                     code="request.invalid_json", title="请求体不是有效的 JSON", status=400
                 ) from None
-            return TokenRequest.model_validate(body)
+            return _storable(TokenRequest.model_validate(body))
         if content_type in FORM_TYPES:
             form = await request.form()
-            return TokenRequest.model_validate(
-                {
-                    k: v
-                    for k, v in form.items()
-                    if isinstance(v, str) and k in TokenRequest.model_fields
-                }
+            return _storable(
+                TokenRequest.model_validate(
+                    {
+                        k: v
+                        for k, v in form.items()
+                        if isinstance(v, str) and k in TokenRequest.model_fields
+                    }
+                )
             )
     except ValidationError as exc:
         raise _invalid_body(exc) from None

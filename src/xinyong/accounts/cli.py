@@ -79,6 +79,14 @@ def create_key(
     subject: Annotated[
         str | None, typer.Option("--subject", help="绑定主体的统一社会信用代码")
     ] = None,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--rate-limit",
+            help="每分钟请求上限；不填用部署默认值（XINYONG_RATE_LIMIT_PER_MINUTE），"
+            "0 表示不限（仅用于可信的内部系统）",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """创建 API 密钥。明文密钥只显示这一次。"""
@@ -93,6 +101,7 @@ def create_key(
                 role=role,
                 department_code=department,
                 subject_id=subject_id,
+                rate_limit_per_minute=rate_limit,
                 secret=secret,
                 now=now,
             )
@@ -109,6 +118,7 @@ def create_key(
                     "prefix": key.prefix,
                     "department_code": department,
                     "subject_id": subject_id,
+                    "rate_limit_per_minute": rate_limit,
                     "via": "cli",
                 },
                 now=now,
@@ -123,7 +133,11 @@ def create_key(
             )
         )
         return
-    console.print(f"已创建 API 密钥 #{key_id}（{name}，角色 {key_role}）", highlight=False)
+    limit = "默认" if rate_limit is None else ("不限" if rate_limit == 0 else str(rate_limit))
+    console.print(
+        f"已创建 API 密钥 #{key_id}（{name}，角色 {key_role}，每分钟请求上限 {limit}）",
+        highlight=False,
+    )
     console.print(f"[bold]{plain}[/bold]", highlight=False, soft_wrap=True)
     console.print("[yellow]请立即保存：明文密钥不会再次显示。[/yellow]")
 

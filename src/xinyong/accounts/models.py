@@ -77,6 +77,8 @@ class ApiKey(Base):
     role: Mapped[Role] = mapped_column(ROLE_TYPE)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Requests per minute this key may make; None means the deployment default.
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

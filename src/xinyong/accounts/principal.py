@@ -8,7 +8,7 @@ from typing import Final, Literal
 from xinyong.accounts.models import Role
 from xinyong.errors import Unauthorized, XinyongError
 
-PrincipalKind = Literal["user", "key", "anonymous"]
+PrincipalKind = Literal["user", "key", "anonymous", "console"]
 
 INTERNAL_ROLES: Final = frozenset({Role.ADMIN, Role.DEPARTMENT, Role.REVIEWER, Role.SYSTEM})
 
@@ -23,6 +23,8 @@ class Principal:
     department_code: str | None
     subject_id: int | None
     name: str
+    # An API key's own requests-per-minute limit: None is the deployment default, 0 unlimited.
+    rate_limit_per_minute: int | None = None
 
     @property
     def is_anonymous(self) -> bool:
@@ -46,10 +48,28 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """The audit-log actor: ``user:3``, ``key:5`` or ``anonymous``."""
+        """The audit-log actor: ``user:3``, ``key:5``, ``console:张三@330106-SCJG`` or
+        ``anonymous``."""
+        if self.kind == "console":
+            return f"console:{self.name}"[:64]
         if self.kind == "anonymous" or self.id is None:
             return "anonymous"
         return f"{self.kind}:{self.id}"
+
+    @classmethod
+    def console(cls, *, role: Role, department_code: str | None, operator: str) -> Principal:
+        """Someone at the server's console (``xinyong`` CLI) acting as ``role`` of
+        ``department_code``: for departments without their own system. The console is trusted
+        as the operator of the installation; the audit log names the operator and department."""
+        where = f"@{department_code}" if department_code else ""
+        return cls(
+            kind="console",
+            id=None,
+            role=role,
+            department_code=department_code,
+            subject_id=None,
+            name=f"{operator}{where}",
+        )
 
 
 ANONYMOUS: Final = Principal(

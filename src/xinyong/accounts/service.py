@@ -23,6 +23,7 @@ from xinyong.accounts.errors import (
     DepartmentRequired,
     DuplicateDepartment,
     DuplicateUsername,
+    FieldInvalid,
     InvalidApiKey,
     InvalidCredentials,
     InvalidToken,
@@ -221,11 +222,22 @@ def create_api_key(
     role: Role | str,
     department_code: str | None = None,
     subject_id: int | None = None,
+    rate_limit_per_minute: int | None = None,
     secret: str | bytes,
     now: datetime,
 ) -> tuple[str, ApiKey]:
-    """A new API key ``xy_…``: the plain key is returned once, only its keyed hash is stored."""
+    """A new API key ``xy_…``: the plain key is returned once, only its keyed hash is stored.
+
+    ``rate_limit_per_minute`` is the key's own request limit: None uses the deployment default
+    (``Settings.rate_limit_per_minute``), 0 means unlimited (trusted internal systems).
+    """
     role = parse_role(role)
+    if rate_limit_per_minute is not None and rate_limit_per_minute < 0:
+        raise FieldInvalid(
+            "accounts.invalid_rate_limit",
+            "rate_limit_per_minute",
+            "每分钟请求上限不能为负数（不填用默认值，0 表示不限）",
+        )
     department = _department_for(
         session, role=role, department_code=department_code, subject_id=subject_id
     )
@@ -237,6 +249,7 @@ def create_api_key(
         role=role,
         department=department,
         subject_id=subject_id,
+        rate_limit_per_minute=rate_limit_per_minute,
         created_at=now,
     )
     session.add(key)
@@ -274,6 +287,7 @@ def _key_principal(key: ApiKey) -> Principal:
         department_code=key.department.code if key.department else None,
         subject_id=key.subject_id,
         name=key.name,
+        rate_limit_per_minute=key.rate_limit_per_minute,
     )
 
 

@@ -84,7 +84,11 @@ NOT_PUBLICISED = "不予公示"
 
 
 def _after_months(start: date, months: int) -> date:
-    return start if months == 0 else add_months(start, months) + timedelta(days=1)
+    """The day after a period of ``months`` starting after ``start`` (``date.max`` at most)."""
+    if months == 0:
+        return start
+    end = add_months(start, months)
+    return end if end == date.max else end + timedelta(days=1)
 
 
 def regime_for(

@@ -25,12 +25,17 @@ from xinyong.kit.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
+from xinyong.kit.storable import is_storable
 
 PERSON = "自然人"
 RESIDENT_ID = "身份证"
 _SPLIT_MULTI = re.compile(r"[;；,，、/|]+")
 _DOCUMENT_NUMBER = re.compile(r"[0-9A-Z]{5,30}")
 _TRANSLATE = str.maketrans({"（": "(", "）": ")", "\u3000": " ", "\ufeff": ""})
+# Far above any real amount or count, far below what sums in SQL (double precision) and
+# to-the-cent decimals (28 digits) can hold.
+MAX_AMOUNT_WAN = Decimal("1000000000000")  # 1 万亿万元
+MAX_INTEGER = 1_000_000_000
 
 
 def header_key(raw: object) -> str:
@@ -138,6 +143,8 @@ def _amount(f: FieldDef) -> Normaliser:
             raise ValueProblem("value.not_number", f"{f.label}应为数字（单位：万元）")
         if value < 0:
             raise ValueProblem("value.negative", f"{f.label}不能为负数")
+        if value > MAX_AMOUNT_WAN:
+            raise ValueProblem("value.too_large", f"{f.label}过大：不应超过1万亿万元")
         return value
 
     return norm
@@ -146,9 +153,12 @@ def _amount(f: FieldDef) -> Normaliser:
 def _integer(f: FieldDef) -> Normaliser:
     def norm(raw: str) -> int:
         try:
-            return int(raw.removesuffix(".0"))
+            value = int(raw.removesuffix(".0"))
         except ValueError:
             raise ValueProblem("value.not_integer", f"{f.label}应为整数") from None
+        if abs(value) > MAX_INTEGER:
+            raise ValueProblem("value.too_large", f"{f.label}过大：绝对值不应超过10亿")
+        return value
 
     return norm
 
@@ -296,6 +306,13 @@ class RowValidator:
                     errors.append(
                         FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
                     )
+                continue
+            if not is_storable(text):
+                errors.append(
+                    FieldError(
+                        f.name, "value.invalid_char", f"{f.label}含有空字符（U+0000）或无效字符"
+                    )
+                )
                 continue
             if norm is None and f.type is not FieldType.ID_NUMBER:
                 values[f.name] = text

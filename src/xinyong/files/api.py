@@ -11,6 +11,7 @@ from xinyong.files.service import CreditFileWithLists, read_file
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
+from xinyong.kit.storable import StorableStr
 
 router = APIRouter(tags=["信用档案"])
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["信用档案"])
     "/subjects/{code}/file",
     response_model=CreditFileWithLists,
     summary="信用档案（按调用者权限返回公开、本主体或内部视图，含名单）",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def credit_file(
     code: str,
@@ -29,6 +30,14 @@ def credit_file(
     settings: SettingsDep,
     catalog: CatalogDep,
     as_of: Annotated[date | None, Query(description="查询日期，默认今天")] = None,
+    scopes: Annotated[
+        list[StorableStr] | None,
+        Query(max_length=20, description="授权查询时只取这些范围（默认全部已授权范围）"),
+    ] = None,
+    purpose: Annotated[
+        StorableStr | None,
+        Query(max_length=200, description="政府部门查询的事由（记入查询登记）"),
+    ] = None,
 ) -> CreditFileWithLists:
     return read_file(
         session,
@@ -36,7 +45,11 @@ def credit_file(
         request.app.state.lists,
         code=code,
         principal=principal,
+        scope_definitions=request.app.state.scopes,
         secret=settings.hmac_key,
         as_of=as_of or clock.today(),
         now=clock.now(),
+        scopes=scopes,
+        purpose=purpose,
+        repair_status=request.app.state.repair_status,
     )

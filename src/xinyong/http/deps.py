@@ -13,6 +13,7 @@ from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
 from xinyong.db import session_factory
+from xinyong.http.ratelimit import RateLimiter
 from xinyong.kit import clock
 
 
@@ -43,16 +44,25 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
 def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:
-    """The caller from ``Authorization: Bearer …`` or ``X-API-Key``; anonymous without either."""
+    """The caller from ``Authorization: Bearer …`` or ``X-API-Key``; anonymous without either.
+
+    Counts the request against the caller's rate limit: 429 ``rate_limited`` with
+    ``Retry-After`` once it is spent (see ``xinyong.http.ratelimit``).
+    """
     auth = request.headers.get("authorization", "")
     bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    return accounts.resolve_principal(
+    principal = accounts.resolve_principal(
         session,
         bearer=bearer,
         api_key=request.headers.get("x-api-key"),
         secret=settings.secret_key.get_secret_value(),
         now=clock.now(),
     )
+    # Apps assembled without create_app (a router mounted alone) have no limiter.
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal, client_host=request.client.host if request.client else None)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

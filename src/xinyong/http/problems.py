@@ -48,19 +48,35 @@ _DESCRIPTIONS = {
 }
 
 
+_HEADERS = {
+    429: {
+        "Retry-After": {
+            "description": "再次请求前应等待的秒数",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the expected errors of a route."""
-    return {
-        s: {
+    responses: dict[int | str, dict[str, Any]] = {}
+    for s in statuses:
+        entry: dict[str, Any] = {
             "description": _DESCRIPTIONS.get(s, "错误"),
             "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
         }
-        for s in statuses
-    }
+        if s in _HEADERS:
+            entry["headers"] = _HEADERS[s]
+        responses[s] = entry
+    return responses
 
 
 def problem(err: XinyongError) -> JSONResponse:
-    return JSONResponse(err.problem(), status_code=err.status, media_type=PROBLEM_JSON)
+    """The problem+json response for ``err``, with any headers it carries (``Retry-After``)."""
+    return JSONResponse(
+        err.problem(), status_code=err.status, media_type=PROBLEM_JSON, headers=err.headers or None
+    )
 
 
 _PYDANTIC_MESSAGES = {

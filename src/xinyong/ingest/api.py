@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from xinyong.accounts.models import Role
@@ -16,13 +16,14 @@ from xinyong.http.problems import problem_responses
 from xinyong.ingest import service
 from xinyong.ingest.service import Actor
 from xinyong.kit import clock
+from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 
 router = APIRouter(tags=["归集"])
 
 
 class RecordBatchIn(BaseModel):
     type: str = Field(description="信息类型代码，如 administrative_penalty", max_length=48)
-    source: str | None = Field(
+    source: StorableStr | None = Field(
         default=None,
         description="数据来源单位代码；部门账号默认本部门，只有管理员可代报",
         max_length=32,
@@ -130,9 +131,13 @@ def batches(
     "/ingest/batches/{batch_id}",
     response_model=BatchReport,
     summary="一个导入批次的结果：计数和每条拒收原因",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-def batch(batch_id: int, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def batch(
+    batch_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
     found = service.get_batch(session, batch_id, department_code=_visible_source(principal))
     return service.batch_report(session, found)
 
@@ -161,13 +166,13 @@ class SourceQualityOut(BaseModel):
     "/quality",
     response_model=list[SourceQualityOut],
     summary="数据质量报告：按来源单位统计拒收原因和字段缺失率",
-    responses=problem_responses(401, 403),
+    responses=problem_responses(401, 403, 422),
 )
 def quality(
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
-    source: Annotated[str | None, Query(max_length=32)] = None,
+    source: Annotated[StorableStr | None, Query(max_length=32)] = None,
 ) -> list[service.SourceQuality]:
     source = _visible_source(principal) or source
     report = service.quality_report(session, catalog, source=source)

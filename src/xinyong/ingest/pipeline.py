@@ -22,6 +22,7 @@ from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
 from xinyong.db import JsonText, bulk_insert, one_of
 from xinyong.errors import FieldError
 from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
+from xinyong.kit.storable import storable_copy
 from xinyong.records.models import Record, RecordStatus, RecordVersion
 from xinyong.subjects.service import Registration, SubjectRef, apply_registration, resolve_many
 
@@ -138,9 +139,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def _safe_raw(raw: dict[str, str], id_fields: frozenset[str]) -> dict[str, str]:
-    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked."""
+    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked, and
+    what the database cannot hold (NUL, lone surrogates) dropped or replaced."""
     return {
-        k: mask_id_value(v) if k in id_fields and v else mask_text_ids(v)
+        storable_copy(k): storable_copy(
+            mask_id_value(v) if k in id_fields and v else mask_text_ids(v)
+        )
         for k, v in raw.items()
         if v
     }

@@ -24,6 +24,7 @@ from xinyong.errors import NotFound
 from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordType, UnknownSource
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
 from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
+from xinyong.kit.storable import storable_copy
 
 MAX_REJECTS_REPORTED = 10_000
 MAX_API_ROWS = 5_000
@@ -110,7 +111,7 @@ def start_batch(
         unchanged=0,
         revoked=0,
         rejected=0,
-        unknown_columns=list(unknown_columns),
+        unknown_columns=[storable_copy(c) for c in unknown_columns],
         stats={"filled": {}, "valid_rows": 0, "reject_codes": {}},
         actor=actor.actor,
         started_at=now,

@@ -35,6 +35,11 @@ def today() -> date:
     return now().date()
 
 
+def aware(value: datetime) -> datetime:
+    """``value`` with a time zone: a naive time given by a user is Shanghai time."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
+
+
 @dataclass(frozen=True)
 class Deadline:
     """The last day of a working-day period; ``provisional`` when it relied on Mon–Fri guesses."""

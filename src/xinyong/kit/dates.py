@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from xinyong.kit.identifiers import mask_text_ids
 
@@ -29,9 +29,17 @@ def add_months(d: date, months: int) -> date:
     Art 202: a period in months ends on the corresponding day of the last month, or on that
     month's last day when it has no such day. Hence 2026-04-10 + 3 → 2026-07-10 and
     2024-11-30 + 3 → 2025-02-28. Negative ``months`` count backwards the same way.
+
+    A period that would end after 9999-12-31 ends on ``date.max``, one that would start before
+    0001-01-01 on ``date.min``: no stored or requested date lies beyond them, so comparisons
+    are unchanged and far-off dates (有效期 9999-12-31, ``as_of`` 0001-01-01) stay answerable.
     """
     index = d.year * 12 + d.month - 1 + months
     year, month = divmod(index, 12)
+    if year > MAXYEAR:
+        return date.max
+    if year < MINYEAR:
+        return date.min
     month += 1
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 

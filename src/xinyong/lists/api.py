@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
+from xinyong.kit.storable import MAX_ROW_ID
 from xinyong.lists import service
 from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.models import ListConflict, ManualListEntry
@@ -27,6 +28,7 @@ router = APIRouter(tags=["名单"])
 
 ListId = Annotated[str, Path(max_length=32, description="red、black、key_supervision、abnormal")]
 AsOf = Annotated[date | None, Query(description="查询日期，默认今天")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def definitions(request: Request) -> ListDefinitions:
@@ -92,7 +94,7 @@ def get_conflicts(
     responses=problem_responses(401, 403, 404, 422),
 )
 def post_resolve_conflict(
-    conflict_id: int, body: ConflictResolve, session: SessionDep, principal: PrincipalDep
+    conflict_id: RowId, body: ConflictResolve, session: SessionDep, principal: PrincipalDep
 ) -> ConflictRead:
     conflict = service.resolve_conflict(
         session, principal=principal, conflict_id=conflict_id, note=body.note, now=clock.now()
@@ -163,7 +165,7 @@ def post_entry(
     responses=problem_responses(401, 403, 404, 422),
 )
 def post_revoke_entry(
-    list_id: ListId, entry_id: int, session: SessionDep, principal: PrincipalDep
+    list_id: ListId, entry_id: RowId, session: SessionDep, principal: PrincipalDep
 ) -> ManualEntryRead:
     entry = service.revoke_manual_entry(
         session, principal=principal, list_id=list_id, entry_id=entry_id, now=clock.now()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     Date,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -46,7 +47,8 @@ from xinyong.lists.definitions import (
     compile_rule,
 )
 from xinyong.lists.models import ManualListEntry
-from xinyong.records.models import Record, RecordStatus
+from xinyong.records.models import Record
+from xinyong.records.predicates import in_effect
 from xinyong.rules.compiler import record_field, record_list_contains
 from xinyong.rules.predicate_sql import to_sqlalchemy
 
@@ -80,10 +82,9 @@ class ListEntry:
 
 
 def _source_record_in_force(as_of: date) -> ColumnElement[bool]:
-    """Whether a record still counts for lists on ``as_of``: active (a revoked record is gone
-    from every view). Repair will add its condition here, and only here."""
-    del as_of  # repair is not dated yet; kept so that a dated repair is a one-line change
-    return Record.status == RecordStatus.ACTIVE.value
+    """Whether a record still counts for lists on ``as_of``: in effect (not revoked, not
+    repaired by then)."""
+    return in_effect(as_of)
 
 
 def earliest_start(as_of: date, months: int) -> date:
@@ -94,7 +95,7 @@ def earliest_start(as_of: date, months: int) -> date:
     start = add_months(as_of, -months)
     while add_months(start, months) < as_of:
         start += timedelta(days=1)
-    while add_months(start - timedelta(days=1), months) >= as_of:
+    while start > date.min and add_months(start - timedelta(days=1), months) >= as_of:
         start -= timedelta(days=1)
     return start
 
@@ -110,12 +111,22 @@ def _date_column(name: str, dialect: str) -> ColumnElement[Any]:
     return type_coerce(text, Date)
 
 
+# Stands for "the subjects given at execution": the statement is built once and cached.
+SUBJECTS_PARAM: Final = "__subjects__"
+
+
+def _subjects_filter(subject_ids: Collection[int] | str) -> Any:
+    if subject_ids == SUBJECTS_PARAM:
+        return bindparam("subject_ids", expanding=True)
+    return list(subject_ids)
+
+
 def _rule_select(
     compiled: CompiledRule,
     *,
     as_of: date,
     dialect: str,
-    subject_ids: Collection[int] | None,
+    subject_ids: Collection[int] | str | None,
 ) -> Select[Any]:
     rule = compiled.rule
     start = _date_column(rule.start, dialect)
@@ -126,7 +137,7 @@ def _rule_select(
         start <= as_of,
     ]
     if subject_ids is not None:
-        conditions.append(Record.subject_id.in_(list(subject_ids)))
+        conditions.append(Record.subject_id.in_(_subjects_filter(subject_ids)))
     if rule.publicised_only:
         conditions.append(Record.publicised.is_(True))
     if compiled.where is not None:
@@ -162,7 +173,7 @@ def _rule_select(
 
 
 def _manual_select(
-    list_ids: list[str], *, as_of: date, subject_ids: Collection[int] | None
+    list_ids: list[str], *, as_of: date, subject_ids: Collection[int] | str | None
 ) -> Select[Any]:
     m = ManualListEntry
     conditions: list[ColumnElement[bool]] = [
@@ -172,7 +183,7 @@ def _manual_select(
         or_(m.ends_on.is_(None), m.ends_on >= as_of),
     ]
     if subject_ids is not None:
-        conditions.append(m.subject_id.in_(list(subject_ids)))
+        conditions.append(m.subject_id.in_(_subjects_filter(subject_ids)))
     return select(
         m.subject_id.label("subject_id"),
         m.list_id.label("list_id"),
@@ -193,10 +204,11 @@ def entries_query(
     list_id: str | None,
     as_of: date,
     dialect: str,
-    subject_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | str | None = None,
 ) -> Select[Any]:
     """The entries in force on ``as_of`` of one list (every list when ``list_id`` is None),
-    optionally of some subjects only: one select with the columns of :data:`ENTRY_COLUMNS`.
+    optionally of some subjects only (or of the ``subject_ids`` bound at execution when
+    :data:`SUBJECTS_PARAM`): one select with the columns of :data:`ENTRY_COLUMNS`.
     ``ends_on`` of a month-based end is NULL here; :func:`fetch_entries` fills it in."""
     list_ids = [x.id for x in definitions.lists if list_id is None or x.id == list_id]
     branches = [
@@ -208,6 +220,39 @@ def entries_query(
     branches.append(_manual_select(list_ids, as_of=as_of, subject_ids=subject_ids))
     entries = union_all(*branches).subquery("list_entries")
     return select(*(entries.c[name] for name in ENTRY_COLUMNS))
+
+
+_SUBJECT_QUERIES: dict[tuple[str, str, str | None, date, str], Select[Any]] = {}
+_SUBJECT_QUERIES_MAX: Final = 64
+
+
+def _subjects_query(
+    definitions: ListDefinitions,
+    catalog: Catalog,
+    *,
+    list_id: str | None,
+    as_of: date,
+    dialect: str,
+) -> Select[Any]:
+    """:func:`entries_query` for subjects bound at execution, cached by the definitions' and
+    catalog's hashes (equal hashes, equal statements)."""
+    key = (definitions.definition_hash, catalog.definition_hash, list_id, as_of, dialect)
+    cacheable = bool(definitions.definition_hash and catalog.definition_hash)
+    stmt = _SUBJECT_QUERIES.get(key) if cacheable else None
+    if stmt is None:
+        if len(_SUBJECT_QUERIES) >= _SUBJECT_QUERIES_MAX:
+            _SUBJECT_QUERIES.clear()
+        stmt = entries_query(
+            definitions,
+            catalog,
+            list_id=list_id,
+            as_of=as_of,
+            dialect=dialect,
+            subject_ids=SUBJECTS_PARAM,
+        )
+        if cacheable:
+            _SUBJECT_QUERIES[key] = stmt
+    return stmt
 
 
 def fetch_entries(
@@ -222,16 +267,17 @@ def fetch_entries(
     """:func:`entries_query` run, with month-based ends computed, ordered by list (as
     defined), subject, start and source."""
     dialect = session.get_bind().dialect.name
-    stmt = entries_query(
-        definitions,
-        catalog,
-        list_id=list_id,
-        as_of=as_of,
-        dialect=dialect,
-        subject_ids=subject_ids,
-    )
+    if subject_ids is None:
+        rows = session.execute(
+            entries_query(definitions, catalog, list_id=list_id, as_of=as_of, dialect=dialect)
+        )
+    else:
+        # The per-subject read (file, check) is on the hot path: build its statement once a
+        # day per definitions and bind the subjects.
+        stmt = _subjects_query(definitions, catalog, list_id=list_id, as_of=as_of, dialect=dialect)
+        rows = session.execute(stmt, {"subject_ids": list(subject_ids)})
     out: list[ListEntry] = []
-    for row in session.execute(stmt):
+    for row in rows:
         entry = ListEntry(**{name: getattr(row, name) for name in ENTRY_COLUMNS})
         rule = definitions.rule(entry.rule_id) if entry.rule_id else None
         if entry.ends_on is None and rule is not None and rule.end.months:

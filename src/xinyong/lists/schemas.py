@@ -7,7 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+from xinyong.kit.storable import StorableStr
+
+NonBlank = Annotated[StorableStr, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class ListMembership(BaseModel):
@@ -62,13 +64,11 @@ class ListPage(BaseModel):
 
 
 class ManualEntryCreate(BaseModel):
-    subject_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
-        max_length=40
-    )
+    subject_code: NonBlank = Field(max_length=40)
     starts_on: date
     ends_on: date | None = None
     basis: NonBlank = Field(max_length=2000, description="列入依据（必填）")
-    reference: str | None = Field(default=None, max_length=500)
+    reference: StorableStr | None = Field(default=None, max_length=500)
 
 
 class ManualEntryRead(BaseModel):

@@ -11,7 +11,7 @@ Art 25, 32: the black-list measures apply; an incentive cannot stand beside them
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -238,18 +238,41 @@ def memberships(
     Black wins: a red membership while the subject is on black is reported with
     ``suppressed_by="black"``, and a conflict is opened for an admin unless one is open
     (flush only; the caller's transaction commits it)."""
+    return memberships_of(
+        session,
+        definitions,
+        catalog,
+        subject_ids=[subject_id],
+        as_of=as_of,
+        now=now,
+        public_only=public_only,
+    ).get(subject_id, [])
+
+
+def memberships_of(
+    session: Session,
+    definitions: ListDefinitions,
+    catalog: Catalog,
+    *,
+    subject_ids: Collection[int],
+    as_of: date,
+    now: datetime,
+    public_only: bool = False,
+) -> dict[int, list[ListMembership]]:
+    """:func:`memberships` of many subjects in one query: subject id → its memberships
+    (subjects on no list are absent)."""
     entries = fetch_entries(
-        session, definitions, catalog, list_id=None, as_of=as_of, subject_ids=[subject_id]
+        session, definitions, catalog, list_id=None, as_of=as_of, subject_ids=subject_ids
     )
     suppressions = _suppressions(definitions, entries)
     if suppressions:
         _flag(session, _latest_starts(entries, suppressions), now=now)
-    out = []
+    out: dict[int, list[ListMembership]] = defaultdict(list)
     for e in entries:
         definition = definitions.get(e.list_id)
         if definition is None or (public_only and not definition.public):
             continue
-        out.append(
+        out[e.subject_id].append(
             ListMembership(
                 list_id=e.list_id,
                 list_name=definition.name,
@@ -264,7 +287,7 @@ def memberships(
                 suppressed_by=suppressions.get((e.subject_id, e.list_id)),
             )
         )
-    return out
+    return dict(out)
 
 
 def list_page(

@@ -60,6 +60,8 @@ def subject_file(
             request.app.state.lists,
             code=code,
             principal=principal,
+            scope_definitions=request.app.state.scopes,
+            repair_status=request.app.state.repair_status,
             secret=settings.hmac_key,
             as_of=clock.today(),
             now=clock.now(),

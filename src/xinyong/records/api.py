@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from xinyong.http.deps import PrincipalDep, SessionDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
+from xinyong.kit.storable import StorableStr
 from xinyong.records import service
 from xinyong.records.schemas import SubjectPage
 
@@ -24,7 +25,9 @@ router = APIRouter(tags=["信用档案"])
 def search_subjects(
     session: SessionDep,
     principal: PrincipalDep,
-    q: Annotated[str, Query(max_length=100, description="名称关键字或统一社会信用代码")] = "",
+    q: Annotated[
+        StorableStr, Query(max_length=100, description="名称关键字或统一社会信用代码")
+    ] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SubjectPage:

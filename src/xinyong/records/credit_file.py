@@ -8,7 +8,7 @@ Revoked records appear in no view.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from xinyong.records.schemas import (
     NameRead,
     PublicityState,
     RecordRead,
+    RepairStatus,
     SubjectBasic,
     View,
 )
@@ -67,8 +68,14 @@ TITLE_FIELDS = (
 )
 
 
+# Answers "can these records be repaired now?" (the repair domain, injected by the app).
+RepairStatusFn = Callable[[Session, Sequence[Record], date], Mapping[int, RepairStatus]]
+
+
 def publicity_state(record: Record, as_of: date) -> PublicityState:
-    """Where ``as_of`` falls in the record's publicity window."""
+    """Where ``as_of`` falls in the record's publicity window (SQL: ``predicates.in_publicity``)."""
+    if record.repaired_on is not None and record.repaired_on <= as_of:
+        return PublicityState.REPAIRED
     if not record.publicised:
         return PublicityState.NOT_PUBLICISED
     if record.publicity_starts_on and as_of < record.publicity_starts_on:
@@ -83,6 +90,13 @@ def visible(record: Record, view: View, as_of: date) -> bool:
         return False
     if view is View.PUBLIC:
         return publicity_state(record, as_of) is PublicityState.IN_PUBLICITY
+    if view is View.AUTHORIZED:
+        # What the public may no longer see (period over, repaired) is not handed to third
+        # parties (停止共享).
+        return publicity_state(record, as_of) not in (
+            PublicityState.EXPIRED,
+            PublicityState.REPAIRED,
+        )
     return True
 
 
@@ -132,6 +146,7 @@ def _record(
         read.repair_possible_from = (
             record.repair_possible_from if record.polarity == Polarity.BAD else None
         )
+        read.repaired_on = record.repaired_on
         read.regime = record.regime_id
         read.version = record.version
     return read
@@ -186,27 +201,43 @@ def _source_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def assemble(
-    session: Session, catalog: Catalog, subject: Subject, *, view: View, as_of: date
+    session: Session,
+    catalog: Catalog,
+    subject: Subject,
+    *,
+    view: View,
+    as_of: date,
+    record_types: frozenset[str] | None = None,
+    repair_status: RepairStatusFn | None = None,
 ) -> CreditFile:
-    """The credit file of ``subject`` as ``view`` may see it on ``as_of``."""
+    """The credit file of ``subject`` as ``view`` may see it on ``as_of``; ``record_types``,
+    when given, limits the records to those types (an authorized reader's scopes)."""
+    query = select(Record).where(
+        Record.subject_id == subject.id, Record.status == RecordStatus.ACTIVE
+    )
+    if record_types is not None:
+        query = query.where(Record.record_type.in_(sorted(record_types) or [""]))
     records = [
         r
-        for r in session.scalars(
-            select(Record)
-            .where(Record.subject_id == subject.id, Record.status == RecordStatus.ACTIVE)
-            .order_by(Record.decided_on.desc(), Record.id.desc())
-        )
+        for r in session.scalars(query.order_by(Record.decided_on.desc(), Record.id.desc()))
         if visible(r, view, as_of)
     ]
     sources = _source_names(session, (r.source_department_id for r in records))
+    repairs: Mapping[int, RepairStatus] = {}
+    if repair_status is not None and view in (View.SELF, View.INTERNAL):
+        repairs = repair_status(session, [r for r in records if r.polarity == Polarity.BAD], as_of)
     sections: dict[str, list[RecordRead]] = {"守信": [], "失信": [], "基础": []}
     for r in records:
-        sections.setdefault(r.polarity, []).append(
-            _record(r, catalog.get(r.record_type), view, as_of, sources)
-        )
+        read = _record(r, catalog.get(r.record_type), view, as_of, sources)
+        read.repair = repairs.get(r.id)
+        sections.setdefault(r.polarity, []).append(read)
     notes = []
     if view is View.PUBLIC:
         notes.append("仅显示处于公示期内的信息；个人信息已脱敏。标注“异议处理中”的信息正在核查。")
+    elif view is View.AUTHORIZED:
+        notes.append(
+            "本视图为经企业授权的查询结果，仅包含授权范围内、未过公示期的信息；本次查询已登记，企业可查看。"
+        )
     elif view is View.SELF:
         notes.append(
             "本视图包含您的全部有效信息，含已过公示期和不予公示的信息；失信信息注明最早可申请信用修复的日期。"

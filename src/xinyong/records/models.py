@@ -63,6 +63,9 @@ class Record(Base):
     publicity_starts_on: Mapped[date | None] = mapped_column(Date)
     publicity_ends_on: Mapped[date | None] = mapped_column(Date)
     repair_possible_from: Mapped[date | None] = mapped_column(Date)
+    # 信用修复: from this day the record is no longer public, shared or counted (it stays in
+    # the subject's and the departments' history).
+    repaired_on: Mapped[date | None] = mapped_column(Date)
     regime_id: Mapped[str | None] = mapped_column(String(48))
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType)
     content_hash: Mapped[str] = mapped_column(String(32))

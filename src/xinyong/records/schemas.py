@@ -13,6 +13,8 @@ class View(StrEnum):
 
     PUBLIC = "public"
     SELF = "self"
+    # A third party (a bank) reading with the subject's authorization, limited to its scopes.
+    AUTHORIZED = "authorized"
     INTERNAL = "internal"
 
 
@@ -21,12 +23,23 @@ class PublicityState(StrEnum):
     NOT_STARTED = "未到公示期"
     EXPIRED = "已过公示期"
     NOT_PUBLICISED = "不予公示"
+    REPAIRED = "已修复（终止公示）"
 
 
 class FieldValue(BaseModel):
     name: str
     label: str
     value: str
+
+
+class RepairStatus(BaseModel):
+    """Whether a bad record can be repaired now; if not, why and from which date."""
+
+    possible: bool
+    code: str
+    reason: str
+    possible_from: date | None = None
+    application_id: int | None = None
 
 
 class RecordRead(BaseModel):
@@ -46,6 +59,8 @@ class RecordRead(BaseModel):
     publicity_starts_on: date | None = None
     publicity_ends_on: date | None = None
     repair_possible_from: date | None = None
+    repaired_on: date | None = None
+    repair: RepairStatus | None = None
     regime: str | None = None
     version: int | None = None
 
@@ -83,6 +98,7 @@ class CreditFile(BaseModel):
     bad: list[RecordRead]
     other: list[RecordRead]
     notes: list[str]
+    scopes: list[str] | None = None
 
 
 class SubjectSummary(BaseModel):

@@ -6,23 +6,29 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from xinyong.access import service as access
+from xinyong.access.models import QueryChannel
+from xinyong.access.scopes import ScopeDefinitions
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.kit.identifiers import mask_person_name
-from xinyong.records.credit_file import assemble
+from xinyong.records.credit_file import RepairStatusFn, assemble
 from xinyong.records.schemas import CreditFile, SubjectPage, SubjectSummary, View
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 
 
 def view_for(principal: Principal, subject: Subject) -> View:
-    """Internal roles see everything; an enterprise account its own file; others the public."""
+    """Internal roles see everything; an enterprise account its own file; a bank what the
+    subject authorized; others the public."""
     if principal.is_internal:
         return View.INTERNAL
     if principal.role is Role.ENTERPRISE and principal.subject_id == subject.id:
         return View.SELF
+    if principal.role is Role.BANK:
+        return View.AUTHORIZED
     return View.PUBLIC
 
 
@@ -32,12 +38,42 @@ def read_subject_file(
     *,
     subject: Subject,
     principal: Principal,
+    scope_definitions: ScopeDefinitions,
     as_of: date,
     now: datetime,
+    scopes: list[str] | None = None,
+    purpose: str | None = None,
+    repair_status: RepairStatusFn | None = None,
 ) -> CreditFile:
-    """The credit file of ``subject`` in the view ``principal`` is entitled to."""
+    """The credit file of ``subject`` in the view ``principal`` is entitled to.
+
+    A bank needs the subject's active grant and sees only the granted ``scopes`` (all granted
+    ones when none are asked for). Internal and authorized reads go to the audit log and to
+    the subject's query log."""
     view = view_for(principal, subject)
-    credit_file = assemble(session, catalog, subject, view=view, as_of=as_of)
+    authorization = None
+    record_types = None
+    if view is View.AUTHORIZED:
+        authorization = access.authorized_scopes(
+            session,
+            principal=principal,
+            subject_id=subject.id,
+            requested=scopes,
+            definitions=scope_definitions,
+            now=now,
+        )
+        record_types = scope_definitions.record_types(authorization.scopes)
+    credit_file = assemble(
+        session,
+        catalog,
+        subject,
+        view=view,
+        as_of=as_of,
+        record_types=record_types,
+        repair_status=repair_status,
+    )
+    granted = authorization.scopes if authorization else None
+    credit_file.scopes = granted
     if view is not View.PUBLIC:
         audit.record(
             session,
@@ -46,7 +82,22 @@ def read_subject_file(
             action=f"file.read_{view.value}",
             object_type="subject",
             object_id=subject.id,
-            detail={"view": view.value, "as_of": as_of.isoformat()},
+            detail={"view": view.value, "as_of": as_of.isoformat(), "scopes": granted},
+            now=now,
+        )
+    if view in (View.INTERNAL, View.AUTHORIZED):
+        access.log_query(
+            session,
+            principal=principal,
+            subject_id=subject.id,
+            channel=(
+                QueryChannel.AUTHORIZED_FILE
+                if view is View.AUTHORIZED
+                else QueryChannel.INTERNAL_FILE
+            ),
+            purpose=authorization.purpose if authorization else purpose or access.INTERNAL_PURPOSE,
+            scopes=granted,
+            reference=authorization.reference if authorization else None,
             now=now,
         )
     return credit_file

@@ -28,14 +28,14 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    or_,
     select,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.catalog.loader import Catalog
 from xinyong.kit.dates import add_months
-from xinyong.records.models import Record, RecordStatus
+from xinyong.records.models import Record
+from xinyong.records.predicates import in_effect, in_publicity
 from xinyong.rules.expression import FieldSpec, parse
 from xinyong.rules.loader import fields_of
 from xinyong.rules.predicate_sql import json_array_contains, to_sqlalchemy
@@ -113,11 +113,7 @@ def _fact_filter(fact: Fact, catalog: Catalog, windows: set[int]) -> ColumnEleme
         conditions.append(Record.decided_on > since)
     if fact.in_publicity:
         as_of = bindparam(AS_OF, type_=Date)
-        conditions += [
-            Record.publicised.is_(True),
-            Record.publicity_starts_on <= as_of,
-            or_(Record.publicity_ends_on.is_(None), Record.publicity_ends_on >= as_of),
-        ]
+        conditions.append(in_publicity(as_of))
     if fact.where:
         fields = fields_of(catalog, fact.record_types)
         expr = parse(fact.where, fields=fields)
@@ -215,7 +211,7 @@ def compile_scorecard(
         fact_columns.append(_aggregate(fact, where, catalog, dialect).label(f"{item_id}__value"))
     facts = (
         select(Record.subject_id, *fact_columns)
-        .where(Record.status == RecordStatus.ACTIVE.value, Record.decided_on <= as_of)
+        .where(in_effect(as_of), Record.decided_on <= as_of)
         .group_by(Record.subject_id)
     )
     subject_id = bindparam(SUBJECT_ID, type_=Integer)
@@ -309,7 +305,7 @@ def fact_records(fact: Fact, catalog: Catalog) -> FactRecords:
         select(Record)
         .where(
             where,
-            Record.status == RecordStatus.ACTIVE.value,
+            in_effect(bindparam(AS_OF, type_=Date)),
             Record.decided_on <= bindparam(AS_OF, type_=Date),
             Record.subject_id == bindparam(SUBJECT_ID, type_=Integer),
         )

@@ -31,6 +31,7 @@ RECORD_COLUMNS = (
     ("publicised", "BOOLEAN"),
     ("publicity_starts_on", "DATE"),
     ("publicity_ends_on", "DATE"),
+    ("repaired_on", "DATE"),
     ("fields", "JSON"),
 )
 SUBJECT_COLUMNS = (("id", "BIGINT"), ("kind", "VARCHAR"))

@@ -48,6 +48,7 @@ def get_scores(
         scorecards(request),
         code=code,
         principal=principal,
+        scope_definitions=request.app.state.scopes,
         secret=settings.hmac_key,
         as_of=as_of or today,
         today=today,

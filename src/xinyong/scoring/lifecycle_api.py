@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from xinyong.accounts.principal import Principal
@@ -13,12 +13,16 @@ from xinyong.errors import Forbidden, Unauthorized
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
+from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import lifecycle
 from xinyong.scoring.models import ModelVersion
 from xinyong.scoring.read import check_as_of
 
 router = APIRouter(tags=["评价模型管理"])
+
+ModelId = Annotated[StorableStr, Path(max_length=64)]
+Version = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _scorecards(request: Request) -> dict[str, LoadedScorecard]:
@@ -101,8 +105,8 @@ def post_draft(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def post_dry_run(
-    model_id: str,
-    version: int,
+    model_id: ModelId,
+    version: Version,
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
@@ -132,11 +136,11 @@ def post_dry_run(
     "/models/{model_id}/versions/{version}/publish",
     response_model=ModelVersionRead,
     summary="发布已试算的模型版本，并停用此前发布的版本（管理员）",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 def post_publish(
-    model_id: str,
-    version: int,
+    model_id: ModelId,
+    version: Version,
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,

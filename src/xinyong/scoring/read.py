@@ -6,6 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from xinyong.access import service as access
+from xinyong.access.models import QueryChannel
+from xinyong.access.scopes import ScopeDefinitions
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
@@ -33,18 +36,43 @@ def subject_scores(
     *,
     code: str,
     principal: Principal,
+    scope_definitions: ScopeDefinitions,
     secret: bytes,
     as_of: date,
     today: date,
     now: datetime,
 ) -> SubjectScores:
     """Every applicable model's score of the subject with its explanation. Only the subject
-    itself and government callers may see scores; every such read is audited."""
+    itself, government callers and a bank the subject granted the ``scores`` scope may see
+    scores; every such read is audited, and all but the subject's own go to its query log."""
     check_as_of(as_of, today)
     subject = subjects.find_by_code(session, code, secret=secret)
     view = view_for(principal, subject)
     if view is View.PUBLIC:
         raise ScoresForbidden()
+    if view in (View.AUTHORIZED, View.INTERNAL):
+        authorization = (
+            access.authorized_scopes(
+                session,
+                principal=principal,
+                subject_id=subject.id,
+                requested=["scores"],
+                definitions=scope_definitions,
+                now=now,
+            )
+            if view is View.AUTHORIZED
+            else None
+        )
+        access.log_query(
+            session,
+            principal=principal,
+            subject_id=subject.id,
+            channel=QueryChannel.SCORES,
+            purpose=authorization.purpose if authorization else access.INTERNAL_PURPOSE,
+            scopes=authorization.scopes if authorization else None,
+            reference=authorization.reference if authorization else None,
+            now=now,
+        )
     scores, unavailable = [], []
     for loaded in scorecards.values():
         card = loaded.scorecard

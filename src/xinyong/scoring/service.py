@@ -8,10 +8,10 @@ the same rows. Services flush; the batch runner commits per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select
@@ -33,9 +33,15 @@ Progress = Callable[[int], None]
 
 
 def _number(value: Any) -> Decimal | None:
+    """``value`` to the cent; None for no value and for a category (a ``latest`` fact over a
+    text field, e.g. the tax credit grade ``B`` or the environmental colour ``绿色``)."""
     if value is None or isinstance(value, bool):
         return None
-    return Decimal(str(value)).quantize(CENT)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number.quantize(CENT) if number.is_finite() else None
 
 
 @dataclass(frozen=True)
@@ -309,3 +315,29 @@ def run_batch(
             now=clock.now(),
         )
     return report
+
+
+def reevaluate_subject(
+    session: Session,
+    scorecards: Mapping[str, LoadedScorecard],
+    catalog: Catalog,
+    *,
+    subject_id: int,
+    subject_kind: str,
+    as_of: date,
+    now: datetime,
+    consented: bool = False,
+) -> list[ScoreRow]:
+    """Evaluate one subject online under every model of its kind and store the results as of
+    ``as_of`` (with grade changes), in the caller's transaction: after a repair, what checks
+    and the subject's file read is already the new grade. Consent models only if ``consented``."""
+    stored = []
+    for loaded in scorecards.values():
+        card = loaded.scorecard
+        if subject_kind not in card.subject_kinds or (card.consent_required and not consented):
+            continue
+        row = evaluate_subject(session, loaded, catalog, subject_id=subject_id, as_of=as_of)
+        if row is not None:
+            store_chunk(session, loaded, [row], as_of=as_of, run_id=None, now=now)
+            stored.append(row)
+    return stored

@@ -18,6 +18,7 @@ from xinyong.db import bulk_insert, one_of
 from xinyong.kit.identifiers import (
     IdentifierError,
     hash_resident_id,
+    mask_resident_id,
     normalise,
     validate_resident_id,
     validate_uscc,
@@ -201,12 +202,24 @@ def find_by_code(session: Session, code: str, *, secret: bytes) -> Subject:
     return subject
 
 
-def subject_lookup(code: str, *, secret: bytes) -> Select[tuple[Subject]]:
-    """The select for a code: USCC first; an 18-character number that is not a valid USCC is
-    taken as a resident ID number. Error messages never repeat the number."""
+@dataclass(frozen=True)
+class SubjectKey:
+    """A parsed subject code: the USCC, or the keyed hash of a resident ID number together
+    with its masked form (the only forms xinyong keeps)."""
+
+    uscc: str | None
+    id_hash: str | None
+    display: str
+
+
+def parse_code(code: str, *, secret: bytes) -> SubjectKey:
+    """USCC first; an 18-character number that is not a valid USCC is taken as a resident ID
+    number. Raises InvalidSubjectCode naming the reading the input is closer to; messages
+    never repeat the number."""
     compact = normalise(code)
     try:
-        return select(Subject).where(Subject.uscc == validate_uscc(compact))
+        uscc = validate_uscc(compact)
+        return SubjectKey(uscc=uscc, id_hash=None, display=uscc)
     except IdentifierError as error:
         uscc_error = error
         if not (len(compact) in (15, 18) and compact[:15].isdigit()):
@@ -226,7 +239,38 @@ def subject_lookup(code: str, *, secret: bytes) -> Select[tuple[Subject]]:
         else:
             closer = uscc_error
         raise InvalidSubjectCode(closer.code, closer.message) from None
-    return select(Subject).where(Subject.id_hash == hash_resident_id(number, secret))
+    return SubjectKey(
+        uscc=None, id_hash=hash_resident_id(number, secret), display=mask_resident_id(number)
+    )
+
+
+def subject_lookup(code: str, *, secret: bytes) -> Select[tuple[Subject]]:
+    """The select for a code (:func:`parse_code`)."""
+    key = parse_code(code, secret=secret)
+    if key.uscc is not None:
+        return select(Subject).where(Subject.uscc == key.uscc)
+    return select(Subject).where(Subject.id_hash == key.id_hash)
+
+
+def find_many(session: Session, keys: Iterable[SubjectKey]) -> dict[SubjectKey, Subject]:
+    """The subjects of ``keys`` in two queries; unknown keys are absent."""
+    wanted = list(dict.fromkeys(keys))
+    by_uscc = [k.uscc for k in wanted if k.uscc]
+    by_hash = [k.id_hash for k in wanted if k.id_hash]
+    found: dict[str, Subject] = {}
+    if by_uscc:
+        found.update(
+            (s.uscc, s)
+            for s in session.scalars(select(Subject).where(one_of(session, Subject.uscc, by_uscc)))
+        )
+    if by_hash:
+        found.update(
+            (s.id_hash, s)
+            for s in session.scalars(
+                select(Subject).where(one_of(session, Subject.id_hash, by_hash))
+            )
+        )
+    return {k: found[k.uscc or k.id_hash or ""] for k in wanted if (k.uscc or k.id_hash) in found}
 
 
 @dataclass(frozen=True)
