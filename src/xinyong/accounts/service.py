@@ -37,6 +37,7 @@ from xinyong.accounts.errors import (
 )
 from xinyong.accounts.models import ApiKey, AuthToken, Department, Role, User
 from xinyong.accounts.principal import ANONYMOUS, Principal
+from xinyong.errors import Unauthorized, XinyongError
 
 SECTORS: Final = frozenset(
     {
@@ -98,6 +99,28 @@ def parse_role(role: Role | str, *, field_name: str = "role") -> Role:
 
 def get_department(session: Session, code: str) -> Department | None:
     return session.scalar(select(Department).where(Department.code == code))
+
+
+# Accounts that work a department's review queues (repair tasks, objections).
+REVIEW_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER})
+
+
+def reviewing_department(
+    session: Session, principal: Principal, *, denied: XinyongError
+) -> Department | None:
+    """The department whose queues ``principal`` works; None for a credit-office admin, who
+    sees and decides every queue. 401 for nobody; ``denied`` (the domain's own 403) for anyone
+    else who is not a department or reviewer account of a registered department."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    if principal.is_admin:
+        return None
+    if principal.role not in REVIEW_ROLES or not principal.department_code:
+        raise denied
+    department = get_department(session, principal.department_code)
+    if department is None:
+        raise denied
+    return department
 
 
 def _department_for(

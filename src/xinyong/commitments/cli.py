@@ -23,6 +23,7 @@ from xinyong.commitments.service import CommitmentSetup
 from xinyong.commitments.templates import shipped_templates
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.config import get_settings
+from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -39,10 +40,7 @@ def _principal(department: str | None, who: str) -> Principal:
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
-    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
-    for e in exc.errors:
-        console.print(f"  {e.field}: {e.message}")
-    return typer.Exit(1)
+    return fail(exc, console)
 
 
 @commitments_app.command("templates")

@@ -16,6 +16,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import get_settings
+from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -32,10 +33,7 @@ def _reviewer(department: str, who: str) -> Principal:
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
-    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
-    for e in exc.errors:
-        console.print(f"  {e.field}: {e.message}")
-    return typer.Exit(1)
+    return fail(exc, console)
 
 
 def _corrected(pairs: list[str]) -> dict[str, str] | None:

@@ -16,6 +16,7 @@ from typing import Any, Final
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
@@ -38,7 +39,7 @@ from xinyong.objections.errors import (
     ReviewerOnly,
 )
 from xinyong.objections.models import Objection
-from xinyong.objections.read import REVIEW_ROLES, count_open, reads, today_of
+from xinyong.objections.read import count_open, reads, today_of
 from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
 from xinyong.objections.service import add_event, role_of
 from xinyong.objections.setup import ObjectionSetup
@@ -53,18 +54,7 @@ MAX_QUEUE: Final = 500
 
 def reviewing_department(session: Session, principal: Principal) -> Department | None:
     """The caller's department; None for an admin (sees and decides every queue)."""
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if principal.is_admin:
-        return None
-    if principal.role not in REVIEW_ROLES or not principal.department_code:
-        raise ReviewerOnly()
-    department = session.scalar(
-        select(Department).where(Department.code == principal.department_code)
-    )
-    if department is None:
-        raise ReviewerOnly()
-    return department
+    return accounts.reviewing_department(session, principal, denied=ReviewerOnly())
 
 
 def list_objections(
@@ -81,7 +71,7 @@ def list_objections(
     if principal.is_anonymous:
         raise Unauthorized()
     query = select(Objection).order_by(Objection.decision_due_on, Objection.id).limit(MAX_QUEUE)
-    if principal.role in REVIEW_ROLES or principal.is_admin:
+    if principal.role in accounts.REVIEW_ROLES or principal.is_admin:
         department = reviewing_department(session, principal)
         if department is not None:
             query = query.where(Objection.department_id == department.id)

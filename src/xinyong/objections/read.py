@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Department, Role
+from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
+from xinyong.accounts.service import REVIEW_ROLES
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import SHANGHAI
 from xinyong.objections import workflow as wf
@@ -22,8 +22,6 @@ from xinyong.objections.schemas import EventRead, EvidenceRead, ObjectionRead
 from xinyong.records.credit_file import TITLE_FIELDS
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
-
-REVIEW_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER})
 
 
 def today_of(now: datetime) -> date:

@@ -18,6 +18,7 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.checks.service import load_check_setup
 from xinyong.commitments.service import CommitmentSetup
 from xinyong.config import get_settings
+from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -37,10 +38,7 @@ def _reviewer(department: str, who: str) -> Principal:
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
-    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
-    for e in exc.errors:
-        console.print(f"  {e.field}: {e.message}")
-    return typer.Exit(1)
+    return fail(exc, console)
 
 
 @repair_app.command("tasks")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
+from xinyong.accounts.service import reviewing_department
 from xinyong.audit import service as audit
 from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
@@ -44,8 +45,6 @@ from xinyong.repair.setup import RepairSetup
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
 
-REVIEW_ROLES = frozenset({Role.DEPARTMENT, Role.REVIEWER})
-
 
 def _today(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
@@ -57,18 +56,7 @@ def _role(principal: Principal) -> str | None:
 
 def _department(session: Session, principal: Principal) -> Department | None:
     """The reviewing department of the caller; None for an admin (sees every queue)."""
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if principal.is_admin:
-        return None
-    if principal.role not in REVIEW_ROLES or not principal.department_code:
-        raise ReviewerOnly()
-    department = session.scalar(
-        select(Department).where(Department.code == principal.department_code)
-    )
-    if department is None:
-        raise ReviewerOnly()
-    return department
+    return reviewing_department(session, principal, denied=ReviewerOnly())
 
 
 def list_tasks(

@@ -20,6 +20,7 @@ from rich.table import Table
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.config import get_settings
+from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -43,10 +44,7 @@ def _admin() -> Principal:
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
-    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
-    for e in exc.errors:
-        console.print(f"  {e.field}: {e.message}")
-    return typer.Exit(1)
+    return fail(exc, console)
 
 
 def _report(summary: RunSummary) -> None:

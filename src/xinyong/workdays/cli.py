@@ -15,6 +15,7 @@ from rich.table import Table
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
+from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -26,9 +27,7 @@ WEEKDAYS = "一二三四五六日"
 
 
 def _admin(who: str) -> Principal:
-    return Principal(
-        kind="user", id=None, role=Role.ADMIN, department_code=None, subject_id=None, name=who
-    )
+    return Principal.console(role=Role.ADMIN, department_code=None, operator=who)
 
 
 def _day(value: str) -> date:
@@ -39,8 +38,7 @@ def _day(value: str) -> date:
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
-    console.print(f"[red]{exc.title}[/red]（{exc.code}）")
-    return typer.Exit(1)
+    return fail(exc, console)
 
 
 @holidays_app.command("list")
