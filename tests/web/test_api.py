@@ -7,6 +7,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from uvicorn.logging import AccessFormatter
 
 from factories.records import PERSON_ID, penalty_row, person_penalty_row
 from xinyong.accounts import service as accounts
@@ -195,6 +196,12 @@ def test_access_log_lines_are_masked():
         f.filter(record)
     assert PERSON_ID not in record.getMessage()
     assert "360426********0071" in record.getMessage()
+    # uvicorn's own access formatter still finds its five arguments (it unpacks them).
+    formatter = AccessFormatter(
+        '%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False
+    )
+    line = formatter.format(record)
+    assert '"GET /api/v1/subjects/360426********0071/file HTTP/1.1" 200' in line
 
 
 def test_portal_search_and_file_pages_render_in_chinese(api):

@@ -7,19 +7,28 @@ would otherwise carry it in clear.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from xinyong.kit.identifiers import mask_text_ids
 
 SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "xinyong", "fastapi")
 
 
+def _masked(value: object) -> object:
+    return mask_text_ids(value) if isinstance(value, str) else value
+
+
 class MaskIdNumbers(logging.Filter):
+    """Masks the message and each of its arguments in place. The arguments keep their shape:
+    formatters read them (uvicorn's access formatter unpacks the five of an access line)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.msg = mask_text_ids(record.getMessage())
-            record.args = None
-        elif isinstance(record.msg, str):
+        if isinstance(record.msg, str):
             record.msg = mask_text_ids(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_masked(a) for a in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {k: _masked(v) for k, v in record.args.items()}
         return True
 
 
