@@ -70,6 +70,16 @@ def corrected(platform):
     return {"filed": filed.json(), "shown": shown, "decided": resp.json()}
 
 
+def _deliveries(platform, objection_id):
+    resp = platform.get(
+        "/api/v1/sync/deliveries", params={"limit": 500}, headers=platform.tokens["admin"]
+    )
+    assert resp.status_code == 200, resp.text
+    return [
+        d for d in resp.json() if d["object_type"] == "objection" and d["object_id"] == objection_id
+    ]
+
+
 class TestFiling:
     def test_filing_flags_the_record_at_once_on_the_public_file(self, corrected):
         assert corrected["shown"]["disputed"] is True
@@ -123,7 +133,12 @@ class TestFiling:
             )
             filed = file_objection(
                 s,
-                ObjectionSetup(catalog=default_catalog(), secret=b"test"),
+                ObjectionSetup(
+                    catalog=default_catalog(),
+                    secret=b"test",
+                    scorecards=platform.app.state.scorecards,
+                    outbox=platform.app.state.repair_outbox,
+                ),
                 principal=applicant,
                 data=ObjectionCreate(record_id=record.id, reason="公示期限有误"),
                 now=datetime(2027, 3, 1, 9, tzinfo=clock.SHANGHAI),
@@ -248,6 +263,20 @@ class TestDecision:
         assert record.status == RecordStatus.REVOKED
         assert record.version == 2
         assert "西市监罚〔2026〕202号" not in _public_bad(platform)
+        # Every platform that shows the record is told to take it down (market regulation:
+        # 国家企业信用信息公示系统 too), through the outbox written with the decision.
+        sent = _deliveries(platform, filed.json()["id"])
+        assert {d["kind"] for d in sent} == {"withdraw"}
+        assert {d["platform"] for d in sent} == {"creditchina", "zhejiang", "hangzhou", "gsxt"}
+
+    def test_correction_reaches_the_platforms_and_upholding_does_not(self, platform, corrected):
+        sent = _deliveries(platform, corrected["filed"]["id"])
+        assert {d["kind"] for d in sent} == {"correct"}
+        assert len(sent) == 4
+        upheld = _file(platform, "西市监罚〔2026〕212号").json()["id"]
+        resp = _decide(platform, upheld, {"outcome": "upheld", "reason": "认定事实清楚"})
+        assert resp.status_code == 200, resp.text
+        assert _deliveries(platform, upheld) == []
 
     def test_decisions_refused_with_reasons(self, platform):
         filed = _file(platform, "西市监罚〔2026〕203号")

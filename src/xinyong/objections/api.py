@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
@@ -20,9 +20,13 @@ router = APIRouter(tags=["信用异议"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _setup(catalog: Catalog, settings: Settings) -> ObjectionSetup:
+def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionSetup:
     return ObjectionSetup(
-        catalog=catalog, secret=settings.hmac_key, strict_org_code=settings.strict_org_code
+        catalog=catalog,
+        secret=settings.hmac_key,
+        scorecards=request.app.state.scorecards,
+        outbox=request.app.state.repair_outbox,
+        strict_org_code=settings.strict_org_code,
     )
 
 
@@ -35,13 +39,14 @@ def _setup(catalog: Catalog, settings: Settings) -> ObjectionSetup:
 )
 def file_objection(
     body: ObjectionCreate,
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
     settings: SettingsDep,
 ) -> ObjectionRead:
     return service.file_objection(
-        session, _setup(catalog, settings), principal=principal, data=body, now=clock.now()
+        session, _setup(request, catalog, settings), principal=principal, data=body, now=clock.now()
     )
 
 
@@ -83,6 +88,7 @@ def read_objection(objection_id: Id, session: SessionDep, principal: PrincipalDe
 def decide(
     objection_id: Id,
     body: ObjectionDecision,
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -90,7 +96,7 @@ def decide(
 ) -> ObjectionRead:
     return decision.decide(
         session,
-        _setup(catalog, settings),
+        _setup(request, catalog, settings),
         principal=principal,
         objection_id=objection_id,
         data=body,

@@ -23,6 +23,10 @@ from xinyong.kit import clock
 from xinyong.objections import decision
 from xinyong.objections.schemas import ObjectionDecision
 from xinyong.objections.setup import ObjectionSetup
+from xinyong.rules.loader import load_all
+from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.sync.outbox import SyncOutbox
+from xinyong.sync.platforms import load_platforms
 
 objections_app = typer.Typer(help="信用异议", no_args_is_help=True)
 console = Console()
@@ -101,16 +105,19 @@ def decide(
     if outcome not in ("corrected", "withdrawn", "upheld"):
         raise typer.BadParameter("应为 corrected、withdrawn 或 upheld", param_hint="--outcome")
     settings = get_settings()
-    setup = ObjectionSetup(
-        catalog=default_catalog(),
-        secret=settings.hmac_key,
-        strict_org_code=settings.strict_org_code,
-    )
+    catalog = default_catalog()
     data = ObjectionDecision.model_validate(
         {"outcome": outcome, "reason": reason, "corrected": _corrected(corrected)}
     )
     try:
         with unit_of_work(get_engine()) as session:
+            setup = ObjectionSetup(
+                catalog=catalog,
+                secret=settings.hmac_key,
+                scorecards=published_scorecards(session, catalog, load_all(catalog)),
+                outbox=SyncOutbox(load_platforms(settings)),
+                strict_org_code=settings.strict_org_code,
+            )
             result = decision.decide(
                 session,
                 setup,

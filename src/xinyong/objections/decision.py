@@ -28,6 +28,7 @@ from xinyong.ingest.pipeline import REVOKED_VALUE
 from xinyong.ingest.service import Actor, ingest_rows
 from xinyong.kit.identifiers import mask_text_ids
 from xinyong.objections import workflow as wf
+from xinyong.objections.effects import propagate
 from xinyong.objections.errors import (
     CannotRevoke,
     Conflict,
@@ -244,6 +245,15 @@ def decide(
         expect = "updated" if action is wf.ObjectionAction.CORRECT else "revoked"
         _through_ingest(
             session, setup, record=record, row=row, principal=principal, expect=expect, now=now
+        )
+        session.refresh(record)
+        propagate(
+            session,
+            setup,
+            objection=session.get_one(Objection, objection.id),
+            record=record,
+            withdrawn=action is wf.ObjectionAction.WITHDRAW,
+            now=now,
         )
     cleared = count_open(session, record.id) == 0
     if cleared:

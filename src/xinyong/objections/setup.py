@@ -1,11 +1,15 @@
 """What objection services need besides the session: the catalog and secret of the ingest
-path (corrections and revocations go through it), and the working-day limits."""
+path (corrections and revocations go through it), the models that re-score a subject, the
+outbox that tells the credit platforms, and the working-day limits."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from xinyong.catalog.loader import Catalog
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.sync.outbox import SyncOutbox
 
 
 @dataclass(frozen=True)
@@ -24,5 +28,7 @@ class ObjectionLimits:
 class ObjectionSetup:
     catalog: Catalog
     secret: bytes
+    scorecards: Mapping[str, LoadedScorecard]
+    outbox: SyncOutbox
     strict_org_code: bool = False
     limits: ObjectionLimits = field(default_factory=ObjectionLimits)

@@ -19,7 +19,6 @@ from xinyong.records.models import Record
 from xinyong.repair.models import RepairItem
 from xinyong.repair.setup import RepairSetup
 from xinyong.scoring.service import reevaluate_subject
-from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
 
 
@@ -65,9 +64,6 @@ def rescore(
     session: Session, setup: RepairSetup, *, subject: Subject, today: date, now: datetime
 ) -> None:
     """Evaluate the subject again after its repairs (once per decision, not per record)."""
-    consented = (
-        subjects.active_consent(session, subject.id, purpose=subjects.PERSONAL_SCORE) is not None
-    )
     reevaluate_subject(
         session,
         setup.scorecards,
@@ -76,5 +72,4 @@ def rescore(
         subject_kind=subject.kind.value,
         as_of=today,
         now=now,
-        consented=consented,
     )

@@ -27,6 +27,7 @@ from xinyong.rules.duck import duckdb_engine, load_facts
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import GradeChange, Score, ScoreRun
+from xinyong.subjects import service as subjects
 
 CENT = Decimal("0.01")
 Progress = Callable[[int], None]
@@ -326,11 +327,14 @@ def reevaluate_subject(
     subject_kind: str,
     as_of: date,
     now: datetime,
-    consented: bool = False,
 ) -> list[ScoreRow]:
     """Evaluate one subject online under every model of its kind and store the results as of
-    ``as_of`` (with grade changes), in the caller's transaction: after a repair, what checks
-    and the subject's file read is already the new grade. Consent models only if ``consented``."""
+    ``as_of`` (with grade changes), in the caller's transaction: after a repair or a corrected
+    record, what checks and the subject's file read is already the new grade. Models that need
+    consent run only while the subject's consent to personal scoring is in force."""
+    consented = (
+        subjects.active_consent(session, subject_id, purpose=subjects.PERSONAL_SCORE) is not None
+    )
     stored = []
     for loaded in scorecards.values():
         card = loaded.scorecard

@@ -1,0 +1,71 @@
+"""What a corrected or withdrawn record does beyond itself, in the decision's transaction:
+
+* the subject is evaluated again, so checks and its file read the grade of the record as it
+  now stands;
+* every credit platform that shows the record is told (one delivery per platform through the
+  sync outbox): a withdrawn record is taken down (《上海市社会信用条例》第三十七条: within 3
+  working days after the act is revoked), a corrected one is replaced by its new version.
+  Deliveries are keyed by the objection, since one record may be corrected more than once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department
+from xinyong.kit.identifiers import mask_person_name
+from xinyong.objections.models import Objection
+from xinyong.objections.read import today_of
+from xinyong.objections.setup import ObjectionSetup
+from xinyong.records.models import Record
+from xinyong.scoring.service import reevaluate_subject
+from xinyong.subjects.models import Subject, SubjectKind
+
+
+def propagate(
+    session: Session,
+    setup: ObjectionSetup,
+    *,
+    objection: Objection,
+    record: Record,
+    withdrawn: bool,
+    now: datetime,
+) -> None:
+    """Re-score the record's subject and queue the change for every platform."""
+    today = today_of(now)
+    subject = session.get_one(Subject, record.subject_id)
+    reevaluate_subject(
+        session,
+        setup.scorecards,
+        setup.catalog,
+        subject_id=subject.id,
+        subject_kind=subject.kind.value,
+        as_of=today,
+        now=now,
+    )
+    department = session.get_one(Department, objection.department_id)
+    is_person = subject.kind is SubjectKind.PERSON
+    setup.outbox.enqueue(
+        session,
+        kind="withdraw" if withdrawn else "correct",
+        object_type="objection",
+        object_id=objection.id,
+        record_type=record.record_type,
+        sector=department.sector,
+        payload={
+            "action": "withdraw_publicity" if withdrawn else "correct",
+            "record_id": record.id,
+            "record_type": record.record_type,
+            "record_version": record.version,
+            "subject_code": subject.code,
+            "subject_name": mask_person_name(subject.name) if is_person else subject.name,
+            "decision_number": (record.fields or {}).get("decision_number"),
+            "corrected": objection.corrected_values,
+            "objection_id": objection.id,
+            "decided_on": today.isoformat(),
+            "source_department": department.code,
+        },
+        now=now,
+    )
