@@ -14,7 +14,7 @@ from xinyong.errors import Forbidden, NotFound
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
-from xinyong.repair import review, service
+from xinyong.repair import read, review, service
 from xinyong.repair.guide import build_guide
 from xinyong.repair.metrics import metrics_csv, repair_metrics
 from xinyong.repair.schemas import (
@@ -83,10 +83,9 @@ def eligibility(
     catalog: CatalogDep,
     settings: SettingsDep,
 ) -> Eligibility:
-    return service.eligibility_of(
+    return read.eligibility_of(
         session,
         _setup(request, catalog, settings),
-        {code: t.name for code, t in catalog.types.items()},
         principal=principal,
         code=subject_code,
         now=clock.now(),
@@ -123,8 +122,10 @@ def submit(
     summary="本企业的修复申请",
     responses=problem_responses(401, 403),
 )
-def list_applications(session: SessionDep, principal: PrincipalDep) -> list[ApplicationRead]:
-    return service.list_applications(session, principal=principal, now=clock.now())
+def list_applications(
+    session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
+) -> list[ApplicationRead]:
+    return read.list_applications(session, catalog, principal=principal, now=clock.now())
 
 
 @router.get(
@@ -134,10 +135,10 @@ def list_applications(session: SessionDep, principal: PrincipalDep) -> list[Appl
     responses=problem_responses(401, 404),
 )
 def read_application(
-    application_id: Id, session: SessionDep, principal: PrincipalDep
+    application_id: Id, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
 ) -> ApplicationRead:
-    return service.read_application(
-        session, application_id=application_id, principal=principal, now=clock.now()
+    return read.read_application(
+        session, catalog, application_id=application_id, principal=principal, now=clock.now()
     )
 
 
@@ -148,10 +149,19 @@ def read_application(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def supplement(
-    application_id: Id, body: SupplementIn, session: SessionDep, principal: PrincipalDep
+    application_id: Id,
+    body: SupplementIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
 ) -> ApplicationRead:
     return review.supplement(
-        session, principal=principal, application_id=application_id, data=body, now=clock.now()
+        session,
+        catalog,
+        principal=principal,
+        application_id=application_id,
+        data=body,
+        now=clock.now(),
     )
 
 
@@ -164,13 +174,14 @@ def supplement(
 def list_tasks(
     session: SessionDep,
     principal: PrincipalDep,
+    catalog: CatalogDep,
     status: Annotated[
         Literal["pending", "supplement_requested", "decided", "expired"] | None, Query()
     ] = None,
     overdue: Annotated[bool | None, Query(description="只看已超期的待审核任务")] = None,
 ) -> list[TaskRead]:
     return review.list_tasks(
-        session, principal=principal, status=status, overdue=overdue, now=clock.now()
+        session, catalog, principal=principal, status=status, overdue=overdue, now=clock.now()
     )
 
 

@@ -54,6 +54,7 @@ def tasks(
         with unit_of_work(get_engine()) as session:
             rows = review.list_tasks(
                 session,
+                default_catalog(),
                 principal=_reviewer(department, "审核员"),
                 status=status,
                 overdue=None,

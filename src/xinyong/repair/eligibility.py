@@ -44,6 +44,11 @@ def judge(
     state = publicity_state(record, as_of)
     if state is PublicityState.EXPIRED:
         return _status("repair.not_needed", "该信息已过公示期，已停止公示，无需修复")
+    if state is PublicityState.NOT_PUBLICISED:
+        return _status(
+            "repair.not_publicised",
+            "该信息依规不予公示（如简易程序处罚、仅警告），不在信用网站展示，无需申请修复",
+        )
     if rule is None:
         return _status("repair.no_rule", "该类信息暂无修复规则，请咨询信用办")
     if not rule.repairable:

@@ -16,6 +16,7 @@ from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.accounts.service import reviewing_department
 from xinyong.audit import service as audit
+from xinyong.catalog.loader import Catalog
 from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import SHANGHAI
@@ -33,14 +34,9 @@ from xinyong.repair.errors import (
     TaskNotFound,
 )
 from xinyong.repair.models import RepairApplication, RepairItem, RepairTask
+from xinyong.repair.read import read_application, task_reads
 from xinyong.repair.schemas import ApplicationRead, SupplementIn, TaskDecision, TaskRead
-from xinyong.repair.service import (
-    _event,
-    decode_proofs,
-    read_application,
-    store_proofs,
-    task_reads,
-)
+from xinyong.repair.service import decode_proofs, log_event, store_proofs
 from xinyong.repair.setup import RepairSetup
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
@@ -61,6 +57,7 @@ def _department(session: Session, principal: Principal) -> Department | None:
 
 def list_tasks(
     session: Session,
+    catalog: Catalog,
     *,
     principal: Principal,
     status: str | None,
@@ -77,7 +74,7 @@ def list_tasks(
     today = _today(now)
     if overdue:
         query = query.where(RepairTask.status == wf.TASK_PENDING, RepairTask.due_on < today)
-    return task_reads(session, list(session.scalars(query)), today)
+    return task_reads(session, catalog, list(session.scalars(query)), today)
 
 
 def _own_task(session: Session, principal: Principal, task_id: int) -> RepairTask:
@@ -148,7 +145,7 @@ def refresh_application(session: Session, application_id: int, *, actor: str, no
         if status not in wf.APP_OPEN and application.completed_at is None:
             application.completed_at = now
             application.completed_on = _today(now)
-        _event(
+        log_event(
             session,
             application_id,
             action="status",
@@ -205,7 +202,7 @@ def decide(
             decided_at=now,
             decided_by=principal.actor,
         )
-        _event(
+        log_event(
             session,
             application.id,
             task_id=task.id,
@@ -239,7 +236,7 @@ def decide(
         },
         now=now,
     )
-    return task_reads(session, [session.get_one(RepairTask, task.id)], today)[0]
+    return task_reads(session, setup.catalog, [session.get_one(RepairTask, task.id)], today)[0]
 
 
 def request_supplement(
@@ -264,7 +261,7 @@ def request_supplement(
         supplement_requested_on=today,
         supplement_due_on=due.due,
     )
-    _event(
+    log_event(
         session,
         task.application_id,
         task_id=task.id,
@@ -286,11 +283,12 @@ def request_supplement(
         detail={"reason": reason, "due": due.due},
         now=now,
     )
-    return task_reads(session, [session.get_one(RepairTask, task.id)], today)[0]
+    return task_reads(session, setup.catalog, [session.get_one(RepairTask, task.id)], today)[0]
 
 
 def supplement(
     session: Session,
+    catalog: Catalog,
     *,
     principal: Principal,
     application_id: int,
@@ -321,7 +319,7 @@ def supplement(
         paused = calendar.workdays_between(task.supplement_requested_on or today, today).days
         due = calendar.add_workdays(task.due_on, paused)
         _move_task(session, task, "supplement", due_on=due.due, due_provisional=due.provisional)
-        _event(
+        log_event(
             session,
             application_id,
             task_id=task.id,
@@ -343,7 +341,9 @@ def supplement(
         detail={"files": len(files)},
         now=now,
     )
-    return read_application(session, application_id=application_id, principal=principal, now=now)
+    return read_application(
+        session, catalog, application_id=application_id, principal=principal, now=now
+    )
 
 
 def expire_supplements(session: Session, *, now: datetime, actor: str = "system:repair") -> int:
@@ -363,7 +363,7 @@ def expire_supplements(session: Session, *, now: datetime, actor: str = "system:
             )
         ):
             _move_item(session, item, "expire", decided_at=now, decided_by=actor)
-        _event(
+        log_event(
             session,
             task.application_id,
             task_id=task.id,

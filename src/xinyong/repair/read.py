@@ -1,0 +1,301 @@
+"""Reading repair back: applications with their materials, tasks, items and events; the
+review queue's rows; and, per adverse record of a subject, whether it can be repaired now."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import Department, Role
+from xinyong.accounts.principal import Principal
+from xinyong.catalog.loader import Catalog
+from xinyong.catalog.schemas import Polarity
+from xinyong.errors import Unauthorized
+from xinyong.kit.clock import SHANGHAI
+from xinyong.records.credit_file import TITLE_FIELDS
+from xinyong.records.models import Record, RecordStatus
+from xinyong.repair import eligibility
+from xinyong.repair.errors import ApplicationNotFound, EnterpriseOnly, NotOwnRecord
+from xinyong.repair.models import (
+    RepairApplication,
+    RepairEvent,
+    RepairItem,
+    RepairMaterial,
+    RepairTask,
+)
+from xinyong.repair.schemas import (
+    ApplicationRead,
+    Eligibility,
+    EligibilityItem,
+    EventRead,
+    ItemRead,
+    Material,
+    TaskRead,
+)
+from xinyong.repair.setup import RepairSetup
+from xinyong.repair.workflow import STATUS_LABELS, TASK_PENDING
+from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Subject
+
+# Fields that are a value rather than a name: shown after the record type's name.
+_VALUE_TITLES = frozenset({"grade", "colour"})
+
+
+def record_title(record: Record, catalog: Catalog) -> str:
+    """How a record is named to applicants and reviewers: its decision number (or other
+    title field), else the record type's Chinese name (``环境信用评价：红色``)."""
+    rt = catalog.get(record.record_type)
+    type_name = rt.name if rt else record.record_type
+    values = record.fields or {}
+    key = next((k for k in TITLE_FIELDS if values.get(k)), None)
+    if key is None:
+        return type_name
+    return f"{type_name}：{values[key]}" if key in _VALUE_TITLES else str(values[key])
+
+
+def materials_of(session: Session, application_id: int) -> list[Material]:
+    rows = session.scalars(
+        select(RepairMaterial).where(RepairMaterial.application_id == application_id)
+    ).all()
+    out = [
+        Material(
+            kind=m.kind,
+            name=m.name,
+            provided_by="generated" if m.kind == "form" else "signed_online",
+        )
+        for m in rows
+        if m.kind != "proof"
+    ]
+    proofs = [m for m in rows if m.kind == "proof"]
+    if proofs:
+        out.append(
+            Material(
+                kind="proof",
+                name="履行法定义务的证明（合并上传）",
+                provided_by="applicant",
+                files=len(proofs),
+            )
+        )
+    return out
+
+
+def task_reads(
+    session: Session, catalog: Catalog, tasks: list[RepairTask], today: date
+) -> list[TaskRead]:
+    """Tasks with their items, departments and subjects, in a few queries."""
+    if not tasks:
+        return []
+    task_ids = [t.id for t in tasks]
+    items: dict[int, list[tuple[RepairItem, Record]]] = defaultdict(list)
+    for item, record in session.execute(
+        select(RepairItem, Record)
+        .join(Record, Record.id == RepairItem.record_id)
+        .where(RepairItem.task_id.in_(task_ids))
+        .order_by(RepairItem.id)
+    ):
+        items[item.task_id].append((item, record))
+    departments = {
+        d.id: d
+        for d in session.scalars(
+            select(Department).where(Department.id.in_({t.department_id for t in tasks}))
+        )
+    }
+    applications = {
+        a.id: a
+        for a in session.scalars(
+            select(RepairApplication).where(
+                RepairApplication.id.in_({t.application_id for t in tasks})
+            )
+        )
+    }
+    subject_rows = {
+        s.id: s
+        for s in session.scalars(
+            select(Subject).where(Subject.id.in_({a.subject_id for a in applications.values()}))
+        )
+    }
+    out = []
+    for t in tasks:
+        department = departments[t.department_id]
+        subject = subject_rows[applications[t.application_id].subject_id]
+        out.append(
+            TaskRead(
+                id=t.id,
+                application_id=t.application_id,
+                department_code=department.code,
+                department_name=department.name,
+                status=t.status,
+                status_label=STATUS_LABELS.get(t.status, t.status),
+                received_on=t.received_on,
+                due_on=t.due_on,
+                due_provisional=t.due_provisional,
+                overdue=t.status == TASK_PENDING and today > t.due_on,
+                supplement_reason=t.supplement_reason,
+                supplement_due_on=t.supplement_due_on,
+                subject_code=subject.code,
+                subject_name=subject.name,
+                items=[
+                    ItemRead(
+                        id=i.id,
+                        record_id=i.record_id,
+                        record_type=i.record_type,
+                        title=record_title(r, catalog),
+                        department=department.name,
+                        rule_id=i.rule_id,
+                        status=i.status,
+                        status_label=STATUS_LABELS.get(i.status, i.status),
+                        reason=i.reason,
+                        decided_at=i.decided_at,
+                    )
+                    for i, r in items[t.id]
+                ],
+            )
+        )
+    return out
+
+
+def _can_read(session: Session, principal: Principal, application: RepairApplication) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.role is Role.ENTERPRISE:
+        return principal.subject_id == application.subject_id
+    if principal.department_code and principal.role in (Role.DEPARTMENT, Role.REVIEWER):
+        return (
+            session.scalar(
+                select(RepairTask.id)
+                .join(Department, Department.id == RepairTask.department_id)
+                .where(
+                    RepairTask.application_id == application.id,
+                    Department.code == principal.department_code,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+    return False
+
+
+def read_application(
+    session: Session, catalog: Catalog, *, application_id: int, principal: Principal, now: datetime
+) -> ApplicationRead:
+    """An application with its materials, tasks, items and events (applicant, its deciding
+    departments, admins); anyone else gets 404 so that applications cannot be probed."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    application = session.get(RepairApplication, application_id)
+    if application is None or not _can_read(session, principal, application):
+        raise ApplicationNotFound()
+    subject = session.get_one(Subject, application.subject_id)
+    tasks = session.scalars(
+        select(RepairTask)
+        .where(RepairTask.application_id == application.id)
+        .order_by(RepairTask.id)
+    ).all()
+    events = session.scalars(
+        select(RepairEvent)
+        .where(RepairEvent.application_id == application.id)
+        .order_by(RepairEvent.at, RepairEvent.id)
+    ).all()
+    return ApplicationRead(
+        id=application.id,
+        subject_code=subject.code,
+        subject_name=subject.name,
+        status=application.status,
+        status_label=STATUS_LABELS.get(application.status, application.status),
+        channel=application.channel,
+        submitted_at=application.submitted_at,
+        feedback_due_on=application.feedback_due_on,
+        feedback_due_provisional=application.feedback_due_provisional,
+        completed_on=application.completed_on,
+        materials=materials_of(session, application.id),
+        tasks=task_reads(session, catalog, list(tasks), now.astimezone(SHANGHAI).date()),
+        events=[
+            EventRead(
+                at=e.at,
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                actor=e.actor,
+                note=e.note,
+            )
+            for e in events
+        ],
+    )
+
+
+def list_applications(
+    session: Session, catalog: Catalog, *, principal: Principal, now: datetime
+) -> list[ApplicationRead]:
+    """The enterprise's own applications (newest first); admins see the latest 200."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    query = select(RepairApplication.id).order_by(RepairApplication.id.desc()).limit(200)
+    if not principal.is_admin:
+        if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
+            raise EnterpriseOnly()
+        query = query.where(RepairApplication.subject_id == principal.subject_id)
+    return [
+        read_application(session, catalog, application_id=i, principal=principal, now=now)
+        for i in session.scalars(query)
+    ]
+
+
+def eligibility_of(
+    session: Session,
+    setup: RepairSetup,
+    *,
+    principal: Principal,
+    code: str,
+    now: datetime,
+) -> Eligibility:
+    """For each of the subject's adverse records: can it be repaired now, if not why and
+    from when, and which proofs it needs (the subject itself or government staff)."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    subject = subjects.find_by_code(session, code, secret=setup.secret)
+    own = principal.role is Role.ENTERPRISE and principal.subject_id == subject.id
+    if not (own or principal.is_internal):
+        raise NotOwnRecord()
+    today = now.astimezone(SHANGHAI).date()
+    records = session.scalars(
+        select(Record)
+        .where(
+            Record.subject_id == subject.id,
+            Record.polarity == Polarity.BAD.value,
+            Record.status == RecordStatus.ACTIVE,
+        )
+        .order_by(Record.decided_on.desc(), Record.id.desc())
+    ).all()
+    statuses = eligibility.statuses(session, records, today, rules=setup.rules)
+    sectors = eligibility.sectors(session, records)
+    departments = dict(
+        session.execute(
+            select(Department.id, Department.name).where(
+                Department.id.in_({r.source_department_id for r in records} or {0})
+            )
+        ).all()
+    )
+    items = []
+    for r in records:
+        rule = setup.rules.rule_for(r.record_type, r.severity, sectors.get(r.source_department_id))
+        items.append(
+            EligibilityItem(
+                record_id=r.id,
+                record_type=r.record_type,
+                type_name=(rt.name if (rt := setup.catalog.get(r.record_type)) else r.record_type),
+                title=record_title(r, setup.catalog),
+                decided_on=r.decided_on,
+                severity=r.severity,
+                department=departments.get(r.source_department_id, ""),
+                status=statuses[r.id],
+                rule_id=rule.id if rule else None,
+                proofs=[
+                    Material(kind="proof", name=p.name, provided_by=p.provided_by)
+                    for p in (rule.proofs if rule else [])
+                ],
+            )
+        )
+    return Eligibility(subject_code=subject.code, as_of=today, items=items)
