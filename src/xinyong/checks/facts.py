@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Date, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
@@ -120,28 +120,51 @@ def full_years_between(earlier: date, later: date) -> int:
     return max(years, 0)
 
 
+# The statements of the check's hot path are built once, with the subjects and the date bound
+# at execution, so that each check only looks up SQLAlchemy's compiled form.
+_SUBJECT_IDS = bindparam("subject_ids", expanding=True)
+_AS_OF = bindparam("as_of", type_=Date)
+_SERIOUS = Record.severity == Severity.SERIOUS.value
+_RECORD_COUNTS = (
+    select(
+        Record.subject_id,
+        func.count(),
+        func.sum(case((_SERIOUS, 1), else_=0)),
+        func.max(
+            case((_SERIOUS & (Record.record_type == SERIOUS_PENALTY_TYPE), Record.decided_on))
+        ),
+        func.sum(case((Record.record_type == COMMITMENT_BREACH_TYPE, 1), else_=0)),
+    )
+    .where(
+        Record.subject_id.in_(_SUBJECT_IDS),
+        Record.polarity == Polarity.BAD.value,
+        Record.decided_on <= _AS_OF,
+        in_publicity(_AS_OF),
+    )
+    .group_by(Record.subject_id)
+)
+_GRADES = (
+    select(
+        Score.subject_id,
+        Score.model_id,
+        Score.model_version,
+        Score.grade,
+        Score.total,
+        Score.as_of,
+    )
+    .where(
+        Score.subject_id.in_(_SUBJECT_IDS),
+        Score.model_id.in_(bindparam("model_ids", expanding=True)),
+        Score.as_of <= _AS_OF,
+    )
+    .order_by(Score.as_of.desc(), Score.model_version.desc(), Score.id.desc())
+)
+
+
 def _record_counts(
     session: Session, subject_ids: Collection[int], as_of: date
 ) -> dict[int, tuple[int, int, date | None, int]]:
-    serious = Record.severity == Severity.SERIOUS.value
-    rows = session.execute(
-        select(
-            Record.subject_id,
-            func.count(),
-            func.sum(case((serious, 1), else_=0)),
-            func.max(
-                case((serious & (Record.record_type == SERIOUS_PENALTY_TYPE), Record.decided_on))
-            ),
-            func.sum(case((Record.record_type == COMMITMENT_BREACH_TYPE, 1), else_=0)),
-        )
-        .where(
-            Record.subject_id.in_(list(subject_ids)),
-            Record.polarity == Polarity.BAD.value,
-            Record.decided_on <= as_of,
-            in_publicity(as_of),
-        )
-        .group_by(Record.subject_id)
-    )
+    rows = session.execute(_RECORD_COUNTS, {"subject_ids": list(subject_ids), "as_of": as_of})
     return {
         subject_id: (int(n), int(n_serious or 0), latest, int(breaches or 0))
         for subject_id, n, n_serious, latest, breaches in rows
@@ -159,20 +182,8 @@ def _grades(
     if not models:
         return out
     rows = session.execute(
-        select(
-            Score.subject_id,
-            Score.model_id,
-            Score.model_version,
-            Score.grade,
-            Score.total,
-            Score.as_of,
-        )
-        .where(
-            Score.subject_id.in_(list(subject_ids)),
-            Score.model_id.in_(sorted(models)),
-            Score.as_of <= as_of,
-        )
-        .order_by(Score.as_of.desc(), Score.model_version.desc(), Score.id.desc())
+        _GRADES,
+        {"subject_ids": list(subject_ids), "model_ids": sorted(models), "as_of": as_of},
     )
     for subject_id, model_id, version, grade, total, scored_on in rows:
         per_subject = out.setdefault(subject_id, {})
