@@ -18,6 +18,7 @@ from commitments.world import (
     SERIOUS_USCC,
     USCC,
 )
+from factories.accounts import make_reviewing_departments
 from factories.ingest import licence_row
 from factories.records import penalty_row
 from xinyong.accounts import service as accounts
@@ -35,29 +36,18 @@ def platform(request, databases, tmp_path_factory):
         mp.setattr(clock, "now", lambda: NOW)
         engine = databases.migrated_engine(request.param)
         settings = Settings(data_dir=tmp_path_factory.mktemp("commitments"), secret_key=SECRET)
-        keys = {}
         with unit_of_work(engine) as s:
-            for code, name, sector in (
-                (SCJG, "杭州市西湖区市场监督管理局", "market_regulation"),
-                (HB, "杭州市生态环境局西湖分局", "environment"),
-            ):
-                accounts.create_department(s, code=code, name=name, sector=sector, now=NOW)
-                keys[code], _ = accounts.create_api_key(
-                    s,
-                    name=f"{name}系统",
-                    role=Role.SYSTEM,
-                    department_code=code,
-                    secret=SECRET,
-                    now=NOW,
-                )
-                accounts.create_user(
-                    s,
-                    username=f"staff-{code}",
-                    password=PASSWORD,
-                    role=Role.REVIEWER,
-                    department_code=code,
-                    now=NOW,
-                )
+            keys = make_reviewing_departments(
+                s,
+                [
+                    (SCJG, "杭州市西湖区市场监督管理局", "market_regulation"),
+                    (HB, "杭州市生态环境局西湖分局", "environment"),
+                ],
+                reviewer_prefix="staff",
+                password=PASSWORD,
+                secret=SECRET,
+                now=NOW,
+            )
             accounts.create_user(s, username="admin", password=PASSWORD, role=Role.ADMIN, now=NOW)
         client = TestClient(create_app(settings, engine=engine))
         client.engine = engine

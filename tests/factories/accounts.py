@@ -65,3 +65,36 @@ def make_api_key(session: Session, **overrides: Any) -> tuple[str, ApiKey]:
     }
     fields.update(overrides)
     return service.create_api_key(session, **fields)
+
+
+def make_reviewing_departments(
+    session: Session,
+    departments: list[tuple[str, str, str]],
+    *,
+    reviewer_prefix: str = "reviewer",
+    password: str = PASSWORD,
+    secret: str = SECRET,
+    now: datetime = NOW,
+) -> dict[str, str]:
+    """Departments ``(code, name, sector)`` each with its system's API key (returned by code)
+    and a reviewer account ``<reviewer_prefix>-<code>``: the government side of a workflow."""
+    keys = {}
+    for code, name, sector in departments:
+        service.create_department(session, code=code, name=name, sector=sector, now=now)
+        keys[code], _ = service.create_api_key(
+            session,
+            name=f"{name}系统",
+            role=Role.SYSTEM,
+            department_code=code,
+            secret=secret,
+            now=now,
+        )
+        service.create_user(
+            session,
+            username=f"{reviewer_prefix}-{code}",
+            password=password,
+            role=Role.REVIEWER,
+            department_code=code,
+            now=now,
+        )
+    return keys

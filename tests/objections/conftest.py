@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from factories.accounts import make_reviewing_departments
 from objections.world import (
     FGW,
     HB,
@@ -38,30 +39,18 @@ def platform(request, databases, tmp_path_factory):
         engine = databases.migrated_engine(request.param)
         data_dir = tmp_path_factory.mktemp("objections")
         settings = Settings(data_dir=data_dir, secret_key=SECRET)
-        keys = {}
         with unit_of_work(engine) as s:
-            for code, name, sector in (
-                (SCJG, "杭州市西湖区市场监督管理局", "market_regulation"),
-                (HB, "杭州市生态环境局西湖分局", "environment"),
-                (FGW, "杭州市发展和改革委员会", "other"),
-            ):
-                accounts.create_department(s, code=code, name=name, sector=sector, now=NOW)
-                keys[code], _ = accounts.create_api_key(
-                    s,
-                    name=f"{name}系统",
-                    role=Role.SYSTEM,
-                    department_code=code,
-                    secret=SECRET,
-                    now=NOW,
-                )
-                accounts.create_user(
-                    s,
-                    username=f"reviewer-{code}",
-                    password=PASSWORD,
-                    role=Role.REVIEWER,
-                    department_code=code,
-                    now=NOW,
-                )
+            keys = make_reviewing_departments(
+                s,
+                [
+                    (SCJG, "杭州市西湖区市场监督管理局", "market_regulation"),
+                    (HB, "杭州市生态环境局西湖分局", "environment"),
+                    (FGW, "杭州市发展和改革委员会", "other"),
+                ],
+                password=PASSWORD,
+                secret=SECRET,
+                now=NOW,
+            )
             accounts.create_user(s, username="admin", password=PASSWORD, role=Role.ADMIN, now=NOW)
             # A logged-in third party (a bank) who may object to penalties with evidence.
             accounts.create_user(s, username="bank", password=PASSWORD, role=Role.BANK, now=NOW)
