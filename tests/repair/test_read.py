@@ -52,3 +52,16 @@ def test_a_simple_procedure_penalty_is_never_publicised_and_needs_no_repair(plat
     status = next(i["status"] for i in items if i["title"] == "西市监简罚〔2026〕31号")
     assert status["code"] == "repair.not_publicised"
     assert status["possible"] is False
+
+
+def test_an_enterprise_reads_its_own_eligibility_without_naming_its_code(platform):
+    own = platform.get("/api/v1/repair/eligibility", headers=platform.tokens["qiye2"])
+    assert own.status_code == 200, own.text
+    assert own.json()["subject_code"] == OTHER_USCC
+
+
+def test_staff_must_name_the_subject(platform):
+    resp = platform.get("/api/v1/repair/eligibility", headers=platform.tokens["admin"])
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "repair.subject_code_required"
+    assert resp.json()["errors"][0]["field"] == "subject_code"

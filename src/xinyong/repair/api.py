@@ -76,12 +76,14 @@ def guide_for_type(
     responses=problem_responses(401, 403, 404, 422),
 )
 def eligibility(
-    subject_code: Annotated[str, Query(max_length=40)],
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
     settings: SettingsDep,
+    subject_code: Annotated[
+        str | None, Query(max_length=40, description="统一社会信用代码；企业账号省略时为本企业")
+    ] = None,
 ) -> Eligibility:
     return read.eligibility_of(
         session,

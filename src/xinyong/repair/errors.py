@@ -22,6 +22,15 @@ class NotOwnRecord(Forbidden):
         super().__init__("repair.not_own_record", "只能为本企业的失信信息申请信用修复")
 
 
+class SubjectCodeRequired(FieldProblem):
+    def __init__(self) -> None:
+        super().__init__(
+            "repair.subject_code_required",
+            "subject_code",
+            "请提供信用主体代码（统一社会信用代码）；企业账号可省略，默认为本企业",
+        )
+
+
 class EnterpriseOnly(Forbidden):
     def __init__(self) -> None:
         super().__init__("repair.enterprise_only", "信用修复申请须由企业本身（企业账号）提交")

@@ -18,7 +18,12 @@ from xinyong.kit.clock import SHANGHAI
 from xinyong.records.credit_file import TITLE_FIELDS
 from xinyong.records.models import Record, RecordStatus
 from xinyong.repair import eligibility
-from xinyong.repair.errors import ApplicationNotFound, EnterpriseOnly, NotOwnRecord
+from xinyong.repair.errors import (
+    ApplicationNotFound,
+    EnterpriseOnly,
+    NotOwnRecord,
+    SubjectCodeRequired,
+)
 from xinyong.repair.models import (
     RepairApplication,
     RepairEvent,
@@ -243,19 +248,30 @@ def list_applications(
     ]
 
 
+def target_subject(
+    session: Session, principal: Principal, code: str | None, *, secret: bytes
+) -> Subject:
+    """The subject named by ``code``; without a code, the enterprise caller's own."""
+    if code is not None:
+        return subjects.find_by_code(session, code, secret=secret)
+    if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
+        raise SubjectCodeRequired()
+    return session.get_one(Subject, principal.subject_id)
+
+
 def eligibility_of(
     session: Session,
     setup: RepairSetup,
     *,
     principal: Principal,
-    code: str,
+    code: str | None,
     now: datetime,
 ) -> Eligibility:
     """For each of the subject's adverse records: can it be repaired now, if not why and
     from when, and which proofs it needs (the subject itself or government staff)."""
     if principal.is_anonymous:
         raise Unauthorized()
-    subject = subjects.find_by_code(session, code, secret=setup.secret)
+    subject = target_subject(session, principal, code, secret=setup.secret)
     own = principal.role is Role.ENTERPRISE and principal.subject_id == subject.id
     if not (own or principal.is_internal):
         raise NotOwnRecord()

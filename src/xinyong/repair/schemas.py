@@ -34,7 +34,9 @@ class ProofFile(BaseModel):
 class ApplicationCreate(BaseModel):
     """一次申请，全平台修复：本企业任意多条失信信息，跨部门合并为一份申请。"""
 
-    subject_code: Annotated[NonBlank, StringConstraints(max_length=40)]
+    subject_code: Annotated[NonBlank, StringConstraints(max_length=40)] | None = Field(
+        None, description="统一社会信用代码；省略时为本企业"
+    )
     record_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=1000)
     commitment: CommitmentSignature | None = None
     proofs: list[ProofFile] = Field(default_factory=list, max_length=20)

@@ -46,7 +46,7 @@ from xinyong.repair.models import (
     RepairMaterial,
     RepairTask,
 )
-from xinyong.repair.read import read_application, record_title
+from xinyong.repair.read import read_application, record_title, target_subject
 from xinyong.repair.rules import RepairRule
 from xinyong.repair.schemas import (
     MAX_RECORDS,
@@ -60,7 +60,6 @@ from xinyong.repair.workflow import (
     ITEM_PENDING,
     TASK_PENDING,
 )
-from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
 
@@ -144,7 +143,7 @@ def _records(
     wanted = list(dict.fromkeys(data.record_ids))
     if len(wanted) > MAX_RECORDS:
         raise TooManyRecords(MAX_RECORDS)
-    subject = subjects.find_by_code(session, data.subject_code, secret=secret)
+    subject = target_subject(session, principal, data.subject_code, secret=secret)
     if subject.id != principal.subject_id:
         raise NotOwnRecord()
     records = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))}
