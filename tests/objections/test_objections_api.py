@@ -269,6 +269,20 @@ class TestDecision:
         assert {d["kind"] for d in sent} == {"withdraw"}
         assert {d["platform"] for d in sent} == {"creditchina", "zhejiang", "hangzhou", "gsxt"}
 
+    def test_withdrawal_closes_the_other_open_objections_on_the_record(self, platform):
+        third = _file(platform, "西市监罚〔2026〕213号", user="bank", evidence=True)
+        own = _file(platform, "西市监罚〔2026〕213号")
+        assert third.status_code == own.status_code == 201, (third.text, own.text)
+        resp = _decide(platform, own.json()["id"], {"outcome": "withdrawn", "reason": "已撤销"})
+        assert resp.status_code == 200, resp.text
+        closed = platform.get(
+            f"/api/v1/objections/{third.json()['id']}", headers=platform.tokens["bank"]
+        ).json()
+        assert closed["status"] == "withdrawn"
+        assert f"异议 #{own.json()['id']}" in closed["decision_reason"]
+        assert [e["action"] for e in closed["events"]] == ["file", "withdraw"]
+        assert _record(platform, "西市监罚〔2026〕213号").disputed is False
+
     def test_correction_reaches_the_platforms_and_upholding_does_not(self, platform, corrected):
         sent = _deliveries(platform, corrected["filed"]["id"])
         assert {d["kind"] for d in sent} == {"correct"}

@@ -106,6 +106,43 @@ def _move(session: Session, objection: Objection, action: wf.ObjectionAction, **
     return to.value
 
 
+def _close_with_record(
+    session: Session, decided: Objection, *, principal: Principal, now: datetime
+) -> None:
+    """The record is withdrawn: every other open objection on it has what it asked for, and is
+    closed as withdrawn too (each along the table, with its event), so none is left to go
+    overdue on a record that no longer exists."""
+    others = session.scalars(
+        select(Objection).where(
+            Objection.record_id == decided.record_id,
+            Objection.status == wf.OPEN,
+            Objection.id != decided.id,
+        )
+    ).all()
+    reason = f"该信息已因异议 #{decided.id} 删除（撤销公示）"
+    for other in others:
+        to = _move(
+            session,
+            other,
+            wf.ObjectionAction.WITHDRAW,
+            outcome=wf.ObjectionStatus.WITHDRAWN.value,
+            decision_reason=reason,
+            decided_at=now,
+            decided_on=today_of(now),
+            decided_by=principal.actor,
+        )
+        add_event(
+            session,
+            other.id,
+            action=wf.ObjectionAction.WITHDRAW.value,
+            from_status=wf.OPEN.value,
+            to_status=to,
+            actor=principal.actor,
+            now=now,
+            note=reason,
+        )
+
+
 def _masked(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Corrected values as kept on the objection: ID numbers masked, as everywhere else."""
     if not values:
@@ -247,6 +284,8 @@ def decide(
             session, setup, record=record, row=row, principal=principal, expect=expect, now=now
         )
         session.refresh(record)
+        if action is wf.ObjectionAction.WITHDRAW:
+            _close_with_record(session, objection, principal=principal, now=now)
         propagate(
             session,
             setup,
