@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     sync_failing_after: int = 5
     # A claim left in "sending" this long (worker killed) is claimed again.
     sync_lease_seconds: int = 300
+    # Objection limits in working days (DOMAIN.md decision 5, 《上海市社会信用条例》第三十六条):
+    # flag, decision by the providing department after receipt.
+    objection_flag_workdays: int = Field(default=1, ge=0, le=30)
+    objection_decision_workdays: int = Field(default=5, ge=1, le=60)
 
     @property
     def resolved_database_url(self) -> str:

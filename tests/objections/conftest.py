@@ -70,7 +70,7 @@ def platform(request, databases, tmp_path_factory):
         push(
             SCJG,
             "administrative_penalty",
-            [penalty(n) for n in range(201, 214)]
+            [penalty(n) for n in range(201, 215)]
             + [penalty(299, CF_XDR_SHXYM=OTHER_USCC, CF_XDR_MC="别家公司")],
         )
         push(FGW, "serious_dishonesty_list", [black_row()])

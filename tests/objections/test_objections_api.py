@@ -8,20 +8,23 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from objections.conftest import record_id
-from objections.world import EVIDENCE, HB, SCJG, USCC
+from objections.world import EVIDENCE, HB, SCJG, SECRET, USCC
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
+from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.objections.schemas import ObjectionCreate
 from xinyong.objections.service import file_objection
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus, RecordVersion
+from xinyong.web.app import create_app
 
 REVIEWER = f"reviewer-{SCJG}"
 
@@ -98,6 +101,21 @@ class TestFiling:
         assert filed["flag_due_on"] == "2026-11-24"
         assert filed["decision_due_on"] == "2026-11-30"
         assert filed["due_provisional"] is False
+
+    def test_a_deployment_sets_its_own_decision_limit(self, platform, tmp_path):
+        settings = Settings(data_dir=tmp_path, secret_key=SECRET, objection_decision_workdays=3)
+        client = TestClient(create_app(settings, engine=platform.engine))
+        resp = client.post(
+            "/api/v1/objections",
+            json={
+                "record_id": record_id(platform, "西市监罚〔2026〕214号"),
+                "grounds": "content",
+                "reason": "处罚金额有误",
+            },
+            headers=platform.tokens["qiye"],
+        )
+        assert resp.status_code == 201, resp.text
+        assert resp.json()["decision_due_on"] == "2026-11-26"  # Monday + 3 working days
 
     def test_filing_writes_an_event_and_an_audit_row(self, platform, corrected):
         assert [e["action"] for e in corrected["filed"]["events"]] == ["file"]

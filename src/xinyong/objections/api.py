@@ -27,6 +27,7 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionS
         scorecards=request.app.state.scorecards,
         outbox=request.app.state.repair_outbox,
         strict_org_code=settings.strict_org_code,
+        limits=ObjectionSetup.limits_from(settings),
     )
 
 

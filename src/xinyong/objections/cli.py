@@ -117,6 +117,7 @@ def decide(
                 scorecards=published_scorecards(session, catalog, load_all(catalog)),
                 outbox=SyncOutbox(load_platforms(settings)),
                 strict_org_code=settings.strict_org_code,
+                limits=ObjectionSetup.limits_from(settings),
             )
             result = decision.decide(
                 session,

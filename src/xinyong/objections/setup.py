@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from xinyong.catalog.loader import Catalog
+from xinyong.config import Settings
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.sync.outbox import SyncOutbox
 
@@ -32,3 +33,11 @@ class ObjectionSetup:
     outbox: SyncOutbox
     strict_org_code: bool = False
     limits: ObjectionLimits = field(default_factory=ObjectionLimits)
+
+    @staticmethod
+    def limits_from(settings: Settings) -> ObjectionLimits:
+        """The limits a deployment configured (``XINYONG_OBJECTION_*_WORKDAYS``)."""
+        return ObjectionLimits(
+            flag_workdays=settings.objection_flag_workdays,
+            decision_workdays=settings.objection_decision_workdays,
+        )
