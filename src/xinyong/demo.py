@@ -10,7 +10,6 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -71,17 +70,11 @@ def _demo_grant(engine: Engine, settings: Settings) -> None:
         user = session.scalar(select(User).where(User.username == "qiye"))
         if user is None or user.subject_id is None:
             return
-        token, _ = accounts.issue_token(
-            session, user=user, now=clock.now(), ttl=timedelta(minutes=1)
-        )
-        principal = accounts.resolve_principal(
-            session, bearer=token, api_key=None, secret=settings.hmac_key, now=clock.now()
-        )
         subject = session.get_one(Subject, user.subject_id)
         access.create_grant(
             session,
             load_scopes(default_catalog()),
-            principal=principal,
+            principal=accounts.user_principal(user),
             data=GrantCreate(
                 subject_code=subject.code,
                 grantee_code=DEMO_BANK[0],

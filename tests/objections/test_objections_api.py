@@ -155,7 +155,7 @@ class TestFiling:
                     catalog=default_catalog(),
                     secret=b"test",
                     scorecards=platform.app.state.scorecards,
-                    outbox=platform.app.state.repair_outbox,
+                    outbox=platform.app.state.sync_outbox,
                 ),
                 principal=applicant,
                 data=ObjectionCreate(record_id=record.id, reason="公示期限有误"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from factories.records import penalty_row
 from repair.world import OTHER_USCC, SCJG
 from xinyong.catalog.loader import default_catalog
+from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
-from xinyong.repair.read import record_title
 
 
 def test_a_record_is_named_by_its_decision_number():

@@ -46,7 +46,7 @@ def test_holidays_commands(cli):
     cli("holidays", "complete-year", "2027", "--note", "通知")
     listed = json.loads(cli("holidays", "list", "--year", "2027", "--json").stdout)
     assert listed["completed"] is True
-    assert [(d["day"], d["set_by"]) for d in listed["days"]] == [("2027-01-01", "cli:张三")]
+    assert [(d["day"], d["set_by"]) for d in listed["days"]] == [("2027-01-01", "console:张三")]
     assert "2027-01-05" in cli("holidays", "deadline", "2026-12-30", "3").stdout
     cli("holidays", "remove", "2027-01-01")
     assert json.loads(cli("holidays", "list", "--year", "2027", "--json").stdout)["days"] == []

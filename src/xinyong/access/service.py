@@ -65,10 +65,6 @@ def grant_status(grant: Grant, now: datetime) -> GrantStatus:
     return "active"
 
 
-def _role(principal: Principal) -> str | None:
-    return principal.role.value if principal.role else None
-
-
 def _require_enterprise(principal: Principal) -> int:
     if principal.is_anonymous:
         raise Unauthorized()
@@ -143,7 +139,7 @@ def create_grant(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="access.grant",
         object_type="grant",
         object_id=grant.id,
@@ -175,7 +171,7 @@ def revoke_grant(
         audit.record(
             session,
             actor=principal.actor,
-            actor_role=_role(principal),
+            actor_role=principal.role_name,
             action="access.revoke",
             object_type="grant",
             object_id=grant.id,
@@ -256,34 +252,6 @@ def authorized_scopes(
     )
 
 
-def log_query(
-    session: Session,
-    *,
-    principal: Principal,
-    subject_id: int,
-    channel: QueryChannel,
-    purpose: str,
-    now: datetime,
-    scopes: Sequence[str] | None = None,
-    reference: str | None = None,
-) -> None:
-    """Write one line of the subject's query log (flush is left to the caller's commit)."""
-    session.add(
-        QueryLogEntry(
-            subject_id=subject_id,
-            at=now,
-            actor=principal.actor,
-            actor_role=_role(principal),
-            actor_name=principal.name[:128],
-            organisation_code=principal.department_code,
-            channel=channel.value,
-            purpose=purpose[:200],
-            scopes=list(scopes) if scopes is not None else None,
-            reference=reference,
-        )
-    )
-
-
 def log_queries(
     session: Session,
     *,
@@ -293,8 +261,9 @@ def log_queries(
     purpose: str,
     now: datetime,
     references: Sequence[str | None],
+    scopes: Sequence[str] | None = None,
 ) -> None:
-    """:func:`log_query` for many subjects in one statement (a batch check)."""
+    """Lines of the query log, one per subject, in one statement (a batch check logs many)."""
     if not subject_ids:
         return
     session.execute(
@@ -304,16 +273,40 @@ def log_queries(
                 "subject_id": subject_id,
                 "at": now,
                 "actor": principal.actor,
-                "actor_role": _role(principal),
+                "actor_role": principal.role_name,
                 "actor_name": principal.name[:128],
                 "organisation_code": principal.department_code,
                 "channel": channel.value,
                 "purpose": purpose[:200],
-                "scopes": None,
+                "scopes": list(scopes) if scopes is not None else None,
                 "reference": reference,
             }
             for subject_id, reference in zip(subject_ids, references, strict=True)
         ],
+    )
+
+
+def log_read(
+    session: Session,
+    *,
+    principal: Principal,
+    subject_id: int,
+    channel: QueryChannel,
+    authorization: Authorization | None,
+    purpose: str | None,
+    now: datetime,
+) -> None:
+    """One non-public read of a subject: an authorized one under its grants (their purpose,
+    scopes and ids), a government one for the ``purpose`` it gave (or the generic one)."""
+    log_queries(
+        session,
+        principal=principal,
+        subject_ids=[subject_id],
+        channel=channel,
+        purpose=authorization.purpose if authorization else purpose or INTERNAL_PURPOSE,
+        now=now,
+        references=[authorization.reference if authorization else None],
+        scopes=authorization.scopes if authorization else None,
     )
 
 
@@ -371,7 +364,7 @@ def subject_query_log(
         audit.record(
             session,
             actor=principal.actor,
-            actor_role=_role(principal),
+            actor_role=principal.role_name,
             action="access.query_log_read",
             object_type="subject",
             object_id=subject.id,
@@ -414,7 +407,7 @@ def search_query_log(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="access.query_log_search",
         object_type="query_log",
         object_id=None,

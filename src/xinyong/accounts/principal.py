@@ -31,6 +31,11 @@ class Principal:
         return self.kind == "anonymous"
 
     @property
+    def role_name(self) -> str | None:
+        """The role as stored in the audit log and the query log (None for nobody)."""
+        return self.role.value if self.role else None
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 

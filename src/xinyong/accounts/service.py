@@ -291,7 +291,8 @@ def revoke_api_key(session: Session, *, key_id: int, now: datetime) -> ApiKey:
     return key
 
 
-def _user_principal(user: User) -> Principal:
+def user_principal(user: User) -> Principal:
+    """The principal a user acts as once authenticated (by a token, or a trusted setup step)."""
     return Principal(
         kind="user",
         id=user.id,
@@ -333,7 +334,7 @@ def resolve_principal(
             raise InvalidToken()
         if token.expires_at <= now:
             raise TokenExpired()
-        return _user_principal(token.user)
+        return user_principal(token.user)
     if api_key:
         key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(api_key, secret)))
         if key is None or key.revoked_at is not None:

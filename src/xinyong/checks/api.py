@@ -23,6 +23,7 @@ from xinyong.checks.schemas import (
 )
 from xinyong.config import Settings
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.downloads import CSV_RESPONSE, csv_download
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 
@@ -124,7 +125,7 @@ def check_batch(
     summary="核查统计：按领域、部门、结论或措施汇总（format=csv 导出）",
     responses={
         **problem_responses(401, 403, 422),
-        200: {"content": {"text/csv": {}}, "description": "JSON 或 CSV"},
+        200: CSV_RESPONSE,
     },
 )
 def check_stats(
@@ -148,11 +149,7 @@ def check_stats(
         now=clock.now(),
     )
     if format == "csv":
-        return Response(
-            stats.stats_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="checks-by-{by}.csv"'},
-        )
+        return csv_download(stats.stats_csv(result), f"checks-by-{by}.csv")
     return result
 
 

@@ -49,7 +49,7 @@ from xinyong.checks.schemas import (
     SubjectRef,
 )
 from xinyong.errors import FieldError, Unauthorized, XinyongError
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.kit.dates import add_months
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.lists.definitions import ListDefinitions, load_definitions
@@ -94,10 +94,6 @@ def require_checker(principal: Principal) -> None:
         raise Unauthorized()
     if principal.role not in CHECKER_ROLES:
         raise ChecksForbidden()
-
-
-def _role(principal: Principal) -> str | None:
-    return principal.role.value if principal.role else None
 
 
 def _subject_ref(key: subjects.SubjectKey, subject: Subject | None) -> SubjectRef:
@@ -181,7 +177,7 @@ def _run(
     now: datetime,
     batch_ref: str | None,
 ) -> list[CreditCheck]:
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     found = subjects.find_many(session, keys)
     facts = gather(
         session,
@@ -203,7 +199,7 @@ def _run(
             CreditCheck(
                 checked_at=now,
                 actor=principal.actor,
-                actor_role=_role(principal),
+                actor_role=principal.role_name,
                 department_code=principal.department_code,
                 subject_code=ref.code,
                 subject_id=subject.id if subject else None,
@@ -238,7 +234,7 @@ def _run(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="checks.batch" if batch_ref else "checks.check",
         object_type="credit_check",
         object_id=batch_ref or checks[0].id,
@@ -416,13 +412,13 @@ def give_feedback(
     check.feedback_note = data.note
     if data.applied:
         check.key_supervision_entry_id = _key_supervision_entry(
-            session, check, actor=principal.actor, today=now.astimezone(SHANGHAI).date(), now=now
+            session, check, actor=principal.actor, today=local_date(now), now=now
         )
     session.flush()
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="checks.feedback",
         object_type="credit_check",
         object_id=check.id,

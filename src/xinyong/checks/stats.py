@@ -4,8 +4,6 @@ or measure, as JSON or CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,6 +20,7 @@ from xinyong.checks.models import CreditCheck, CreditCheckMeasure
 from xinyong.checks.schemas import CheckStats, StatsBy, StatsRow
 from xinyong.checks.service import require_checker
 from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.spreadsheet import csv_text
 
 CSV_HEADER = [
     "分组",
@@ -149,7 +148,7 @@ def check_stats(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=principal.role.value if principal.role else None,
+        actor_role=principal.role_name,
         action="checks.stats",
         object_type="credit_check",
         object_id=None,
@@ -166,12 +165,10 @@ def check_stats(
 
 
 def stats_csv(stats: CheckStats) -> str:
-    """The statistics as CSV (UTF-8 with BOM, so that spreadsheet programs read the Chinese)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in [*stats.rows, stats.total]:
-        writer.writerow(
+    """The statistics as CSV for spreadsheet programs."""
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 row.key,
                 row.label,
@@ -181,5 +178,6 @@ def stats_csv(stats: CheckStats) -> str:
                 row.applied,
                 row.key_supervision_subjects,
             ]
-        )
-    return "\ufeff" + out.getvalue()
+            for row in [*stats.rows, stats.total]
+        ),
+    )

@@ -24,7 +24,6 @@ from xinyong.config import Settings
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
-from xinyong.kit.clock import SHANGHAI
 
 router = APIRouter(tags=["信用承诺"])
 
@@ -60,9 +59,7 @@ def template_list(book: TemplateBook, *, on_date: date) -> TemplateList:
     summary="信用承诺书模板（公开；六类承诺，含适用事项、履诺期限和依据）",
 )
 def list_templates(catalog: CatalogDep) -> TemplateList:
-    return template_list(
-        shipped_templates(catalog), on_date=clock.now().astimezone(SHANGHAI).date()
-    )
+    return template_list(shipped_templates(catalog), on_date=clock.today())
 
 
 @router.post(

@@ -27,7 +27,6 @@ from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
-from xinyong.kit.clock import SHANGHAI
 
 commitments_app = typer.Typer(help="信用承诺", no_args_is_help=True)
 console = Console()
@@ -46,9 +45,7 @@ def _fail(exc: XinyongError) -> typer.Exit:
 @commitments_app.command("templates")
 def templates(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
     """列出现行有效的信用承诺书模板（六类承诺）。"""
-    book = template_list(
-        shipped_templates(default_catalog()), on_date=clock.now().astimezone(SHANGHAI).date()
-    )
+    book = template_list(shipped_templates(default_catalog()), on_date=clock.today())
     if as_json:
         typer.echo(book.model_dump_json())
         return

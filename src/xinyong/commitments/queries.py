@@ -22,7 +22,7 @@ from xinyong.commitments.schemas import CommitmentRead, EventRead
 from xinyong.commitments.verification import DEPARTMENT_ROLES, is_receiving
 from xinyong.commitments.workflow import CommitmentStatus, allowed_actions, is_overdue
 from xinyong.errors import Unauthorized
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
 
@@ -119,7 +119,7 @@ def read(
     commitment = session.get(Commitment, commitment_id)
     if commitment is None or not _can_read(session, principal, commitment):
         raise CommitmentNotFound()
-    return _reads(session, [commitment], now.astimezone(SHANGHAI).date())[0]
+    return _reads(session, [commitment], local_date(now))[0]
 
 
 def _scoped(
@@ -157,7 +157,7 @@ def list_commitments(
     signed ones past their verification date, oldest due first: the department's follow-up."""
     if principal.is_anonymous:
         raise Unauthorized()
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     query = _scoped(session, principal, subject_code, secret)
     if status is not None:
         query = query.where(Commitment.status == status.value)

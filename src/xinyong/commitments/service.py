@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
@@ -50,7 +50,7 @@ from xinyong.commitments.templates import (
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.errors import Unauthorized
 from xinyong.ingest.service import Actor
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
 
@@ -85,15 +85,11 @@ class CommitmentSetup:
         return self.checks.secret
 
 
-def _actor(principal: Principal) -> Actor:
-    return Actor(principal.actor, principal.role.value if principal.role else None)
-
-
 def check_decision(
     session: Session, setup: CommitmentSetup, *, subject: Subject, area: Area, now: datetime
 ) -> Decision:
     """The subject's credit-check decision in ``area`` today (nothing is logged: not a 核查)."""
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     facts = gather(
         session,
         setup.catalog,
@@ -125,7 +121,7 @@ def ensure_allowed(
 
 
 def _department(session: Session, code: str) -> Department:
-    department = session.scalars(select(Department).where(Department.code == code)).first()
+    department = accounts.get_department(session, code)
     if department is None:
         raise UnknownDepartment(code)
     return department
@@ -146,7 +142,7 @@ def _create(
     now: datetime,
 ) -> Commitment:
     """Store the commitment with its exact text, write its record, log and audit the signing."""
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     due_on = today + timedelta(days=template.verify_within_days)
     if text is None:
         filled = Filled(
@@ -188,7 +184,7 @@ def _create(
         commitment=commitment,
         subject=subject,
         department=department,
-        actor=_actor(signer),
+        actor=Actor.of(signer),
         secret=setup.secret,
         strict_org_code=setup.strict_org_code,
         now=now,
@@ -209,7 +205,7 @@ def _create(
     audit.record(
         session,
         actor=signer.actor,
-        actor_role=signer.role.value if signer.role else None,
+        actor_role=signer.role_name,
         action="commitments.sign",
         object_type="commitment",
         object_id=commitment.id,
@@ -247,7 +243,7 @@ def sign(
         raise NotOwnSubject()
     if subject.uscc is None:
         raise SubjectKindNotSupported()
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     template = setup.templates.in_force(data.template_id, today)
     if template is None:
         raise TemplateNotFound(data.template_id)
@@ -290,7 +286,7 @@ def sign_repair_commitment(
     subject = session.get_one(Subject, subject_id)
     if subject.uscc is None:
         raise SubjectKindNotSupported()
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     template = setup.templates.in_force(REPAIR_TEMPLATE, today)
     if template is None:
         raise TemplateNotFound(REPAIR_TEMPLATE)

@@ -32,7 +32,7 @@ from xinyong.commitments.workflow import CommitmentAction, CommitmentStatus, tar
 from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
 from xinyong.ingest.service import Actor
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.subjects.models import Subject
 
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER, Role.SYSTEM})
@@ -120,8 +120,8 @@ def verify(
             department=department,
             breach_kind=breach_kind,
             details=data.note,
-            found_on=now.astimezone(SHANGHAI).date(),
-            actor=Actor(principal.actor, principal.role.value if principal.role else None),
+            found_on=local_date(now),
+            actor=Actor.of(principal),
             secret=setup.secret,
             strict_org_code=setup.strict_org_code,
             now=now,
@@ -143,7 +143,7 @@ def verify(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=principal.role.value if principal.role else None,
+        actor_role=principal.role_name,
         action=f"commitments.{action.value}",
         object_type="commitment",
         object_id=commitment.id,

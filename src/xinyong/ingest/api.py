@@ -95,7 +95,7 @@ def post_records(
         record_type=body.type,
         source=source,
         rows=body.rows,
-        actor=Actor(principal.actor, principal.role.value if principal.role else None),
+        actor=Actor.of(principal),
         secret=settings.hmac_key,
         strict_org_code=settings.strict_org_code,
         now=clock.now(),
@@ -179,7 +179,7 @@ def quality(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=principal.role.value if principal.role else None,
+        actor_role=principal.role_name,
         action="quality.read",
         object_type="department",
         object_id=source,

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
@@ -36,6 +37,11 @@ class Actor:
 
     actor: str
     role: str | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        """The principal as the ingest path records it."""
+        return cls(principal.actor, principal.role_name)
 
 
 def _audit_batch(

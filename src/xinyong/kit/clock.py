@@ -35,6 +35,11 @@ def today() -> date:
     return now().date()
 
 
+def local_date(at: datetime) -> date:
+    """The Shanghai calendar day of the moment ``at`` (deadlines and periods count these)."""
+    return at.astimezone(SHANGHAI).date()
+
+
 def aware(value: datetime) -> datetime:
     """``value`` with a time zone: a naive time given by a user is Shanghai time."""
     return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)

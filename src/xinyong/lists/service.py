@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.lists.definitions import ListDefinition, ListDefinitions
 from xinyong.lists.entries import ListEntry, entries_query, fetch_entries
@@ -69,10 +69,6 @@ def check_readable(definition: ListDefinition, principal: Principal) -> None:
         raise ListNotPublic()
 
 
-def _role(principal: Principal) -> str | None:
-    return principal.role.value if principal.role else None
-
-
 def _display_name(subject: Subject) -> str:
     return mask_person_name(subject.name) if subject.kind is SubjectKind.PERSON else subject.name
 
@@ -112,7 +108,7 @@ def _flag(session: Session, latest_start: dict[int, date], *, now: datetime) -> 
         seen = known[subject_id]
         if any(c.resolved_at is None for c in seen):
             continue
-        if any(c.resolved_at and c.resolved_at.astimezone(SHANGHAI).date() >= start for c in seen):
+        if any(c.resolved_at and local_date(c.resolved_at) >= start for c in seen):
             continue
         conflict = ListConflict(subject_id=subject_id, first_seen_at=now)
         session.add(conflict)
@@ -210,7 +206,7 @@ def resolve_conflict(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="lists.conflict_resolve",
         object_type="list_conflict",
         object_id=conflict.id,
@@ -398,7 +394,7 @@ def add_manual_entry(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="lists.entry_add",
         object_type="manual_list_entry",
         object_id=entry.id,
@@ -426,7 +422,7 @@ def revoke_manual_entry(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="lists.entry_revoke",
         object_type="manual_list_entry",
         object_id=entry.id,
@@ -475,7 +471,7 @@ def subject_lists(
         audit.record(
             session,
             actor=principal.actor,
-            actor_role=_role(principal),
+            actor_role=principal.role_name,
             action="lists.read_internal",
             object_type="subject",
             object_id=subject.id,

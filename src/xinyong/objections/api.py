@@ -25,7 +25,7 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionS
         catalog=catalog,
         secret=settings.hmac_key,
         scorecards=request.app.state.scorecards,
-        outbox=request.app.state.repair_outbox,
+        outbox=request.app.state.sync_outbox,
         strict_org_code=settings.strict_org_code,
         limits=ObjectionSetup.limits_from(settings),
     )
@@ -60,11 +60,12 @@ def file_objection(
 def list_objections(
     session: SessionDep,
     principal: PrincipalDep,
+    catalog: CatalogDep,
     status: Annotated[Literal["open", "corrected", "withdrawn", "upheld"] | None, Query()] = None,
     overdue: Annotated[bool | None, Query(description="只看已超过处理期限的异议")] = None,
 ) -> list[ObjectionRead]:
     return decision.list_objections(
-        session, principal=principal, status=status, overdue=overdue, now=clock.now()
+        session, catalog, principal=principal, status=status, overdue=overdue, now=clock.now()
     )
 
 
@@ -74,9 +75,11 @@ def list_objections(
     summary="异议的处理进度、结果和理由",
     responses=problem_responses(401, 404),
 )
-def read_objection(objection_id: Id, session: SessionDep, principal: PrincipalDep) -> ObjectionRead:
+def read_objection(
+    objection_id: Id, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
+) -> ObjectionRead:
     return read.read_objection(
-        session, principal=principal, objection_id=objection_id, now=clock.now()
+        session, catalog, principal=principal, objection_id=objection_id, now=clock.now()
     )
 
 

@@ -62,6 +62,7 @@ def list_objections(
         with unit_of_work(get_engine()) as session:
             rows = decision.list_objections(
                 session,
+                default_catalog(),
                 principal=_reviewer(department, "审核员"),
                 status=status or None,
                 overdue=True if overdue else None,

@@ -20,12 +20,13 @@ from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
-from xinyong.catalog.loader import SUBJECT_CODE
+from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.validation import alias_index, header_key
 from xinyong.db import compare_and_set
 from xinyong.errors import FieldError, Unauthorized
 from xinyong.ingest.pipeline import REVOKED_VALUE
 from xinyong.ingest.service import Actor, ingest_rows
+from xinyong.kit.clock import local_date
 from xinyong.kit.identifiers import mask_text_ids
 from xinyong.objections import workflow as wf
 from xinyong.objections.effects import propagate
@@ -40,9 +41,9 @@ from xinyong.objections.errors import (
     ReviewerOnly,
 )
 from xinyong.objections.models import Objection
-from xinyong.objections.read import count_open, reads, today_of
+from xinyong.objections.read import count_open, reads
 from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
-from xinyong.objections.service import add_event, role_of
+from xinyong.objections.service import add_event
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
 
@@ -60,6 +61,7 @@ def reviewing_department(session: Session, principal: Principal) -> Department |
 
 def list_objections(
     session: Session,
+    catalog: Catalog,
     *,
     principal: Principal,
     status: str | None,
@@ -80,12 +82,12 @@ def list_objections(
         query = query.where(Objection.applicant == principal.actor)
     if status:
         query = query.where(Objection.status == status)
-    today = today_of(now)
+    today = local_date(now)
     if overdue is True:
         query = query.where(Objection.status == wf.OPEN, Objection.decision_due_on < today)
     elif overdue is False:
         query = query.where((Objection.status != wf.OPEN) | (Objection.decision_due_on >= today))
-    return reads(session, list(session.scalars(query)), today)
+    return reads(session, catalog, list(session.scalars(query)), today)
 
 
 def _move(session: Session, objection: Objection, action: wf.ObjectionAction, **values: Any) -> str:
@@ -128,7 +130,7 @@ def _close_with_record(
             outcome=wf.ObjectionStatus.WITHDRAWN.value,
             decision_reason=reason,
             decided_at=now,
-            decided_on=today_of(now),
+            decided_on=local_date(now),
             decided_by=principal.actor,
         )
         add_event(
@@ -198,7 +200,7 @@ def _through_ingest(
         record_type=record.record_type,
         source=source.code,
         rows=[row],
-        actor=Actor(principal.actor, role_of(principal)),
+        actor=Actor.of(principal),
         secret=setup.secret,
         strict_org_code=setup.strict_org_code,
         now=now,
@@ -259,7 +261,7 @@ def decide(
         decision_reason=data.reason or None,
         corrected_values=_masked(data.corrected) if action is wf.ObjectionAction.CORRECT else None,
         decided_at=now,
-        decided_on=today_of(now),
+        decided_on=local_date(now),
         decided_by=principal.actor,
     )
     # Lock the record: concurrent decisions on its other objections then see this one closed.
@@ -316,7 +318,7 @@ def decide(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=role_of(principal),
+        actor_role=principal.role_name,
         action=f"objection.{action.value}",
         object_type="objection",
         object_id=objection.id,
@@ -330,4 +332,6 @@ def decide(
         now=now,
     )
     session.flush()
-    return reads(session, [session.get_one(Objection, objection.id)], today_of(now))[0]
+    return reads(
+        session, setup.catalog, [session.get_one(Objection, objection.id)], local_date(now)
+    )[0]

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.kit.clock import local_date
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.objections.models import Objection
-from xinyong.objections.read import today_of
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record
 from xinyong.scoring.service import reevaluate_subject
@@ -34,7 +34,7 @@ def propagate(
     now: datetime,
 ) -> None:
     """Re-score the record's subject and queue the change for every platform."""
-    today = today_of(now)
+    today = local_date(now)
     subject = session.get_one(Subject, record.subject_id)
     reevaluate_subject(
         session,

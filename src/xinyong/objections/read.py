@@ -13,28 +13,21 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.accounts.service import REVIEW_ROLES
+from xinyong.catalog.loader import Catalog
 from xinyong.errors import Unauthorized
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.objections import workflow as wf
 from xinyong.objections.errors import ObjectionNotFound
 from xinyong.objections.models import Objection, ObjectionEvent, ObjectionEvidence
 from xinyong.objections.schemas import EventRead, EvidenceRead, ObjectionRead
-from xinyong.records.credit_file import TITLE_FIELDS
+from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 
-def today_of(now: datetime) -> date:
-    """The Shanghai calendar day of ``now``."""
-    return now.astimezone(SHANGHAI).date()
-
-
-def _title(record: Record) -> str:
-    values = record.fields or {}
-    return next((str(values[k]) for k in TITLE_FIELDS if values.get(k)), record.record_type)
-
-
-def reads(session: Session, objections: Sequence[Objection], today: date) -> list[ObjectionRead]:
+def reads(
+    session: Session, catalog: Catalog, objections: Sequence[Objection], today: date
+) -> list[ObjectionRead]:
     """Objections with their record, department, evidence and events, in a few queries."""
     if not objections:
         return []
@@ -99,7 +92,7 @@ def reads(session: Session, objections: Sequence[Objection], today: date) -> lis
                 id=o.id,
                 record_id=o.record_id,
                 record_type=record.record_type,
-                record_title=_title(record),
+                record_title=record_title(record, catalog),
                 record_version=record.version,
                 subject_name=subject_names.get(o.subject_id, ""),
                 department_code=department.code,
@@ -135,7 +128,7 @@ def _department_code_of(session: Session, department_id: int) -> str | None:
 
 
 def read_objection(
-    session: Session, *, principal: Principal, objection_id: int, now: datetime
+    session: Session, catalog: Catalog, *, principal: Principal, objection_id: int, now: datetime
 ) -> ObjectionRead:
     """One objection with its outcome, reasons and history, for its applicant, the providing
     department's reviewers and admins; anyone else gets 404 so objections cannot be probed."""
@@ -155,7 +148,7 @@ def read_objection(
     )
     if not allowed:
         raise ObjectionNotFound()
-    return reads(session, [objection], today_of(now))[0]
+    return reads(session, catalog, [objection], local_date(now))[0]
 
 
 def count_open(session: Session, record_id: int) -> int:

@@ -10,8 +10,6 @@ with evidence, on the content of administrative-penalty information (市场监�
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,6 +23,8 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.errors import Unauthorized
+from xinyong.kit.clock import local_date
+from xinyong.kit.uploads import MAX_UPLOAD_BYTES, UploadError, decode_upload
 from xinyong.objections import workflow as wf
 from xinyong.objections.errors import (
     AlreadyOpen,
@@ -39,7 +39,7 @@ from xinyong.objections.errors import (
     SubjectOnly,
 )
 from xinyong.objections.models import Objection, ObjectionEvent, ObjectionEvidence
-from xinyong.objections.read import reads, today_of
+from xinyong.objections.read import reads
 from xinyong.objections.schemas import (
     EvidenceFile,
     ObjectionCreate,
@@ -49,7 +49,7 @@ from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
 from xinyong.workdays.service import work_calendar
 
-MAX_EVIDENCE_BYTES: Final = 10 * 1024 * 1024
+MAX_EVIDENCE_BYTES: Final = MAX_UPLOAD_BYTES
 # Information anyone may object to with evidence (市场监管总局令第45号 第十二条).
 OPEN_TO_ANYONE: Final = frozenset({"administrative_penalty"})
 
@@ -60,10 +60,6 @@ _repair_items = table(
 )
 _repair_applications = table("repair_applications", column("id"), column("subject_id"))
 REPAIR_REJECTED: Final = "rejected"
-
-
-def role_of(principal: Principal) -> str | None:
-    return principal.role.value if principal.role else None
 
 
 def add_event(
@@ -97,17 +93,17 @@ def decode_evidence(files: Sequence[EvidenceFile]) -> list[tuple[EvidenceFile, b
     for i, f in enumerate(files):
         name = f"evidence[{i}].content_base64"
         try:
-            content = base64.b64decode(f.content_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidInput(
-                name, "证据材料须为 base64 编码", "objection.evidence_encoding"
-            ) from None
-        if len(content) > MAX_EVIDENCE_BYTES:
+            content = decode_upload(f.content_base64, max_bytes=MAX_EVIDENCE_BYTES)
+        except UploadError as exc:
+            if exc.kind == "encoding":
+                raise InvalidInput(
+                    name, "证据材料须为 base64 编码", "objection.evidence_encoding"
+                ) from None
             raise InvalidInput(
                 name,
                 f"证据材料超过 {MAX_EVIDENCE_BYTES // 1024 // 1024} MB",
                 "objection.evidence_too_large",
-            )
+            ) from None
         if not content:
             raise InvalidInput(name, "证据材料为空文件", "objection.evidence_empty")
         out.append((f, content))
@@ -190,7 +186,7 @@ def file_objection(
     )
     if open_already is not None:
         raise AlreadyOpen()
-    today = today_of(now)
+    today = local_date(now)
     calendar = work_calendar(session)
     flag_due = calendar.add_workdays(today, setup.limits.flag_workdays)
     decision_due = calendar.add_workdays(today, setup.limits.decision_workdays)
@@ -201,7 +197,7 @@ def file_objection(
         repair_item_id=repair_item_id,
         applicant=principal.actor,
         applicant_name=principal.name[:128],
-        applicant_role=role_of(principal),
+        applicant_role=principal.role_name,
         by_subject=by_subject,
         grounds=data.grounds.value,
         reason=data.reason,
@@ -254,7 +250,7 @@ def file_objection(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=role_of(principal),
+        actor_role=principal.role_name,
         action="objection.file",
         object_type="objection",
         object_id=objection.id,
@@ -269,4 +265,4 @@ def file_objection(
         now=now,
     )
     session.flush()
-    return reads(session, [objection], today)[0]
+    return reads(session, setup.catalog, [objection], today)[0]

@@ -68,6 +68,22 @@ TITLE_FIELDS = (
 )
 
 
+# Fields that are a value rather than a name: shown after the record type's name.
+_VALUE_TITLES = frozenset({"grade", "colour"})
+
+
+def record_title(record: Record, catalog: Catalog) -> str:
+    """How a record is named to applicants and reviewers: its decision number (or other
+    title field), else the record type's Chinese name (``环境信用评价：红色``)."""
+    rt = catalog.get(record.record_type)
+    type_name = rt.name if rt else record.record_type
+    values = record.fields or {}
+    key = next((k for k in TITLE_FIELDS if values.get(k)), None)
+    if key is None:
+        return type_name
+    return f"{type_name}：{values[key]}" if key in _VALUE_TITLES else str(values[key])
+
+
 # Answers "can these records be repaired now?" (the repair domain, injected by the app).
 RepairStatusFn = Callable[[Session, Sequence[Record], date], Mapping[int, RepairStatus]]
 

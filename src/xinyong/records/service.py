@@ -78,7 +78,7 @@ def read_subject_file(
         audit.record(
             session,
             actor=principal.actor,
-            actor_role=principal.role.value if principal.role else None,
+            actor_role=principal.role_name,
             action=f"file.read_{view.value}",
             object_type="subject",
             object_id=subject.id,
@@ -86,7 +86,7 @@ def read_subject_file(
             now=now,
         )
     if view in (View.INTERNAL, View.AUTHORIZED):
-        access.log_query(
+        access.log_read(
             session,
             principal=principal,
             subject_id=subject.id,
@@ -95,9 +95,8 @@ def read_subject_file(
                 if view is View.AUTHORIZED
                 else QueryChannel.INTERNAL_FILE
             ),
-            purpose=authorization.purpose if authorization else purpose or access.INTERNAL_PURPOSE,
-            scopes=granted,
-            reference=authorization.reference if authorization else None,
+            authorization=authorization,
+            purpose=purpose,
             now=now,
         )
     return credit_file
@@ -115,7 +114,7 @@ def search_subjects(
         audit.record(
             session,
             actor=principal.actor,
-            actor_role=principal.role.value if principal.role else None,
+            actor_role=principal.role_name,
             action="subject.search_internal",
             object_type="subject",
             object_id=None,

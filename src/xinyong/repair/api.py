@@ -12,6 +12,7 @@ from xinyong.commitments.api import commitment_setup
 from xinyong.config import Settings
 from xinyong.errors import Forbidden, NotFound
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.downloads import CSV_RESPONSE, csv_download
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.repair import read, review, service
@@ -40,7 +41,7 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> RepairSetu
         catalog=catalog,
         rules=request.app.state.repair_rules,
         scorecards=request.app.state.scorecards,
-        outbox=request.app.state.repair_outbox,
+        outbox=request.app.state.sync_outbox,
         commitments=commitment_setup(request, catalog, settings),
         secret=settings.hmac_key,
     )
@@ -241,7 +242,7 @@ def request_supplement(
     "/repair/metrics",
     response_model=Metrics,
     summary="修复办理用时（工作日中位数、平均数）、网上办理占比、按部门和信息类型统计（format=csv 导出）",
-    responses={**problem_responses(401, 403, 422), 200: {"content": {"text/csv": {}}}},
+    responses={**problem_responses(401, 403, 422), 200: CSV_RESPONSE},
 )
 def metrics(
     session: SessionDep,
@@ -255,11 +256,7 @@ def metrics(
         session, catalog, principal=principal, from_date=from_date, to_date=to_date
     )
     if format == "csv":
-        return Response(
-            metrics_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="repair-metrics.csv"'},
-        )
+        return csv_download(metrics_csv(result), "repair-metrics.csv")
     return result
 
 

@@ -4,6 +4,7 @@ application, the subject's own credit file and the eligibility endpoint alike.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -98,18 +99,30 @@ def sectors(session: Session, records: Sequence[Record]) -> dict[int, str | None
     )
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The repair rule of a record (None: no rule) and whether it can be repaired now."""
+
+    rule: RepairRule | None
+    status: RepairStatus
+
+
+def assess(
+    session: Session, records: Sequence[Record], as_of: date, *, rules: RepairRules
+) -> dict[int, Assessment]:
+    """record id → its rule and status, for many records in two queries."""
+    by_department = sectors(session, records)
+    pending = open_items(session, [r.id for r in records])
+    out = {}
+    for r in records:
+        rule = rules.rule_for(r.record_type, r.severity, by_department.get(r.source_department_id))
+        status = judge(r, rule, as_of=as_of, open_application=pending.get(r.id))
+        out[r.id] = Assessment(rule, status)
+    return out
+
+
 def statuses(
     session: Session, records: Sequence[Record], as_of: date, *, rules: RepairRules
 ) -> dict[int, RepairStatus]:
-    """record id → repair status, for many records in two queries."""
-    by_department = sectors(session, records)
-    pending = open_items(session, [r.id for r in records])
-    return {
-        r.id: judge(
-            r,
-            rules.rule_for(r.record_type, r.severity, by_department.get(r.source_department_id)),
-            as_of=as_of,
-            open_application=pending.get(r.id),
-        )
-        for r in records
-    }
+    """record id → repair status (the subject's own credit file)."""
+    return {i: a.status for i, a in assess(session, records, as_of, rules=rules).items()}

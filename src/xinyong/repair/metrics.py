@@ -4,8 +4,6 @@ online, counts by deciding department and by record type; CSV export."""
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,7 +16,8 @@ from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import Forbidden
-from xinyong.kit.clock import SHANGHAI, WorkCalendar
+from xinyong.kit.clock import SHANGHAI, WorkCalendar, local_date
+from xinyong.kit.spreadsheet import csv_text
 from xinyong.repair.models import RepairApplication, RepairItem, RepairTask
 from xinyong.repair.schemas import Metrics, MetricsRow
 from xinyong.repair.workflow import ITEM_APPROVED, TASK_DECIDED
@@ -74,7 +73,7 @@ def _elapsed(
     if task is not None:
         if task.status != TASK_DECIDED or task.decided_at is None:
             return None
-        end = task.decided_at.astimezone(SHANGHAI).date()
+        end = local_date(task.decided_at)
     else:
         if application.completed_on is None:
             return None
@@ -171,14 +170,12 @@ def repair_metrics(
 
 def metrics_csv(metrics: Metrics) -> str:
     """The metrics as CSV (UTF-8 with BOM for spreadsheet programs)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
     rows = [("合计", metrics.total)]
     rows += [("部门", r) for r in metrics.by_department]
     rows += [("信息类型", r) for r in metrics.by_record_type]
-    for group, r in rows:
-        writer.writerow(
+    return csv_text(
+        CSV_HEADER,
+        (
             [
                 group,
                 r.key,
@@ -191,5 +188,6 @@ def metrics_csv(metrics: Metrics) -> str:
                 r.mean_workdays,
                 r.online_share,
             ]
-        )
-    return "\ufeff" + out.getvalue()
+            for group, r in rows
+        ),
+    )

@@ -14,8 +14,8 @@ from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity
 from xinyong.errors import Unauthorized
-from xinyong.kit.clock import SHANGHAI
-from xinyong.records.credit_file import TITLE_FIELDS
+from xinyong.kit.clock import local_date
+from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record, RecordStatus
 from xinyong.repair import eligibility
 from xinyong.repair.errors import (
@@ -44,21 +44,6 @@ from xinyong.repair.setup import RepairSetup
 from xinyong.repair.workflow import STATUS_LABELS, TASK_PENDING
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
-
-# Fields that are a value rather than a name: shown after the record type's name.
-_VALUE_TITLES = frozenset({"grade", "colour"})
-
-
-def record_title(record: Record, catalog: Catalog) -> str:
-    """How a record is named to applicants and reviewers: its decision number (or other
-    title field), else the record type's Chinese name (``环境信用评价：红色``)."""
-    rt = catalog.get(record.record_type)
-    type_name = rt.name if rt else record.record_type
-    values = record.fields or {}
-    key = next((k for k in TITLE_FIELDS if values.get(k)), None)
-    if key is None:
-        return type_name
-    return f"{type_name}：{values[key]}" if key in _VALUE_TITLES else str(values[key])
 
 
 def materials_of(session: Session, application_id: int) -> list[Material]:
@@ -216,7 +201,7 @@ def read_application(
         feedback_due_provisional=application.feedback_due_provisional,
         completed_on=application.completed_on,
         materials=materials_of(session, application.id),
-        tasks=task_reads(session, catalog, list(tasks), now.astimezone(SHANGHAI).date()),
+        tasks=task_reads(session, catalog, list(tasks), local_date(now)),
         events=[
             EventRead(
                 at=e.at,
@@ -275,7 +260,7 @@ def eligibility_of(
     own = principal.role is Role.ENTERPRISE and principal.subject_id == subject.id
     if not (own or principal.is_internal):
         raise NotOwnRecord()
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     records = session.scalars(
         select(Record)
         .where(
@@ -285,8 +270,7 @@ def eligibility_of(
         )
         .order_by(Record.decided_on.desc(), Record.id.desc())
     ).all()
-    statuses = eligibility.statuses(session, records, today, rules=setup.rules)
-    sectors = eligibility.sectors(session, records)
+    assessed = eligibility.assess(session, records, today, rules=setup.rules)
     departments = dict(
         session.execute(
             select(Department.id, Department.name).where(
@@ -296,7 +280,7 @@ def eligibility_of(
     )
     items = []
     for r in records:
-        rule = setup.rules.rule_for(r.record_type, r.severity, sectors.get(r.source_department_id))
+        rule = assessed[r.id].rule
         items.append(
             EligibilityItem(
                 record_id=r.id,
@@ -306,7 +290,7 @@ def eligibility_of(
                 decided_on=r.decided_on,
                 severity=r.severity,
                 department=departments.get(r.source_department_id, ""),
-                status=statuses[r.id],
+                status=assessed[r.id].status,
                 rule_id=rule.id if rule else None,
                 proofs=[
                     Material(kind="proof", name=p.name, provided_by=p.provided_by)

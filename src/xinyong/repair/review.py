@@ -7,7 +7,7 @@ two reviewers deciding the same task at once — exactly one wins, the other get
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.records.models import Record
 from xinyong.repair import workflow as wf
 from xinyong.repair.effects import apply_repair, rescore
@@ -40,14 +40,6 @@ from xinyong.repair.service import decode_proofs, log_event, store_proofs
 from xinyong.repair.setup import RepairSetup
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
-
-
-def _today(now: datetime) -> date:
-    return now.astimezone(SHANGHAI).date()
-
-
-def _role(principal: Principal) -> str | None:
-    return principal.role.value if principal.role else None
 
 
 def _department(session: Session, principal: Principal) -> Department | None:
@@ -71,7 +63,7 @@ def list_tasks(
         query = query.where(RepairTask.department_id == department.id)
     if status:
         query = query.where(RepairTask.status == status)
-    today = _today(now)
+    today = local_date(now)
     if overdue:
         query = query.where(RepairTask.status == wf.TASK_PENDING, RepairTask.due_on < today)
     return task_reads(session, catalog, list(session.scalars(query)), today)
@@ -144,7 +136,7 @@ def refresh_application(session: Session, application_id: int, *, actor: str, no
         application.version += 1
         if status not in wf.APP_OPEN and application.completed_at is None:
             application.completed_at = now
-            application.completed_on = _today(now)
+            application.completed_on = local_date(now)
         log_event(
             session,
             application_id,
@@ -187,7 +179,7 @@ def decide(
         raise InvalidDecision(
             "decisions", f"请对任务中的每条信息作出决定，尚缺：{'、'.join(map(str, missing))}"
         )
-    today = _today(now)
+    today = local_date(now)
     _move_task(session, task, "decide", decided_at=now, decided_by=principal.actor)
     application = session.get_one(RepairApplication, task.application_id)
     subject = session.get_one(Subject, application.subject_id)
@@ -226,7 +218,7 @@ def decide(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="repair.decide",
         object_type="repair_task",
         object_id=task.id,
@@ -251,7 +243,7 @@ def request_supplement(
     """Ask the applicant for more; the department's clock stops until the supplement comes,
     which must be within the rules' working days or the task's records expire."""
     task = _own_task(session, principal, task_id)
-    today = _today(now)
+    today = local_date(now)
     due = work_calendar(session).add_workdays(today, setup.rules.sla.supplement_workdays)
     _move_task(
         session,
@@ -276,7 +268,7 @@ def request_supplement(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="repair.request_supplement",
         object_type="repair_task",
         object_id=task.id,
@@ -313,7 +305,7 @@ def supplement(
         raise NoSupplementPending()
     files = decode_proofs(data.proofs)
     store_proofs(session, application_id, files, now)
-    today = _today(now)
+    today = local_date(now)
     calendar = work_calendar(session)
     for task in waiting:
         paused = calendar.workdays_between(task.supplement_requested_on or today, today).days
@@ -334,7 +326,7 @@ def supplement(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=_role(principal),
+        actor_role=principal.role_name,
         action="repair.supplement",
         object_type="repair_application",
         object_id=application_id,
@@ -349,7 +341,7 @@ def supplement(
 def expire_supplements(session: Session, *, now: datetime, actor: str = "system:repair") -> int:
     """End every task whose supplement never came by its due date; its records' items expire
     and the applicant is told (an event on the application). Returns tasks expired."""
-    today = _today(now)
+    today = local_date(now)
     overdue = session.scalars(
         select(RepairTask).where(
             RepairTask.status == wf.TASK_SUPPLEMENT, RepairTask.supplement_due_on < today

@@ -8,8 +8,6 @@ platform nor by the deciding department — one merged upload of proofs.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 from collections import defaultdict
 from datetime import datetime
@@ -25,7 +23,9 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import sign_repair_commitment
 from xinyong.errors import FieldError, Unauthorized
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
+from xinyong.kit.uploads import MAX_UPLOAD_BYTES, UploadError, decode_upload
+from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
 from xinyong.repair import eligibility
 from xinyong.repair.errors import (
@@ -46,7 +46,7 @@ from xinyong.repair.models import (
     RepairMaterial,
     RepairTask,
 )
-from xinyong.repair.read import read_application, record_title, target_subject
+from xinyong.repair.read import read_application, target_subject
 from xinyong.repair.rules import RepairRule
 from xinyong.repair.schemas import (
     MAX_RECORDS,
@@ -63,7 +63,7 @@ from xinyong.repair.workflow import (
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
 
-MAX_PROOF_BYTES: Final = 10 * 1024 * 1024
+MAX_PROOF_BYTES: Final = MAX_UPLOAD_BYTES
 
 
 def log_event(
@@ -98,12 +98,13 @@ def decode_proofs(proofs: list[ProofFile], field: str = "proofs") -> list[tuple[
     """The uploaded files decoded; a bad encoding or an oversized file is named."""
     out = []
     for i, proof in enumerate(proofs):
+        name = f"{field}[{i}].content_base64"
         try:
-            content = base64.b64decode(proof.content_base64, validate=True)
-        except (binascii.Error, ValueError):
-            raise ProofNotBase64(f"{field}[{i}].content_base64") from None
-        if len(content) > MAX_PROOF_BYTES:
-            raise ProofTooLarge(f"{field}[{i}].content_base64", MAX_PROOF_BYTES // 1024 // 1024)
+            content = decode_upload(proof.content_base64, max_bytes=MAX_PROOF_BYTES)
+        except UploadError as exc:
+            if exc.kind == "encoding":
+                raise ProofNotBase64(name) from None
+            raise ProofTooLarge(name, MAX_PROOF_BYTES // 1024 // 1024) from None
         out.append((proof, content))
     return out
 
@@ -192,18 +193,12 @@ def submit(
     each with its reason and date), one commitment for all, proofs only where needed; one
     pending task per deciding department, due in the rules' working days."""
     subject, records = _records(session, principal, data, setup.secret)
-    today = now.astimezone(SHANGHAI).date()
-    by_department = eligibility.sectors(session, records)
-    pending = eligibility.open_items(session, [r.id for r in records])
+    today = local_date(now)
+    assessed = eligibility.assess(session, records, today, rules=setup.rules)
     rules: dict[int, RepairRule] = {}
     problems = []
     for i, record in enumerate(records):
-        rule = setup.rules.rule_for(
-            record.record_type, record.severity, by_department.get(record.source_department_id)
-        )
-        status = eligibility.judge(
-            record, rule, as_of=today, open_application=pending.get(record.id)
-        )
+        rule, status = assessed[record.id].rule, assessed[record.id].status
         if not status.possible or rule is None:
             problems.append(FieldError(f"record_ids[{i}]", status.code, status.reason))
         else:
@@ -313,7 +308,7 @@ def submit(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=principal.role.value if principal.role else None,
+        actor_role=principal.role_name,
         action="repair.submit",
         object_type="repair_application",
         object_id=application.id,

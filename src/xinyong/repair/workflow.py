@@ -6,6 +6,7 @@ not in the table, or one that lost a race, raises 409.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 # Review task of one department.
@@ -14,12 +15,14 @@ TASK_SUPPLEMENT: Final = "supplement_requested"
 TASK_DECIDED: Final = "decided"
 TASK_EXPIRED: Final = "expired"
 
-TASK_MOVES: Final[dict[str, dict[str, str]]] = {
-    # action: {from: to}
-    "decide": {TASK_PENDING: TASK_DECIDED},
-    "request_supplement": {TASK_PENDING: TASK_SUPPLEMENT},
-    "supplement": {TASK_SUPPLEMENT: TASK_PENDING},
-    "expire": {TASK_SUPPLEMENT: TASK_EXPIRED},
+# (status, action) → status, as in every workflow of xinyong (STYLE.md).
+Moves = Mapping[tuple[str, str], str]
+
+TASK_MOVES: Final[Moves] = {
+    (TASK_PENDING, "decide"): TASK_DECIDED,
+    (TASK_PENDING, "request_supplement"): TASK_SUPPLEMENT,
+    (TASK_SUPPLEMENT, "supplement"): TASK_PENDING,
+    (TASK_SUPPLEMENT, "expire"): TASK_EXPIRED,
 }
 
 # One record of an application.
@@ -28,10 +31,10 @@ ITEM_APPROVED: Final = "approved"
 ITEM_REJECTED: Final = "rejected"
 ITEM_EXPIRED: Final = "expired"
 
-ITEM_MOVES: Final[dict[str, dict[str, str]]] = {
-    "approve": {ITEM_PENDING: ITEM_APPROVED},
-    "reject": {ITEM_PENDING: ITEM_REJECTED},
-    "expire": {ITEM_PENDING: ITEM_EXPIRED},
+ITEM_MOVES: Final[Moves] = {
+    (ITEM_PENDING, "approve"): ITEM_APPROVED,
+    (ITEM_PENDING, "reject"): ITEM_REJECTED,
+    (ITEM_PENDING, "expire"): ITEM_EXPIRED,
 }
 
 # The application's status aggregates its tasks and items (never set by hand).
@@ -57,9 +60,9 @@ STATUS_LABELS: Final = {
 }
 
 
-def target(table: dict[str, dict[str, str]], action: str, current: str) -> str | None:
-    """Where ``action`` takes an item in ``current``; None when the table does not allow it."""
-    return table.get(action, {}).get(current)
+def target(table: Moves, action: str, current: str) -> str | None:
+    """Where ``action`` takes a task or item in ``current``; None when the table forbids it."""
+    return table.get((current, action))
 
 
 def aggregate(task_statuses: list[str], item_statuses: list[str]) -> str:

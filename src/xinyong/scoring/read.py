@@ -63,14 +63,13 @@ def subject_scores(
             if view is View.AUTHORIZED
             else None
         )
-        access.log_query(
+        access.log_read(
             session,
             principal=principal,
             subject_id=subject.id,
             channel=QueryChannel.SCORES,
-            purpose=authorization.purpose if authorization else access.INTERNAL_PURPOSE,
-            scopes=authorization.scopes if authorization else None,
-            reference=authorization.reference if authorization else None,
+            authorization=authorization,
+            purpose=None,
             now=now,
         )
     scores, unavailable = [], []
@@ -100,7 +99,7 @@ def subject_scores(
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=principal.role.value if principal.role else None,
+        actor_role=principal.role_name,
         action=f"scores.read_{view.value}",
         object_type="subject",
         object_id=subject.id,

@@ -10,7 +10,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.sync.models import SyncDelivery
 from xinyong.sync.platforms import Platforms
 from xinyong.sync.workflow import DeliveryStatus
@@ -43,7 +43,7 @@ class SyncOutbox:
         (platform, object, kind) is returned as it is, never queued or sent again."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        today = now.astimezone(SHANGHAI).date()
+        today = local_date(now)
         due = work_calendar(session).add_workdays(today, DELIVERY_WORKDAYS)
         existing = {
             d.platform: d

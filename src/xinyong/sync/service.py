@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
+from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
-from xinyong.kit.clock import SHANGHAI
+from xinyong.kit.clock import local_date
 from xinyong.sync.errors import (
     AdminOnly,
     AlreadyAcknowledged,
@@ -83,7 +84,7 @@ def list_deliveries(
 ) -> list[DeliveryRead]:
     """Deliveries newest first, filtered; ``overdue`` true/false filters on the flag."""
     _require_read(principal)
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     stmt = select(SyncDelivery)
     if status is not None:
         stmt = stmt.where(SyncDelivery.status == status.value)
@@ -115,7 +116,7 @@ def read_delivery(
         .where(SyncAttempt.delivery_id == delivery_id)
         .order_by(SyncAttempt.number, SyncAttempt.id)
     )
-    base = _read(d, platforms, now.astimezone(SHANGHAI).date())
+    base = _read(d, platforms, local_date(now))
     return DeliveryDetail(
         **base.model_dump(),
         payload=d.payload,
@@ -145,19 +146,19 @@ def retry(
         raise AlreadyAcknowledged()
     if not allowed(current, DeliveryAction.RETRY):
         raise NowSending()
-    moved = session.execute(
+    moved = compare_and_set(
+        session,
         update(SyncDelivery)
         .where(SyncDelivery.id == d.id, SyncDelivery.version == d.version)
-        .values(next_attempt_at=now, version=d.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+        .values(next_attempt_at=now, version=d.version + 1),
+    )
+    if not moved:
         raise NowSending()
     session.refresh(d)
     audit.record(
         session,
         actor=principal.actor,
-        actor_role=principal.role.value if principal.role else None,
+        actor_role=principal.role_name,
         action="sync.retry",
         object_type="sync_delivery",
         object_id=d.id,
@@ -172,7 +173,7 @@ def list_platforms(
 ) -> list[PlatformRead]:
     """The configured platforms with their unacknowledged and overdue deliveries."""
     _require_read(principal)
-    today = now.astimezone(SHANGHAI).date()
+    today = local_date(now)
     open_clause = SyncDelivery.status != DeliveryStatus.ACKNOWLEDGED.value
     counts = {
         row.platform: (row.open, row.overdue)

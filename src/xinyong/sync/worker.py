@@ -26,11 +26,17 @@ from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from xinyong.db import unit_of_work
+from xinyong.db import compare_and_set, unit_of_work
 from xinyong.sync.adapters import Adapter, Message, Outcome, build_adapter
 from xinyong.sync.models import SyncAttempt, SyncDelivery
 from xinyong.sync.platforms import Platforms
-from xinyong.sync.workflow import DeliveryStatus, after_failure, backoff
+from xinyong.sync.workflow import (
+    DeliveryAction,
+    DeliveryStatus,
+    after_failure,
+    allowed,
+    backoff,
+)
 
 log = logging.getLogger("xinyong.sync")
 S = DeliveryStatus
@@ -96,9 +102,14 @@ def try_claim(
 ) -> Claim | None:
     """Compare-and-set ``delivery`` (as read, at its ``version``) to sending; ``None`` when
     another worker moved it first."""
+    current = S(delivery.status)
+    action = DeliveryAction.RECLAIM if current is S.SENDING else DeliveryAction.CLAIM
+    if S.SENDING not in allowed(current, action):
+        return None
     token = uuid.uuid4().hex
     attempt = delivery.attempts + 1
-    result = session.execute(
+    claimed = compare_and_set(
+        session,
         update(SyncDelivery)
         .where(SyncDelivery.id == delivery.id, SyncDelivery.version == delivery.version)
         .values(
@@ -107,10 +118,9 @@ def try_claim(
             claim_token=token,
             attempts=attempt,
             version=delivery.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
-    if result.rowcount != 1:
+    if not claimed:
         return None
     if delivery.status == S.SENDING.value and delivery.claimed_at is not None:
         # The previous holder never reported back: its attempt is logged as lost.

@@ -75,7 +75,7 @@ def create_app(
     app.state.repair_rules = load_repair_rules(app.state.catalog)
     app.state.repair_status = partial(repair_statuses, rules=app.state.repair_rules)
     app.state.sync_platforms = load_platforms(settings)
-    app.state.repair_outbox = SyncOutbox(app.state.sync_platforms)
+    app.state.sync_outbox = SyncOutbox(app.state.sync_platforms)
     problems.install(app)
     logmask.install()
     app.include_router(

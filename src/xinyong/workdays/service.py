@@ -90,11 +90,6 @@ def _check_year(year: int) -> None:
         raise YearOutOfRange(year)
 
 
-def _actor(principal: Principal) -> str:
-    # A console session has no account id; name it rather than record "anonymous".
-    return principal.actor if principal.id is not None else f"cli:{principal.name}"[:64]
-
-
 def _library_detail(d: date) -> tuple[bool, str | None] | None:
     """(is_workday, Chinese holiday name) from chinesecalendar, ``None`` outside its data."""
     try:
@@ -185,13 +180,13 @@ def set_day(
     row.is_workday = is_workday
     row.name = name.strip()
     row.note = note
-    row.set_by = _actor(principal)
+    row.set_by = principal.actor
     row.set_at = now
     session.flush()
     audit.record(
         session,
-        actor=_actor(principal),
-        actor_role=principal.role.value if principal.role else None,
+        actor=principal.actor,
+        actor_role=principal.role_name,
         action="holidays.set",
         object_type="holiday",
         object_id=day.isoformat(),
@@ -212,8 +207,8 @@ def remove_day(session: Session, *, principal: Principal, day: date, now: dateti
     session.flush()
     audit.record(
         session,
-        actor=_actor(principal),
-        actor_role=principal.role.value if principal.role else None,
+        actor=principal.actor,
+        actor_role=principal.role_name,
         action="holidays.remove",
         object_type="holiday",
         object_id=day.isoformat(),
@@ -233,7 +228,7 @@ def complete_year(
         row = HolidayYear(year=year)
         session.add(row)
     row.note = note
-    row.completed_by = _actor(principal)
+    row.completed_by = principal.actor
     row.completed_at = now
     session.flush()
     entered = session.scalars(
@@ -243,8 +238,8 @@ def complete_year(
     ).all()
     audit.record(
         session,
-        actor=_actor(principal),
-        actor_role=principal.role.value if principal.role else None,
+        actor=principal.actor,
+        actor_role=principal.role_name,
         action="holidays.complete_year",
         object_type="holiday_year",
         object_id=year,
@@ -264,8 +259,8 @@ def reopen_year(session: Session, *, principal: Principal, year: int, now: datet
     session.flush()
     audit.record(
         session,
-        actor=_actor(principal),
-        actor_role=principal.role.value if principal.role else None,
+        actor=principal.actor,
+        actor_role=principal.role_name,
         action="holidays.reopen_year",
         object_type="holiday_year",
         object_id=year,
