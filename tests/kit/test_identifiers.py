@@ -321,3 +321,55 @@ def test_resident_id_validity_agrees_with_stdnum(body, last):
     correct = body + _ric_check(body)
     assert is_valid_resident_id(correct)
     assert stdnum_ric.is_valid(correct)
+
+
+# --- ID numbers in every form people write them (issue 9 item 16) --------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "330106 19900101 1234",
+        "330106-1990-0101-1234",
+        "330106\u300019900101\u30001234",
+        "3301 0619 9001 0112 34",
+        "330106\u00a019900101\u00a01234",
+        "330106—19900101—1234",
+        "３３０１０６１９９００１０１１２３４",
+        "ID330106199001011234",
+        "330106199001011234号",
+        "身份证330106199001011234",
+    ],
+)
+def test_id_number_masked_whatever_separators_or_letters_surround_it(written):
+    masked = mask_text_ids(f"当事人（{written}）受到处罚")
+    assert "330106********1234" in masked
+    assert "19900101" not in masked
+    assert "１９９００１０１" not in masked
+
+
+def test_id_number_with_lower_case_check_letter_masked():
+    assert mask_text_ids("11010519491231002x") == "110105********002X"
+
+
+def test_all_digit_government_uscc_is_not_taken_for_an_id_number():
+    code = "113301000010000031"
+    assert is_valid_uscc(code)
+    assert not is_valid_resident_id(code)
+    assert mask_text_ids(f"机关代码{code}。") == f"机关代码{code}。"
+
+
+def test_number_valid_as_both_uscc_and_id_is_masked():
+    # Privacy first: a digit string that passes both checks is treated as an ID number.
+    both = next(
+        n
+        for n in (f"33010619900101{seq:03d}" for seq in range(1000))
+        for n in [n + next(c for c in "0123456789X" if is_valid_resident_id(n + c))]
+        if is_valid_uscc(n)
+    )
+    assert mask_text_ids(both) == both[:6] + "*" * 8 + both[-4:]
+
+
+def test_long_digit_runs_with_separators_are_not_ids():
+    for text in ("13800138000 13900139000", "6222 0212 3456 7890 1234", "2024-01-01 12:30:45"):
+        assert mask_text_ids(text) == text

@@ -204,6 +204,33 @@ def test_access_log_lines_are_masked():
     assert '"GET /api/v1/subjects/360426********0071/file HTTP/1.1" 200' in line
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/subjects/360426%2019910101%200071/file",
+        "/api/v1/subjects/360426-1991-0101-0071/file",
+        "/api/v1/subjects/360426%E3%80%8019910101%E3%80%800071/file",
+        "/api/v1/subjects/ID360426199101010071/file",
+    ],
+)
+def test_access_log_masks_id_numbers_written_with_separators(path):
+    logmask.install()
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 404),
+        None,
+    )
+    for f in logging.getLogger("uvicorn.access").filters:
+        f.filter(record)
+    line = record.getMessage()
+    assert "19910101" not in line
+    assert "360426********0071" in line
+
+
 def test_portal_search_and_file_pages_render_in_chinese(api):
     page = api.get("/", params={"q": "西湖"})
     assert page.status_code == 200

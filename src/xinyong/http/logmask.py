@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from urllib.parse import unquote
 
 from xinyong.kit.identifiers import mask_text_ids
 
@@ -15,7 +16,19 @@ SERVER_LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "xinyong", "fast
 
 
 def _masked(value: object) -> object:
-    return mask_text_ids(value) if isinstance(value, str) else value
+    return mask_log_text(value) if isinstance(value, str) else value
+
+
+def mask_log_text(text: str) -> str:
+    """``text`` with ID numbers masked, also where a URL carries them percent-encoded
+    (``330106%2019900101%201234``): such a line is written decoded, with the number masked."""
+    masked = mask_text_ids(text)
+    if "%" in text:
+        decoded = unquote(text)
+        masked_decoded = mask_text_ids(decoded)
+        if masked_decoded != decoded:
+            return masked_decoded
+    return masked
 
 
 class MaskIdNumbers(logging.Filter):
@@ -24,7 +37,7 @@ class MaskIdNumbers(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = mask_text_ids(record.msg)
+            record.msg = mask_log_text(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(_masked(a) for a in record.args)
         elif isinstance(record.args, Mapping):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from datetime import date
 from operator import mul
 
@@ -183,16 +184,40 @@ COMPOUND_SURNAMES = frozenset(
 )
 
 
+# Separators that people and departments' systems put inside an ID number: ASCII and
+# full-width spaces, no-break spaces, tabs and every kind of hyphen or dash.
+_ID_SEPARATOR = "[ \\t\u00a0\u3000\\-\u2010-\u2015\u2212\ufe63\uff0d]"
+# An ID number as it appears in free text: 18 (or legacy 15) digits, full-width digits
+# included (``\d`` is Unicode-aware), at most one separator between two digits, a trailing
+# X in either case or width. Letters may touch it (``ID330106…``, ``…1234号``); digits may
+# not, not even across one separator, so longer numbers (bank accounts, phone lists) are
+# left alone.
+_ID_IN_TEXT = re.compile(
+    rf"(?<!\d)(?<!\d{_ID_SEPARATOR})"
+    rf"(?:\d(?:{_ID_SEPARATOR}?\d){{16}}{_ID_SEPARATOR}?[\dXxＸｘ]|\d(?:{_ID_SEPARATOR}?\d){{14}})"
+    rf"(?!{_ID_SEPARATOR}?\d)"
+)
+_ID_SEPARATORS = re.compile(_ID_SEPARATOR)
+
+
+def _compact_id(found: str) -> str:
+    return _ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", found)).upper()
+
+
+def _masked_id(match: re.Match[str]) -> str:
+    number = _compact_id(match.group(0))
+    if len(number) == 15:
+        return number[:6] + "*" * 5 + number[-4:]
+    if number.isdigit() and is_valid_uscc(number) and not is_valid_resident_id(number):
+        # An all-digit USCC (机关、事业单位 codes such as 11330100…) is an organisation's public
+        # code, not a person's number: it stays as it was written.
+        return match.group(0)
+    return mask_resident_id(number)
+
+
 def mask_text_ids(text: str) -> str:
-    """Mask anything in free text that looks like an 18- or 15-digit ID number."""
-    return _ID_IN_TEXT.sub(
-        lambda m: (
-            mask_resident_id(m.group(0))
-            if len(m.group(0)) == 18
-            else m.group(0)[:6] + "*" * 5 + m.group(0)[-4:]
-        ),
-        text,
-    )
-
-
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+    """Mask every recognisable resident ID number in free text (``330106********1234``):
+    18 or 15 digits, with spaces, hyphens or full-width spaces inside, full-width digits, a
+    lower-case x, letters glued on either side. An all-digit USCC that is not also a valid ID
+    number is left as it is."""
+    return _ID_IN_TEXT.sub(_masked_id, text)
