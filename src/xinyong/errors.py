@@ -29,6 +29,10 @@ class XinyongError(Exception):
     errors: list[FieldError] = field(default_factory=list)
     # Extra response headers (e.g. ``Retry-After``); never part of the problem body.
     headers: dict[str, str] = field(default_factory=dict)
+    # The refusal itself is an outcome to keep: what the transaction wrote before it (only the
+    # audit row of the refused attempt, e.g. a person look-up that matched nobody) is committed
+    # although the request fails. Raise such an error before anything else is written.
+    keep_work: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.title}")

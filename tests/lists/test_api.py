@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -81,6 +83,23 @@ def api(request, databases, tmp_path_factory):
     if not any(getattr(r, "path", "") == f"{API_PREFIX}/lists/{{list_id}}" for r in app.routes):
         app.include_router(router, prefix=API_PREFIX)
     return TestClient(app)
+
+
+@pytest.fixture(autouse=True)
+def on_the_day_asked(monkeypatch):
+    """The public sees lists as of today only: the tests run on the day of ``AS_OF``."""
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 3, 1, 10, tzinfo=clock.SHANGHAI))
+
+
+def test_public_cannot_ask_for_a_past_day_of_a_list(api):
+    resp = api.get("/api/v1/lists/black", params={"as_of": "2023-06-01"})
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "as_of.today_only"
+    assert resp.json()["errors"][0]["field"] == "as_of"
+    internal = api.get(
+        "/api/v1/lists/black", params={"as_of": "2023-06-01"}, headers=_token(api, "bumen")
+    )
+    assert internal.status_code == 200
 
 
 def _token(client, username):

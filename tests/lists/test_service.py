@@ -11,16 +11,18 @@ from factories.accounts import make_department
 from factories.records import NOW, SECRET, penalty_row, push
 from lists.rows import USCC, black_row, red_row
 from xinyong.accounts.models import Role
-from xinyong.accounts.principal import Principal
+from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
+from xinyong.kit.clock import local_date
 from xinyong.kit.dates import add_months
 from xinyong.lists import service
 from xinyong.lists.definitions import load_definitions
 from xinyong.lists.entries import earliest_start
-from xinyong.lists.errors import InvalidPeriod, ListAdminOnly
+from xinyong.lists.errors import InvalidPeriod, ListAdminOnly, ListNotPublic
 from xinyong.lists.models import ListConflict
 from xinyong.lists.schemas import ManualEntryCreate
+from xinyong.records.errors import AsOfNotToday
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -48,7 +50,15 @@ def _lists(session, as_of, uscc=USCC):
 
 def _page(session, list_id, as_of, size=20):
     return service.list_page(
-        session, DEFINITIONS, CATALOG, list_id=list_id, as_of=as_of, page=1, size=size
+        session,
+        DEFINITIONS,
+        CATALOG,
+        list_id=list_id,
+        principal=ADMIN,
+        as_of=as_of,
+        page=1,
+        size=size,
+        now=NOW,
     )
 
 
@@ -245,3 +255,40 @@ def test_earliest_start_is_the_exact_inverse_of_add_months():
             for start in (bound - timedelta(days=k) for k in range(-3, 4)):
                 assert (add_months(start, months) >= as_of) == (start >= bound), (as_of, start)
             as_of += timedelta(days=1)
+
+
+class TestWhoReadsWhichList:
+    def test_public_list_is_of_today_only_for_outsiders(self, session):
+        with pytest.raises(AsOfNotToday):
+            service.list_page(
+                session,
+                DEFINITIONS,
+                CATALOG,
+                list_id="black",
+                principal=ANONYMOUS,
+                as_of=date(2023, 6, 1),
+                page=1,
+                size=20,
+                now=NOW,
+            )
+        assert _page(session, "black", date(2023, 6, 1)).list_id == "black"
+
+    def test_key_supervision_list_read_is_audited(self, session):
+        _page(session, "key_supervision", NOW.date())
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.action, entry.object_id) == ("lists.read_non_public", "key_supervision")
+
+    def test_key_supervision_list_is_refused_to_a_bank(self, session):
+        bank = Principal("user", 4, Role.BANK, "BANK-1", None, "银行")
+        with pytest.raises(ListNotPublic):
+            service.list_page(
+                session,
+                DEFINITIONS,
+                CATALOG,
+                list_id="key_supervision",
+                principal=bank,
+                as_of=local_date(NOW),
+                page=1,
+                size=20,
+                now=NOW,
+            )

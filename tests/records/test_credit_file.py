@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -17,11 +17,17 @@ from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
 from xinyong.files import service as files
+from xinyong.kit.clock import SHANGHAI
 from xinyong.lists.definitions import load_definitions
 from xinyong.records import credit_file, service
 from xinyong.records.models import Record
 from xinyong.records.schemas import PublicityState, View
-from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
+from xinyong.subjects.errors import (
+    InvalidSubjectCode,
+    PersonNameRequired,
+    PersonNotFound,
+    SubjectNotFound,
+)
 from xinyong.subjects.models import Subject
 
 USCC = "91330106MA2000086A"
@@ -29,7 +35,8 @@ LISTS = load_definitions(default_catalog())
 SCOPES = load_scopes(default_catalog())
 
 
-def _read(session, principal, as_of, code=USCC):
+def _read(session, principal, as_of, code=USCC, **kwargs):
+    """The file read on the day ``as_of`` (the public sees today only)."""
     return files.read_file(
         session,
         default_catalog(),
@@ -39,7 +46,8 @@ def _read(session, principal, as_of, code=USCC):
         scope_definitions=SCOPES,
         secret=SECRET,
         as_of=as_of,
-        now=NOW_DT,
+        now=datetime.combine(as_of, time(10), tzinfo=SHANGHAI),
+        **kwargs,
     )
 
 
@@ -124,11 +132,76 @@ def test_disputed_record_is_flagged_publicly(session, source):
 
 def test_person_file_masks_name_and_id_for_public(session, source):
     push(session, source, [person_penalty_row()])
-    public = _read(session, ANONYMOUS, date(2026, 5, 1), code=PERSON_ID)
+    public = _read(session, ANONYMOUS, date(2026, 5, 1), code=PERSON_ID, name="王小明")
     assert public.subject.name == "王**"
     dumped = public.model_dump_json()
     assert PERSON_ID not in dumped
     assert "360426********0071" in dumped
+
+
+def test_persons_name_is_masked_wherever_it_occurs_in_a_public_record(session, source):
+    push(
+        session,
+        source,
+        [
+            person_penalty_row(
+                CF_WSH="杭市监罚〔2026〕王小明案",
+                CF_SY="王小明未取得营业执照从事经营活动（王小明无照经营案）",
+                CF_NR="对王小明罚款人民币伍万元",
+            )
+        ],
+    )
+    public = _read(session, ANONYMOUS, date(2026, 5, 1), code=PERSON_ID, name="王小明")
+    dumped = public.model_dump_json()
+    assert "王小明" not in dumped
+    assert "王**无照经营案" in dumped
+    officer = Principal("user", 3, Role.ADMIN, None, None, "管理员")
+    assert (
+        "王小明无照经营案"
+        in _read(session, officer, date(2026, 5, 1), code=PERSON_ID).model_dump_json()
+    )
+
+
+def test_legal_representative_is_not_named_in_the_public_view(session, source):
+    push(session, source, [penalty_row(CF_SY="法定代表人张三明知未年报仍继续经营", CF_FRDB="张三")])
+    public = _read(session, ANONYMOUS, date(2026, 5, 1))
+    dumped = public.model_dump_json()
+    assert "张三" not in dumped
+    assert "法定代表人张*明知" in dumped
+
+
+def test_person_file_needs_the_persons_name_from_anyone_outside_government(session, source):
+    push(session, source, [person_penalty_row()])
+    enterprise = Principal("user", 2, Role.ENTERPRISE, None, 999_999, "某企业")
+    for principal in (ANONYMOUS, enterprise):
+        with pytest.raises(PersonNameRequired):
+            _read(session, principal, date(2026, 5, 1), code=PERSON_ID)
+    officer = Principal("user", 3, Role.DEPARTMENT, source, None, "部门")
+    assert _read(session, officer, date(2026, 5, 1), code=PERSON_ID).view is View.INTERNAL
+
+
+def test_wrong_name_and_unknown_number_get_the_same_answer_and_both_are_audited(session, source):
+    push(session, source, [person_penalty_row()])
+    unknown_person = "11010519491231002X"
+    answers = []
+    for code, name in ((PERSON_ID, "王大明"), (unknown_person, "王小明")):
+        with pytest.raises(PersonNotFound) as miss:
+            _read(session, ANONYMOUS, date(2026, 5, 1), code=code, name=name)
+        assert miss.value.keep_work
+        answers.append(miss.value.problem())
+    assert answers[0] == answers[1]
+    _read(session, ANONYMOUS, date(2026, 5, 1), code=PERSON_ID, name=" 王小明 ")
+    lookups = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "subject.person_lookup")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [e.detail["found"] for e in lookups] == [False, False, True]
+    assert [e.detail["code"] for e in lookups] == [
+        "360426********0071",
+        "110105********002X",
+        "360426********0071",
+    ]
 
 
 def test_invalid_code_is_422_unknown_code_is_404(session):

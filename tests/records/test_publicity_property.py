@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from factories.accounts import make_department
-from factories.records import NOW as NOW_DT
 from factories.records import SECRET, penalty_row, push
 from xinyong.access.scopes import load_scopes
 from xinyong.accounts.principal import ANONYMOUS
 from xinyong.catalog.loader import default_catalog
 from xinyong.files import service as files
+from xinyong.kit.clock import SHANGHAI
 from xinyong.lists.definitions import load_definitions
 from xinyong.records.models import Record
 
@@ -66,7 +66,7 @@ def test_public_view_shows_a_penalty_only_inside_its_window(
         scope_definitions=SCOPES,
         secret=SECRET,
         as_of=as_of,
-        now=NOW_DT,
+        now=datetime.combine(as_of, time(10), tzinfo=SHANGHAI),  # the public reads today
     )
     shown = number in {r.title for r in public.bad}
     inside = (

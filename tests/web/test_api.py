@@ -12,6 +12,7 @@ from uvicorn.logging import AccessFormatter
 from factories.records import PERSON_ID, penalty_row, person_penalty_row
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
+from xinyong.audit.models import AuditEntry
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.http import logmask
@@ -264,3 +265,43 @@ def test_batches_need_a_source_account(api):
     assert resp.status_code == 403
     assert resp.json()["code"] == "ingest.not_a_source"
     assert api.get("/api/v1/ingest/batches/999999", headers=api.headers_dept).status_code == 404
+
+
+def _person_lookups(api) -> list[bool]:
+    with unit_of_work(api.app.state.engine) as s:
+        return [
+            e.detail["found"]
+            for e in s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "subject.person_lookup")
+                .order_by(AuditEntry.id)
+            )
+        ]
+
+
+def test_person_file_over_http_needs_the_name_and_every_look_up_is_audited(api):
+    before = _person_lookups(api)
+    url = f"/api/v1/subjects/{PERSON_ID}/file"
+    no_name = api.get(url)
+    assert no_name.status_code == 422
+    assert no_name.json()["code"] == "subject.person_name_required"
+    wrong = api.get(url, params={"name": "王大明"})
+    unknown = api.get("/api/v1/subjects/11010519491231002X/file", params={"name": "王小明"})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json() == unknown.json()
+    right = api.get(url, params={"name": "王小明"})
+    assert right.status_code == 200
+    assert right.json()["subject"]["name"] == "王**"
+    # The refused look-ups are audited although the request failed.
+    assert _person_lookups(api)[len(before) :] == [False, False, True]
+
+
+def test_portal_finds_a_person_by_posted_name_and_number_only(api):
+    page = api.get("/")
+    assert 'action="/persons"' in page.text
+    found = api.post("/persons", data={"name": "王小明", "id_number": PERSON_ID})
+    assert found.status_code == 200
+    assert "王**" in found.text and "王小明" not in found.text
+    missed = api.post("/persons", data={"name": "王晓明", "id_number": PERSON_ID})
+    assert missed.status_code == 404
+    assert "未找到该信用主体" in missed.text

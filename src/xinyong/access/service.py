@@ -45,16 +45,26 @@ INTERNAL_PURPOSE: Final = "政府部门履职查询"
 
 
 @dataclass(frozen=True)
-class Authorization:
-    """What a bank may read of one subject now, under which grants, for what purpose."""
+class GrantUse:
+    """One grant behind a read: the scopes it allowed in this read, and its purpose."""
 
-    scopes: list[str]
+    grant_id: int
     purpose: str
-    grant_ids: list[int]
+    scopes: list[str]
 
     @property
     def reference(self) -> str:
-        return "grant:" + ",".join(str(i) for i in self.grant_ids)
+        return f"grant:{self.grant_id}"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What a bank reads of one subject now (``scopes``), for each scope the grant that allows
+    it (the newest active grant naming that scope), and every scope its active grants give."""
+
+    scopes: list[str]
+    uses: list[GrantUse]
+    granted: list[str]
 
 
 def grant_status(grant: Grant, now: datetime) -> GrantStatus:
@@ -121,9 +131,13 @@ def create_grant(
     if data.days > MAX_GRANT_DAYS:
         raise GrantTooLong(data.days, MAX_GRANT_DAYS)
     scopes = definitions.check(data.scopes)
-    subject = subjects.find_by_code(session, data.subject_code, secret=secret)
-    if subject.id != own_subject_id:
-        raise GrantOnlyOwnFile()
+    subject = subjects.own_subject(
+        session,
+        data.subject_code,
+        own_subject_id=own_subject_id,
+        secret=secret,
+        refused=GrantOnlyOwnFile(),
+    )
     grantee = _grantee(session, data.grantee_code)
     grant = Grant(
         subject_id=subject.id,
@@ -247,9 +261,24 @@ def authorized_scopes(
     scopes = wanted if wanted is not None else [s for s in definitions.ids if s in granted]
     return Authorization(
         scopes=scopes,
-        purpose=active[0].purpose,
-        grant_ids=[g.id for g in active if granted.intersection(g.scopes)],
+        uses=grant_uses(active, scopes),
+        granted=[s for s in definitions.ids if s in granted],
     )
+
+
+def grant_uses(active: Sequence[Grant], scopes: Sequence[str]) -> list[GrantUse]:
+    """Attribute each scope read to the newest of the ``active`` grants (newest first) that
+    names it; one use per grant that allowed something, in the order of ``scopes``."""
+    owner: dict[str, Grant] = {}
+    for scope in scopes:
+        grant = next((g for g in active if scope in g.scopes), None)
+        if grant is not None:
+            owner[scope] = grant
+    uses: dict[int, GrantUse] = {}
+    for scope, grant in owner.items():
+        use = uses.setdefault(grant.id, GrantUse(grant.id, grant.purpose, []))
+        use.scopes.append(scope)
+    return list(uses.values())
 
 
 def log_queries(
@@ -296,18 +325,31 @@ def log_read(
     purpose: str | None,
     now: datetime,
 ) -> None:
-    """One non-public read of a subject: an authorized one under its grants (their purpose,
-    scopes and ids), a government one for the ``purpose`` it gave (or the generic one)."""
-    log_queries(
-        session,
-        principal=principal,
-        subject_ids=[subject_id],
-        channel=channel,
-        purpose=authorization.purpose if authorization else purpose or INTERNAL_PURPOSE,
-        now=now,
-        references=[authorization.reference if authorization else None],
-        scopes=authorization.scopes if authorization else None,
-    )
+    """One non-public read of a subject: an authorized one as one line per grant used (the
+    scopes that grant allowed, its purpose and id), a government one for the ``purpose`` it
+    gave (or the generic one)."""
+    if authorization is None:
+        log_queries(
+            session,
+            principal=principal,
+            subject_ids=[subject_id],
+            channel=channel,
+            purpose=purpose or INTERNAL_PURPOSE,
+            now=now,
+            references=[None],
+        )
+        return
+    for use in authorization.uses:
+        log_queries(
+            session,
+            principal=principal,
+            subject_ids=[subject_id],
+            channel=channel,
+            purpose=use.purpose,
+            now=now,
+            references=[use.reference],
+            scopes=use.scopes,
+        )
 
 
 def _page(
@@ -356,9 +398,17 @@ def subject_query_log(
     """Who read the subject's non-public information: the subject itself or an admin."""
     if principal.is_anonymous:
         raise Unauthorized()
-    subject = subjects.find_by_code(session, code, secret=secret)
-    own = principal.role is Role.ENTERPRISE and principal.subject_id == subject.id
-    if not (own or principal.is_admin):
+    if principal.is_admin:
+        subject = subjects.find_by_code(session, code, secret=secret)
+    elif principal.role is Role.ENTERPRISE and principal.subject_id is not None:
+        subject = subjects.own_subject(
+            session,
+            code,
+            own_subject_id=principal.subject_id,
+            secret=secret,
+            refused=QueryLogForbidden(),
+        )
+    else:
         raise QueryLogForbidden()
     if principal.is_admin:
         audit.record(

@@ -126,21 +126,27 @@ def _scoped(
     session: Session, principal: Principal, subject_code: str | None, secret: bytes
 ) -> Select[tuple[Commitment]]:
     query = select(Commitment)
-    subject_id = None
+    if principal.role is Role.ENTERPRISE and principal.subject_id is not None:
+        if subject_code:
+            subjects.own_subject(
+                session,
+                subject_code,
+                own_subject_id=principal.subject_id,
+                secret=secret,
+                refused=SubjectFilterForbidden(),
+            )
+        return query.where(Commitment.subject_id == principal.subject_id)
+    in_department = principal.role in DEPARTMENT_ROLES and principal.department_code
+    if not (principal.is_admin or in_department):
+        raise ListForbidden()
     if subject_code:
         subject_id = subjects.find_by_code(session, subject_code, secret=secret).id
         query = query.where(Commitment.subject_id == subject_id)
     if principal.is_admin:
         return query
-    if principal.role is Role.ENTERPRISE and principal.subject_id is not None:
-        if subject_id is not None and subject_id != principal.subject_id:
-            raise SubjectFilterForbidden()
-        return query.where(Commitment.subject_id == principal.subject_id)
-    if principal.role in DEPARTMENT_ROLES and principal.department_code:
-        return query.join(Department, Department.id == Commitment.receiving_department_id).where(
-            Department.code == principal.department_code
-        )
-    raise ListForbidden()
+    return query.join(Department, Department.id == Commitment.receiving_department_id).where(
+        Department.code == principal.department_code
+    )
 
 
 def list_commitments(

@@ -238,9 +238,13 @@ def sign(
         raise Unauthorized()
     if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
         raise EnterpriseOnly()
-    subject = subjects.find_by_code(session, data.subject_code, secret=setup.secret)
-    if subject.id != principal.subject_id:
-        raise NotOwnSubject()
+    subject = subjects.own_subject(
+        session,
+        data.subject_code,
+        own_subject_id=principal.subject_id,
+        secret=setup.secret,
+        refused=NotOwnSubject(),
+    )
     if subject.uscc is None:
         raise SubjectKindNotSupported()
     today = local_date(now)

@@ -29,7 +29,10 @@ def credit_file(
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    as_of: Annotated[date | None, Query(description="查询日期，默认今天")] = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="查询日期，默认今天；公开查询和授权查询只能是今天"),
+    ] = None,
     scopes: Annotated[
         list[StorableStr] | None,
         Query(max_length=20, description="授权查询时只取这些范围（默认全部已授权范围）"),
@@ -37,6 +40,10 @@ def credit_file(
     purpose: Annotated[
         StorableStr | None,
         Query(max_length=200, description="政府部门查询的事由（记入查询登记）"),
+    ] = None,
+    name: Annotated[
+        StorableStr | None,
+        Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
     ] = None,
 ) -> CreditFileWithLists:
     return read_file(
@@ -51,5 +58,6 @@ def credit_file(
         now=clock.now(),
         scopes=scopes,
         purpose=purpose,
+        name=name,
         repair_status=request.app.state.repair_status,
     )

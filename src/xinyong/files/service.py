@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -12,10 +13,16 @@ from xinyong.catalog.loader import Catalog
 from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.schemas import ListMembership
 from xinyong.lists.service import memberships
-from xinyong.records.credit_file import RepairStatusFn
+from xinyong.records.credit_file import (
+    RepairStatusFn,
+    is_third_party,
+    people_named,
+    shown_text,
+)
 from xinyong.records.schemas import CreditFile, View
 from xinyong.records.service import read_subject_file
 from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Subject
 
 
 class CreditFileWithLists(CreditFile):
@@ -23,6 +30,35 @@ class CreditFileWithLists(CreditFile):
     authorized reader sees them only with the ``lists`` scope, otherwise ``lists`` is null)."""
 
     lists: list[ListMembership] | None
+
+
+def _shown_record_ids(credit_file: CreditFile) -> set[int]:
+    return {r.id for r in (*credit_file.good, *credit_file.bad, *credit_file.other)}
+
+
+def third_party_memberships(
+    found: Sequence[ListMembership],
+    *,
+    subject: Subject,
+    view: View,
+    shown_records: Collection[int],
+) -> list[ListMembership]:
+    """The memberships a third-party view may show: public lists only (never 重点监管); for an
+    authorized reader an entry derived from a record only when that record is itself in the
+    view (its scope granted, in publicity); persons' names masked in the basis."""
+    hidden = people_named(subject)
+    out = []
+    for m in found:
+        if not m.public:
+            continue
+        if (
+            view is View.AUTHORIZED
+            and m.source_record_id is not None
+            and m.source_record_id not in shown_records
+        ):
+            continue
+        out.append(m.model_copy(update={"basis": shown_text(m.basis, hidden_names=hidden)}))
+    return out
 
 
 def read_file(
@@ -38,10 +74,16 @@ def read_file(
     now: datetime,
     scopes: list[str] | None = None,
     purpose: str | None = None,
+    name: str | None = None,
     repair_status: RepairStatusFn | None = None,
 ) -> CreditFileWithLists:
-    """The credit file of the subject with ``code`` and its list memberships on ``as_of``."""
-    subject = subjects.find_by_code(session, code, secret=secret)
+    """The credit file of the subject with ``code`` and its list memberships on ``as_of``.
+
+    A person's file is found by a non-government caller only with the person's ``name``
+    (:func:`subjects.find_for_reader`); third-party views are of today only."""
+    subject = subjects.find_for_reader(
+        session, code, principal=principal, name=name, secret=secret, now=now
+    )
     base = read_subject_file(
         session,
         catalog,
@@ -63,6 +105,10 @@ def read_file(
         subject_id=subject.id,
         as_of=as_of,
         now=now,
-        public_only=base.view is View.PUBLIC,
+        public_only=is_third_party(base.view),
     )
+    if is_third_party(base.view):
+        entries = third_party_memberships(
+            entries, subject=subject, view=base.view, shown_records=_shown_record_ids(base)
+        )
     return CreditFileWithLists(**base.model_dump(), lists=entries)

@@ -13,6 +13,7 @@ from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
 from xinyong.db import session_factory
+from xinyong.errors import XinyongError
 from xinyong.http.ratelimit import RateLimiter
 from xinyong.kit import clock
 
@@ -31,6 +32,12 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except XinyongError as exc:
+        if exc.keep_work:
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from operator import mul
 
@@ -158,6 +159,17 @@ def mask_person_name(name: str) -> str:
     keep = 2 if len(name) >= 4 or name[:2] in COMPOUND_SURNAMES else 1
     keep = min(keep, len(name) - 1)  # 欧阳 may be 欧 + 阳: always mask something
     return name[:keep] + "*" * (len(name) - keep)
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """``text`` with every occurrence of each of ``names`` replaced by its masked form
+    (``高佳娜无照经营案`` → ``高**无照经营案``); longer names first, so that a name containing
+    another is masked whole. One-character names are left: they would mask ordinary words."""
+    wanted = sorted({n.strip() for n in names if len(n.strip()) >= 2}, key=len, reverse=True)
+    for name in wanted:
+        if name in text:
+            text = text.replace(name, mask_person_name(name))
+    return text
 
 
 COMPOUND_SURNAMES = frozenset(

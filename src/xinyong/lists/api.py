@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
-from xinyong.kit.storable import MAX_ROW_ID
+from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.lists import service
 from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.models import ListConflict, ManualListEntry
@@ -27,7 +27,7 @@ from xinyong.subjects.models import Subject
 router = APIRouter(tags=["名单"])
 
 ListId = Annotated[str, Path(max_length=32, description="red、black、key_supervision、abnormal")]
-AsOf = Annotated[date | None, Query(description="查询日期，默认今天")]
+AsOf = Annotated[date | None, Query(description="查询日期，默认今天；政府部门以外只能查询今天")]
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
@@ -118,16 +118,16 @@ def get_list(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ListPage:
-    defs = definitions(request)
-    service.check_readable(service.list_definition(defs, list_id), principal)
     return service.list_page(
         session,
-        defs,
+        definitions(request),
         catalog,
         list_id=list_id,
+        principal=principal,
         as_of=as_of or clock.today(),
         page=page,
         size=size,
+        now=clock.now(),
     )
 
 
@@ -187,6 +187,10 @@ def get_subject_lists(
     settings: SettingsDep,
     catalog: CatalogDep,
     as_of: AsOf = None,
+    name: Annotated[
+        StorableStr | None,
+        Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
+    ] = None,
 ) -> SubjectLists:
     return service.subject_lists(
         session,
@@ -197,4 +201,5 @@ def get_subject_lists(
         secret=settings.hmac_key,
         as_of=as_of or clock.today(),
         now=clock.now(),
+        name=name,
     )

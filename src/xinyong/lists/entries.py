@@ -81,10 +81,9 @@ class ListEntry:
     manual_entry_id: int | None
 
 
-def _source_record_in_force(as_of: date) -> ColumnElement[bool]:
-    """Whether a record still counts for lists on ``as_of``: in effect (not revoked, not
-    repaired by then)."""
-    return in_effect(as_of)
+def _source_record_in_force() -> ColumnElement[bool]:
+    """Whether a record still counts for lists: in effect (not revoked, never repaired)."""
+    return in_effect()
 
 
 def earliest_start(as_of: date, months: int) -> date:
@@ -133,7 +132,7 @@ def _rule_select(
     end = _date_column(rule.end.field, dialect) if rule.end.field else cast(null(), Date)
     conditions: list[ColumnElement[bool]] = [
         Record.record_type.in_(rule.record_types),
-        _source_record_in_force(as_of),
+        _source_record_in_force(),
         start <= as_of,
     ]
     if subject_ids is not None:

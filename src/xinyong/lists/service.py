@@ -43,6 +43,7 @@ from xinyong.lists.schemas import (
     ManualEntryCreate,
     SubjectLists,
 )
+from xinyong.records.service import check_reading_date
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 
@@ -59,8 +60,12 @@ def list_definition(definitions: ListDefinitions, list_id: str) -> ListDefinitio
     return definition
 
 
-def check_readable(definition: ListDefinition, principal: Principal) -> None:
-    """Public lists are open to anyone; the others to government callers only."""
+def check_readable(
+    definition: ListDefinition, principal: Principal, *, as_of: date, today: date
+) -> None:
+    """Public lists are open to anyone, as of today (a past date would bring back entries that
+    have ended); the others, and other dates, to government callers only."""
+    check_reading_date(third_party=not principal.is_internal, as_of=as_of, today=today)
     if definition.public:
         return
     if principal.is_anonymous:
@@ -292,14 +297,29 @@ def list_page(
     catalog: Catalog,
     *,
     list_id: str,
+    principal: Principal,
     as_of: date,
     page: int,
     size: int,
+    now: datetime,
 ) -> ListPage:
     """One page of the subjects on a list on ``as_of``, most recently listed first, each with
     its entries. Subjects on a list that suppresses this one are left off (black wins over
-    red). Persons' names are masked."""
+    red). Persons' names are masked. Who may read which list on which date:
+    :func:`check_readable`; reading a non-public list (重点监管) is audited."""
     definition = list_definition(definitions, list_id)
+    check_readable(definition, principal, as_of=as_of, today=local_date(now))
+    if not definition.public:
+        audit.record(
+            session,
+            actor=principal.actor,
+            actor_role=principal.role_name,
+            action="lists.read_non_public",
+            object_type="list",
+            object_id=list_id,
+            detail={"as_of": as_of.isoformat(), "page": page, "size": size},
+            now=now,
+        )
     dialect = session.get_bind().dialect.name
     entries = entries_query(
         definitions, catalog, list_id=list_id, as_of=as_of, dialect=dialect
@@ -453,11 +473,16 @@ def subject_lists(
     secret: bytes,
     as_of: date,
     now: datetime,
+    name: str | None = None,
 ) -> SubjectLists:
-    """The lists the subject with ``code`` is on: government callers see every list (and the
-    read is audited), everyone else the public lists only, with persons' names masked."""
-    subject = subjects.find_by_code(session, code, secret=secret)
+    """The lists the subject with ``code`` is on: government callers see every list on any
+    date (and the read is audited), everyone else the public lists as of today only, with
+    persons' names masked (a person found only with the name, as for the credit file)."""
     internal = principal.is_internal
+    check_reading_date(third_party=not internal, as_of=as_of, today=local_date(now))
+    subject = subjects.find_for_reader(
+        session, code, principal=principal, name=name, secret=secret, now=now
+    )
     found = memberships(
         session,
         definitions,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -44,14 +44,15 @@ def index(
     )
 
 
-@router.get("/subjects/{code}", response_class=HTMLResponse)
-def subject_file(
+def _file_page(
     request: Request,
-    code: str,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
+    *,
+    code: str,
+    name: str | None,
 ) -> HTMLResponse:
     try:
         credit_file = files.read_file(
@@ -65,9 +66,38 @@ def subject_file(
             secret=settings.hmac_key,
             as_of=clock.today(),
             now=clock.now(),
+            name=name,
         )
     except XinyongError as exc:
         return templates.TemplateResponse(
             request, "error.html", {"error": exc}, status_code=exc.status
         )
     return templates.TemplateResponse(request, "file.html", {"f": credit_file})
+
+
+@router.get("/subjects/{code}", response_class=HTMLResponse)
+def subject_file(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    name: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    return _file_page(request, session, principal, settings, catalog, code=code, name=name)
+
+
+@router.post("/persons", response_class=HTMLResponse)
+def person_file(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    name: Annotated[str, Form(max_length=100)],
+    id_number: Annotated[str, Form(max_length=40)],
+) -> HTMLResponse:
+    """A person's public file by name and ID number, posted so that the number stays out of
+    addresses, browser history and logs."""
+    return _file_page(request, session, principal, settings, catalog, code=id_number, name=name)

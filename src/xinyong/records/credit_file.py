@@ -1,9 +1,14 @@
 """Assembling a subject's credit file for one view.
 
 One assembly with view filters: the public sees basic information and records inside their
-publicity window (desensitised, disputed ones flagged); the subject itself sees every active
-record with its publicity dates and earliest repair date; internal callers see everything.
-Revoked records appear in no view.
+publicity window (desensitised, disputed ones flagged); a third party reading with the
+subject's authorization sees exactly the public view narrowed to the granted scopes; the
+subject itself sees every active record with its publicity dates and earliest repair date;
+internal callers see everything. Revoked records appear in no view.
+
+In the public and third-party views no natural person is named: the subject's name (when a
+person) and every legal representative's name are masked wherever they occur, in the basic
+section, record titles and every field (张*), and ID numbers in free text are masked.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity, RecordType
-from xinyong.kit.identifiers import mask_person_name, mask_text_ids
+from xinyong.kit.identifiers import mask_names, mask_person_name, mask_text_ids
 from xinyong.records.models import Record, RecordStatus
 from xinyong.records.schemas import (
     CreditFile,
@@ -89,8 +94,9 @@ RepairStatusFn = Callable[[Session, Sequence[Record], date], Mapping[int, Repair
 
 
 def publicity_state(record: Record, as_of: date) -> PublicityState:
-    """Where ``as_of`` falls in the record's publicity window (SQL: ``predicates.in_publicity``)."""
-    if record.repaired_on is not None and record.repaired_on <= as_of:
+    """Where ``as_of`` falls in the record's publicity window (SQL: ``predicates.in_publicity``).
+    A repair is final: whatever ``as_of`` is asked, a repaired record stays repaired."""
+    if record.repaired_on is not None:
         return PublicityState.REPAIRED
     if not record.publicised:
         return PublicityState.NOT_PUBLICISED
@@ -101,19 +107,31 @@ def publicity_state(record: Record, as_of: date) -> PublicityState:
     return PublicityState.IN_PUBLICITY
 
 
+def is_third_party(view: View) -> bool:
+    """The public and an authorized third party (a bank): what they see is the public view,
+    the bank's narrowed to the scopes the subject granted."""
+    return view in (View.PUBLIC, View.AUTHORIZED)
+
+
 def visible(record: Record, view: View, as_of: date) -> bool:
+    """Whether ``view`` shows ``record``: a third party only records in publicity (never
+    不予公示, not yet or no longer publicised, repaired: 终止公示、停止共享); the subject and
+    staff every active record."""
     if record.status is not RecordStatus.ACTIVE:
         return False
-    if view is View.PUBLIC:
+    if is_third_party(view):
         return publicity_state(record, as_of) is PublicityState.IN_PUBLICITY
-    if view is View.AUTHORIZED:
-        # What the public may no longer see (period over, repaired) is not handed to third
-        # parties (停止共享).
-        return publicity_state(record, as_of) not in (
-            PublicityState.EXPIRED,
-            PublicityState.REPAIRED,
-        )
     return True
+
+
+def people_named(subject: Subject, record: Record | None = None) -> list[str]:
+    """The natural persons' names a third-party view must not show for ``subject`` (and on
+    ``record``): the subject's own when a person, and every legal representative's."""
+    values = (record.fields or {}) if record is not None else {}
+    names = [subject.legal_rep, values.get("legal_rep")]
+    if subject.kind is SubjectKind.PERSON:
+        names += [subject.name, values.get("subject_name")]
+    return [n for n in names if isinstance(n, str) and n.strip()]
 
 
 def _display(value: Any) -> str:
@@ -122,22 +140,35 @@ def _display(value: Any) -> str:
     return str(value)
 
 
-def _fields(rt: RecordType | None, values: dict[str, Any], view: View) -> list[FieldValue]:
+def shown_text(text: str, *, hidden_names: Sequence[str]) -> str:
+    """Free text as a view shows it: ID numbers masked, and the ``hidden_names`` (persons'
+    names a third party may not read) masked wherever they occur."""
+    return mask_names(mask_text_ids(text), hidden_names)
+
+
+def _fields(
+    rt: RecordType | None, values: dict[str, Any], view: View, hidden_names: Sequence[str]
+) -> list[FieldValue]:
     if rt is None:
         return []
     out = []
     for f in rt.fields:
         if f.name in SUBJECT_FIELD_NAMES or values.get(f.name) in (None, "", []):
             continue
-        if view is View.PUBLIC and not f.public:
+        if is_third_party(view) and not f.public:
             continue
-        text = _display(values[f.name])
-        out.append(FieldValue(name=f.name, label=f.label, value=mask_text_ids(text)))
+        text = shown_text(_display(values[f.name]), hidden_names=hidden_names)
+        out.append(FieldValue(name=f.name, label=f.label, value=text))
     return out
 
 
 def _record(
-    record: Record, rt: RecordType | None, view: View, as_of: date, sources: dict[int, str]
+    record: Record,
+    rt: RecordType | None,
+    view: View,
+    as_of: date,
+    sources: dict[int, str],
+    hidden_names: Sequence[str],
 ) -> RecordRead:
     values = record.fields or {}
     title = next((str(_display(values[k])) for k in TITLE_FIELDS if values.get(k)), "")
@@ -149,15 +180,15 @@ def _record(
         polarity=record.polarity,
         severity=record.severity,
         source=sources.get(record.source_department_id, ""),
-        title=mask_text_ids(title),
-        fields=_fields(rt, values, view),
+        title=shown_text(title, hidden_names=hidden_names),
+        fields=_fields(rt, values, view, hidden_names),
         disputed=record.disputed,
         dispute_label=DISPUTED if record.disputed else None,
     )
     # Everyone sees the publicity window of what they see; the rest only the subject and staff.
     read.publicity_starts_on = record.publicity_starts_on
     read.publicity_ends_on = record.publicity_ends_on
-    if view is not View.PUBLIC:
+    if not is_third_party(view):
         read.publicity_state = publicity_state(record, as_of)
         read.repair_possible_from = (
             record.repair_possible_from if record.polarity == Polarity.BAD else None
@@ -170,7 +201,7 @@ def _record(
 
 def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:
     is_person = subject.kind is SubjectKind.PERSON
-    mask = view is View.PUBLIC and is_person
+    third_party = is_third_party(view)
     names = (
         []
         if is_person
@@ -185,8 +216,12 @@ def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:
         kind=subject.kind.value,
         kind_label=subject.kind.label,
         subtype=subject.subtype,
-        name=mask_person_name(subject.name) if mask else subject.name,
-        legal_rep=subject.legal_rep,
+        name=mask_person_name(subject.name) if third_party and is_person else subject.name,
+        legal_rep=(
+            mask_person_name(subject.legal_rep)
+            if third_party and subject.legal_rep
+            else subject.legal_rep
+        ),
         status=subject.status,
         district=subject.district,
         industry=subject.industry,
@@ -243,16 +278,21 @@ def assemble(
     if repair_status is not None and view in (View.SELF, View.INTERNAL):
         repairs = repair_status(session, [r for r in records if r.polarity == Polarity.BAD], as_of)
     sections: dict[str, list[RecordRead]] = {"守信": [], "失信": [], "基础": []}
+    third_party = is_third_party(view)
     for r in records:
-        read = _record(r, catalog.get(r.record_type), view, as_of, sources)
+        hidden = people_named(subject, r) if third_party else ()
+        read = _record(r, catalog.get(r.record_type), view, as_of, sources, hidden)
         read.repair = repairs.get(r.id)
         sections.setdefault(r.polarity, []).append(read)
     notes = []
     if view is View.PUBLIC:
-        notes.append("仅显示处于公示期内的信息；个人信息已脱敏。标注“异议处理中”的信息正在核查。")
+        notes.append(
+            "仅显示处于公示期内的信息；自然人姓名、证件号码已脱敏。标注“异议处理中”的信息正在核查。"
+        )
     elif view is View.AUTHORIZED:
         notes.append(
-            "本视图为经企业授权的查询结果，仅包含授权范围内、未过公示期的信息；本次查询已登记，企业可查看。"
+            "本视图为经企业授权的查询结果，仅包含授权范围内、处于公示期的公开信息，自然人姓名已脱敏；"
+            "本次查询已登记，企业可查看。"
         )
     elif view is View.SELF:
         notes.append(

@@ -13,8 +13,10 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
+from xinyong.kit.clock import local_date
 from xinyong.kit.identifiers import mask_person_name
-from xinyong.records.credit_file import RepairStatusFn, assemble
+from xinyong.records.credit_file import RepairStatusFn, assemble, is_third_party
+from xinyong.records.errors import AsOfNotToday
 from xinyong.records.schemas import CreditFile, SubjectPage, SubjectSummary, View
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
@@ -30,6 +32,14 @@ def view_for(principal: Principal, subject: Subject) -> View:
     if principal.role is Role.BANK:
         return View.AUTHORIZED
     return View.PUBLIC
+
+
+def check_reading_date(*, third_party: bool, as_of: date, today: date) -> None:
+    """Public and third-party readers see today's publicity only: ``as_of`` other than today
+    would undo publicity rules (records whose period ended), so it is refused. The subject
+    itself and government callers may look at another date (history)."""
+    if third_party and as_of != today:
+        raise AsOfNotToday()
 
 
 def read_subject_file(
@@ -51,6 +61,7 @@ def read_subject_file(
     ones when none are asked for). Internal and authorized reads go to the audit log and to
     the subject's query log."""
     view = view_for(principal, subject)
+    check_reading_date(third_party=is_third_party(view), as_of=as_of, today=local_date(now))
     authorization = None
     record_types = None
     if view is View.AUTHORIZED:

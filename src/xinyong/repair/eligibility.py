@@ -36,7 +36,7 @@ def judge(
         return _status("repair.revoked", "该信息已撤销，无需修复")
     if record.polarity != Polarity.BAD.value:
         return _status("repair.not_adverse", "该信息不是失信信息，无需修复")
-    if record.repaired_on is not None and record.repaired_on <= as_of:
+    if record.repaired_on is not None:
         return _status("repair.already_repaired", f"该信息已于 {record.repaired_on} 修复")
     if open_application is not None:
         status = _status("repair.already_open", "该信息已有处理中的修复申请")

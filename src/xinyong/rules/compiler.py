@@ -211,7 +211,7 @@ def compile_scorecard(
         fact_columns.append(_aggregate(fact, where, catalog, dialect).label(f"{item_id}__value"))
     facts = (
         select(Record.subject_id, *fact_columns)
-        .where(in_effect(as_of), Record.decided_on <= as_of)
+        .where(in_effect(), Record.decided_on <= as_of)
         .group_by(Record.subject_id)
     )
     subject_id = bindparam(SUBJECT_ID, type_=Integer)
@@ -305,7 +305,7 @@ def fact_records(fact: Fact, catalog: Catalog) -> FactRecords:
         select(Record)
         .where(
             where,
-            in_effect(bindparam(AS_OF, type_=Date)),
+            in_effect(),
             Record.decided_on <= bindparam(AS_OF, type_=Date),
             Record.subject_id == bindparam(SUBJECT_ID, type_=Integer),
         )

@@ -12,6 +12,7 @@ from xinyong.errors import Forbidden
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
+from xinyong.kit.storable import StorableStr
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
@@ -39,7 +40,13 @@ def get_scores(
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    as_of: Annotated[date | None, Query(description="评价日期，默认今天")] = None,
+    as_of: Annotated[
+        date | None, Query(description="评价日期，默认今天；授权查询只能是今天")
+    ] = None,
+    name: Annotated[
+        StorableStr | None,
+        Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
+    ] = None,
 ) -> SubjectScores:
     today = clock.today()
     return subject_scores(
@@ -53,6 +60,7 @@ def get_scores(
         as_of=as_of or today,
         today=today,
         now=clock.now(),
+        name=name,
     )
 
 

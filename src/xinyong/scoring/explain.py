@@ -6,6 +6,8 @@ from the same filter, so the explanation can never disagree with the number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -13,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity
-from xinyong.records.credit_file import TITLE_FIELDS
+from xinyong.records.credit_file import TITLE_FIELDS, shown_text, visible
 from xinyong.records.models import Record
+from xinyong.records.schemas import View
 from xinyong.rules.compiler import fact_records
 from xinyong.rules.loader import LoadedScorecard
-from xinyong.rules.scorecard import Fact
+from xinyong.rules.scorecard import Fact, Measure
 from xinyong.scoring.schemas import (
     Adjustment,
     ItemExplanation,
@@ -31,7 +34,27 @@ MAX_RECORDS_PER_ITEM = 50
 LOWERS_MOST = 3
 
 
-def _ref(record: Record, catalog: Catalog, *, with_repair: bool) -> RecordRef:
+@dataclass(frozen=True)
+class Disclosure:
+    """What an authorized third party may be told of the records behind a score: records of
+    the granted ``record_types`` that are in publicity, persons' names masked; the rest are
+    counted without detail."""
+
+    record_types: frozenset[str]
+    hidden_names: Sequence[str] = ()
+
+    def shows(self, record: Record, as_of: date) -> bool:
+        return record.record_type in self.record_types and visible(record, View.AUTHORIZED, as_of)
+
+    def shows_value(self, fact: Fact) -> bool:
+        """A count or sum over other scopes' records is a number without detail; the latest
+        value of one (a tax rating, a colour) is detail."""
+        return fact.measure is not Measure.LATEST or set(fact.record_types) <= self.record_types
+
+
+def _ref(
+    record: Record, catalog: Catalog, *, with_repair: bool, hidden_names: Sequence[str] = ()
+) -> RecordRef:
     rt = catalog.get(record.record_type)
     values = record.fields or {}
     title = next((str(values[k]) for k in TITLE_FIELDS if values.get(k)), rt.name if rt else "")
@@ -39,7 +62,7 @@ def _ref(record: Record, catalog: Catalog, *, with_repair: bool) -> RecordRef:
         id=record.id,
         record_type=record.record_type,
         type_name=rt.name if rt else record.record_type,
-        title=title,
+        title=shown_text(title, hidden_names=hidden_names),
         decided_on=record.decided_on,
         repair_possible_from=(
             record.repair_possible_from if with_repair and record.polarity == Polarity.BAD else None
@@ -55,12 +78,21 @@ def _records(
     subject_id: int,
     as_of: date,
     with_repair: bool,
-) -> list[RecordRef]:
+    disclosure: Disclosure | None,
+) -> tuple[list[RecordRef], int]:
+    """The records behind ``fact`` that may be named, and how many others there are."""
     behind = fact_records(fact, catalog)
-    rows = session.scalars(
-        behind.select.limit(MAX_RECORDS_PER_ITEM), behind.params(as_of, subject_id)
+    rows = list(
+        session.scalars(behind.select.limit(MAX_RECORDS_PER_ITEM), behind.params(as_of, subject_id))
     )
-    return [_ref(r, catalog, with_repair=with_repair) for r in rows]
+    if disclosure is None:
+        return [_ref(r, catalog, with_repair=with_repair) for r in rows], 0
+    named = [
+        _ref(r, catalog, with_repair=False, hidden_names=disclosure.hidden_names)
+        for r in rows
+        if disclosure.shows(r, as_of)
+    ]
+    return named, len(rows) - len(named)
 
 
 def _effect(cap: Decimal | None, grade: str | None) -> str:
@@ -80,8 +112,10 @@ def explain(
     *,
     as_of: date,
     self_view: bool,
+    disclosure: Disclosure | None = None,
 ) -> ModelScore:
-    """The full explanation of ``row`` (computed by the compiled select for ``as_of``)."""
+    """The explanation of ``row`` (computed by the compiled select for ``as_of``): in full,
+    or for an authorized third party within ``disclosure``."""
     card = loaded.scorecard
     items: list[ItemExplanation] = []
     entries = [(ind, dim.name, "indicator") for dim in card.dimensions for ind in dim.indicators]
@@ -89,6 +123,16 @@ def explain(
     for item, dimension, kind in entries:
         points = row.points(item.id)
         lost = item.max_points - points if kind == "indicator" else Decimal("0.00")
+        records, undisclosed = _records(
+            session,
+            item.fact,
+            catalog,
+            subject_id=row.subject_id,
+            as_of=as_of,
+            with_repair=self_view,
+            disclosure=disclosure,
+        )
+        shows_value = disclosure is None or disclosure.shows_value(item.fact)
         items.append(
             ItemExplanation(
                 id=item.id,
@@ -96,18 +140,12 @@ def explain(
                 name=item.name,
                 dimension=dimension,
                 max_points=item.max_points,
-                value=row.parts[item.id]["value"],
+                value=row.parts[item.id]["value"] if shows_value else None,
                 points=points,
                 lost=lost.quantize(Decimal("0.01")),
                 reference=item.reference,
-                records=_records(
-                    session,
-                    item.fact,
-                    catalog,
-                    subject_id=row.subject_id,
-                    as_of=as_of,
-                    with_repair=self_view,
-                ),
+                records=records,
+                undisclosed_records=undisclosed,
             )
         )
     vetoes = [

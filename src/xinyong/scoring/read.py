@@ -12,11 +12,12 @@ from xinyong.access.scopes import ScopeDefinitions
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
+from xinyong.records.credit_file import people_named
 from xinyong.records.schemas import View
-from xinyong.records.service import view_for
+from xinyong.records.service import check_reading_date, view_for
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.errors import FutureAsOf, ScoresForbidden
-from xinyong.scoring.explain import explain
+from xinyong.scoring.explain import Disclosure, explain
 from xinyong.scoring.schemas import SubjectScores, Unavailable
 from xinyong.scoring.service import evaluate_subject
 from xinyong.subjects import service as subjects
@@ -41,15 +42,22 @@ def subject_scores(
     as_of: date,
     today: date,
     now: datetime,
+    name: str | None = None,
 ) -> SubjectScores:
     """Every applicable model's score of the subject with its explanation. Only the subject
     itself, government callers and a bank the subject granted the ``scores`` scope may see
-    scores; every such read is audited, and all but the subject's own go to its query log."""
+    scores; every such read is audited, and all but the subject's own go to its query log.
+    A bank sees today's scores only, and their explanations name only records of the scopes
+    it was granted that are in publicity (the others are counted without detail)."""
     check_as_of(as_of, today)
-    subject = subjects.find_by_code(session, code, secret=secret)
+    subject = subjects.find_for_reader(
+        session, code, principal=principal, name=name, secret=secret, now=now
+    )
     view = view_for(principal, subject)
     if view is View.PUBLIC:
         raise ScoresForbidden()
+    check_reading_date(third_party=view is View.AUTHORIZED, as_of=as_of, today=today)
+    disclosure = None
     if view in (View.AUTHORIZED, View.INTERNAL):
         authorization = (
             access.authorized_scopes(
@@ -63,6 +71,11 @@ def subject_scores(
             if view is View.AUTHORIZED
             else None
         )
+        if authorization is not None:
+            disclosure = Disclosure(
+                record_types=scope_definitions.record_types(authorization.granted),
+                hidden_names=people_named(subject),
+            )
         access.log_read(
             session,
             principal=principal,
@@ -94,7 +107,15 @@ def subject_scores(
         row = evaluate_subject(session, loaded, catalog, subject_id=subject.id, as_of=as_of)
         if row is not None:
             scores.append(
-                explain(session, loaded, catalog, row, as_of=as_of, self_view=view is View.SELF)
+                explain(
+                    session,
+                    loaded,
+                    catalog,
+                    row,
+                    as_of=as_of,
+                    self_view=view is View.SELF,
+                    disclosure=disclosure,
+                )
             )
     audit.record(
         session,

@@ -28,6 +28,9 @@ class ItemExplanation(BaseModel):
     lost: Decimal
     reference: str
     records: list[RecordRef]
+    # Authorized views: records behind the item outside the granted scopes or not in
+    # publicity, counted without detail.
+    undisclosed_records: int = 0
 
 
 class VetoExplanation(BaseModel):

@@ -6,6 +6,7 @@ person sent by two departments is one subject and the number itself is never sto
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,10 @@ from decimal import Decimal
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.principal import Principal
+from xinyong.audit import service as audit
 from xinyong.db import bulk_insert, one_of
+from xinyong.errors import XinyongError
 from xinyong.kit.identifiers import (
     IdentifierError,
     hash_resident_id,
@@ -23,7 +27,12 @@ from xinyong.kit.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
-from xinyong.subjects.errors import InvalidSubjectCode, SubjectNotFound
+from xinyong.subjects.errors import (
+    InvalidSubjectCode,
+    PersonNameRequired,
+    PersonNotFound,
+    SubjectNotFound,
+)
 from xinyong.subjects.models import Subject, SubjectConsent, SubjectKind, SubjectName
 
 PERSON_CATEGORY = "自然人"
@@ -200,6 +209,75 @@ def find_by_code(session: Session, code: str, *, secret: bytes) -> Subject:
     if subject is None:
         raise SubjectNotFound()
     return subject
+
+
+def _same_name(stored: str, given: str) -> bool:
+    def clean(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).split())
+
+    return bool(given.strip()) and clean(stored) == clean(given)
+
+
+def find_for_reader(
+    session: Session,
+    code: str,
+    *,
+    principal: Principal,
+    name: str | None,
+    secret: bytes,
+    now: datetime,
+) -> Subject:
+    """The subject a caller asks about by ``code``, found so that the answer never tells an
+    outsider whether a person exists.
+
+    Organisations' codes are public and are looked up as they are. A person is looked up by
+    a government caller as is; anyone else (the public, enterprises, banks) must give the
+    person's name with the ID number, as 信用中国 asks, and a wrong name gets the same 404 as
+    an unknown number. Every such person look-up, found or not, is written to the audit log
+    (with the number masked), and the row is kept when the answer is 404."""
+    key = parse_code(code, secret=secret)
+    if key.uscc is not None or principal.is_internal:
+        subject = session.scalars(subject_lookup(code, secret=secret)).first()
+        if subject is None:
+            raise SubjectNotFound()
+        return subject
+    if not name or not name.strip():
+        raise PersonNameRequired()
+    subject = session.scalars(select(Subject).where(Subject.id_hash == key.id_hash)).first()
+    found = subject is not None and _same_name(subject.name, name)
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action="subject.person_lookup",
+        object_type="subject",
+        object_id=subject.id if found and subject is not None else None,
+        detail={"code": key.display, "found": found},
+        now=now,
+    )
+    if subject is None or not found:
+        raise PersonNotFound()
+    return subject
+
+
+def own_subject(
+    session: Session,
+    code: str,
+    *,
+    own_subject_id: int,
+    secret: bytes,
+    refused: XinyongError,
+) -> Subject:
+    """The caller's own subject, named by ``code``; ``refused`` for any other code, whether
+    or not a subject has it (an account must not learn which ID numbers exist by naming them)."""
+    key = parse_code(code, secret=secret)
+    own = session.get(Subject, own_subject_id)
+    if own is None:
+        raise refused
+    named = key.uscc == own.uscc if key.uscc is not None else key.id_hash == own.id_hash
+    if not named:
+        raise refused
+    return own
 
 
 @dataclass(frozen=True)
