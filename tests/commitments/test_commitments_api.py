@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from commitments.world import HB, MATTER, NAME, NOW, OTHER_USCC, SCJG, SERIOUS_USCC, USCC
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
+from xinyong.audit.models import AuditEntry
 from xinyong.checks.service import CheckSetup
 from xinyong.commitments.cli import commitments_app
 from xinyong.commitments.models import Commitment
@@ -277,6 +278,30 @@ class TestListing:
         ).json()
         assert [r["id"] for r in rows] == [late["id"]]
         assert rows[0]["overdue"] is True
+
+
+def test_a_department_reading_commitments_is_audited_and_in_the_subjects_query_log(platform):
+    mine = _signed(platform, "public_pledge")
+    platform.get(f"/api/v1/commitments/{mine['id']}", headers=platform.tokens[f"staff-{SCJG}"])
+    log = platform.get(
+        f"/api/v1/subjects/{USCC}/query-log", headers=platform.tokens["qiye"]
+    ).json()["items"]
+    assert log[0]["channel"] == "commitment"
+    assert log[0]["channel_label"] == "查阅信用承诺"
+    assert log[0]["reference"] == f"commitment:{mine['id']}"
+    with unit_of_work(platform.engine) as s:
+        entry = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "commitments.read")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+    assert entry.object_id == str(mine["id"])
+    # The subject's own reads are its own business: not logged.
+    platform.get(f"/api/v1/commitments/{mine['id']}", headers=platform.tokens["qiye"])
+    again = platform.get(
+        f"/api/v1/subjects/{USCC}/query-log", headers=platform.tokens["qiye"]
+    ).json()["items"]
+    assert len(again) == len(log)
 
 
 REPAIR_TEXT = "本单位自愿申请信用修复，郑重承诺：已纠正失信行为，提交的材料真实、准确、完整。"

@@ -44,6 +44,10 @@ class QueryChannel(StrEnum):
     AUTHORIZED_FILE = "authorized_file"
     SCORES = "scores"
     CHECK = "check"
+    CHECK_READBACK = "check_readback"
+    REPAIR = "repair"
+    OBJECTION = "objection"
+    COMMITMENT = "commitment"
 
     @property
     def label(self) -> str:
@@ -55,6 +59,10 @@ CHANNEL_LABELS = {
     QueryChannel.AUTHORIZED_FILE: "授权查询信用档案",
     QueryChannel.SCORES: "查阅公共信用评价",
     QueryChannel.CHECK: "信用核查",
+    QueryChannel.CHECK_READBACK: "调阅信用核查结果",
+    QueryChannel.REPAIR: "查阅信用修复信息",
+    QueryChannel.OBJECTION: "查阅信用异议",
+    QueryChannel.COMMITMENT: "查阅信用承诺",
 }
 
 

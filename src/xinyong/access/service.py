@@ -8,10 +8,10 @@ query log, which the subject itself can read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import Session
@@ -350,6 +350,45 @@ def log_read(
             references=[use.reference],
             scopes=use.scopes,
         )
+
+
+def log_non_public_read(
+    session: Session,
+    *,
+    principal: Principal,
+    action: str,
+    object_type: str,
+    object_id: str | int | None,
+    subject_ids: Collection[int],
+    channel: QueryChannel,
+    detail: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """A read of non-public information (SPEC: every read of non-public data is audited): one
+    audit row, and a line in the query log of every subject read by someone other than the
+    subject itself (查询登记), so that a subject sees who looked at its repair applications,
+    objections, commitments or check results."""
+    readers_own = principal.subject_id if principal.role is Role.ENTERPRISE else None
+    others = sorted({s for s in subject_ids if s != readers_own})
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail={**detail, "subjects": len(set(subject_ids))},
+        now=now,
+    )
+    log_queries(
+        session,
+        principal=principal,
+        subject_ids=others,
+        channel=channel,
+        purpose=INTERNAL_PURPOSE if principal.is_internal else channel.label,
+        now=now,
+        references=[f"{object_type}:{object_id}" if object_id is not None else None] * len(others),
+    )
 
 
 def _page(

@@ -14,6 +14,8 @@ from typing import Final
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from xinyong.access import service as access
+from xinyong.access.models import QueryChannel
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.commitments.errors import CommitmentNotFound, ListForbidden, SubjectFilterForbidden
@@ -119,7 +121,34 @@ def read(
     commitment = session.get(Commitment, commitment_id)
     if commitment is None or not _can_read(session, principal, commitment):
         raise CommitmentNotFound()
+    _log_read(session, principal, [commitment], object_id=commitment.id, detail={}, now=now)
     return _reads(session, [commitment], local_date(now))[0]
+
+
+def _log_read(
+    session: Session,
+    principal: Principal,
+    rows: Sequence[Commitment],
+    *,
+    object_id: int | None,
+    detail: dict[str, object],
+    now: datetime,
+) -> None:
+    """A department's or the credit office's read of commitments: audited, and in the query
+    log of each subject read (the subject's own reads are not)."""
+    if principal.role is Role.ENTERPRISE:
+        return
+    access.log_non_public_read(
+        session,
+        principal=principal,
+        action="commitments.read",
+        object_type="commitment",
+        object_id=object_id,
+        subject_ids=[c.subject_id for c in rows],
+        channel=QueryChannel.COMMITMENT,
+        detail=detail,
+        now=now,
+    )
 
 
 def _scoped(
@@ -173,4 +202,18 @@ def list_commitments(
         ).order_by(Commitment.due_on, Commitment.id)
     else:
         query = query.order_by(Commitment.id.desc())
-    return _reads(session, session.scalars(query.limit(MAX_LISTED)).all(), today)
+    rows = session.scalars(query.limit(MAX_LISTED)).all()
+    _log_read(
+        session,
+        principal,
+        rows,
+        object_id=None,
+        detail={
+            "subject_code": subject_code,
+            "status": status.value if status else None,
+            "overdue": overdue,
+            "listed": len(rows),
+        },
+        now=now,
+    )
+    return _reads(session, rows, today)
