@@ -151,6 +151,7 @@ def serve(
 ) -> None:
     """启动网页和 API 服务。"""
     sock = claim_port(host, port)
+    console.print(f"在 http://{host}:{port} 提供网页和 API 服务；按 Ctrl+C 停止")
     if workers > 1:
         # uvicorn's worker processes bind the port themselves: free it just before.
         sock.close()

@@ -169,7 +169,7 @@ def evaluate_published(
         models = published_scorecards(session, catalog, load_all(catalog))
     todo = [m for m in models.values() if not _evaluated(engine, m, as_of)]
     if not todo:
-        console.print(f"评价结果已是 {as_of} 的，跳过批量评价。")
+        console.print(f"今天（{as_of}）已批量评价过全部已发布的模型，跳过。")
         return []
     started = time.perf_counter()
     reports = []
