@@ -187,6 +187,52 @@ def evaluate_published(
     return reports
 
 
+def _seed(
+    settings: Settings,
+    engine: Engine,
+    *,
+    enterprises: int,
+    records: int,
+    persons: int,
+    console: Console,
+) -> None:
+    """Generate the synthetic data set and ingest it, with progress bars and a summary."""
+    out = settings.data_dir / "demo-data"
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(title: str) -> Callable[[str, int, int], None]:
+            def update(stage: str, done: int, total: int) -> None:
+                if title not in tasks:
+                    tasks[title] = bar.add_task(title, total=total)
+                bar.update(tasks[title], completed=done, total=total)
+
+            return update
+
+        generate(
+            out,
+            enterprises=enterprises,
+            records=records,
+            persons=persons,
+            formats=("csv",),
+            progress=report("生成合成数据"),
+        )
+        reports = load_into(engine, out, secret=settings.hmac_key, progress=report("归集入库"))
+    rejected = sum(r["rejected"] for r in reports)
+    accepted = sum(r["accepted"] for r in reports)
+    registered = sum(r["accepted"] for r in reports if r["record_type"] == REGISTRATION)
+    console.print(
+        f"已归集 {accepted:,} 条：{registered:,} 条单位登记信息和 "
+        f"{accepted - registered:,} 条信用信息；拒收 {rejected:,} 条。"
+    )
+
+
 def prepare(
     settings: Settings,
     engine: Engine,
@@ -196,51 +242,21 @@ def prepare(
     persons: int,
     console: Console,
 ) -> list[DemoAccount]:
-    """Migrate, seed (once) and create the demo accounts; returns them with passwords."""
+    """Migrate, seed (once), evaluate every published model and create the demo accounts;
+    returns the accounts with passwords."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     console.print(f"数据库：[bold]{settings.display_database_url}[/bold]")
     upgrade(engine)
     if _already_loaded(engine):
         console.print("演示数据已存在，跳过生成与归集（删除数据库文件可重新生成）。")
     else:
-        out = settings.data_dir / "demo-data"
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-            TimeElapsedColumn(),
+        _seed(
+            settings,
+            engine,
+            enterprises=enterprises,
+            records=records,
+            persons=persons,
             console=console,
-        ) as bar:
-            tasks: dict[str, TaskID] = {}
-
-            def report(title: str) -> Callable[[str, int, int], None]:
-                def update(stage: str, done: int, total: int) -> None:
-                    if title not in tasks:
-                        tasks[title] = bar.add_task(title, total=total)
-                    bar.update(tasks[title], completed=done, total=total)
-
-                return update
-
-            generate(
-                out,
-                enterprises=enterprises,
-                records=records,
-                persons=persons,
-                formats=("csv",),
-                progress=report("生成合成数据"),
-            )
-            reports = load_into(
-                engine,
-                out,
-                secret=settings.hmac_key,
-                progress=report("归集入库"),
-            )
-        rejected = sum(r["rejected"] for r in reports)
-        accepted = sum(r["accepted"] for r in reports)
-        registered = sum(r["accepted"] for r in reports if r["record_type"] == REGISTRATION)
-        console.print(
-            f"已归集 {accepted:,} 条：{registered:,} 条单位登记信息和 "
-            f"{accepted - registered:,} 条信用信息；拒收 {rejected:,} 条。"
         )
     evaluate_published(engine, default_catalog(), console)
     first_time = not (settings.data_dir / ACCOUNTS_FILE).exists()
