@@ -445,6 +445,10 @@ class TestChineseHelpAndErrors:
             (["ingest"], "缺少参数 'path'。"),
             (["serve", "--port", "abc"], "'--port' 的值不正确：应为整数（收到 'abc'）"),
             (["serve", "--port"], "选项 '--port' 后面需要一个值。"),
+            (
+                ["commitments", "list", "--status", "bogus"],
+                "'--status' 的值不正确：应为以下之一：'signed'、'fulfilled'、'breached'（收到 'bogus'）",
+            ),
             (["serve", "--bogus"], "没有选项 --bogus"),
             (["servee"], "没有命令 'servee'。是不是要用 'serve'？"),
             (["db", "upgrade", "head", "extra"], "多余的参数：extra"),

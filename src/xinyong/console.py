@@ -106,6 +106,10 @@ _MESSAGES: Sequence[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
         re.compile(r"(file|dir|path) '(.+)' is a directory\.$", re.I),
         lambda m: f"'{m[2]}' 是目录，应为文件",
     ),
+    (
+        re.compile(r"'(.*)' is not one of (.+)\.$"),
+        lambda m: f"应为以下之一：{m[2].replace(', ', '、')}（收到 '{m[1]}'）",
+    ),
     (re.compile(r"(file|dir|path) '(.+)' is not readable\.$", re.I), lambda m: f"'{m[2]}' 不可读"),
     (re.compile(r"(file|dir|path) '(.+)' is not writable\.$", re.I), lambda m: f"'{m[2]}' 不可写"),
 ]
@@ -162,8 +166,8 @@ def _value_reason(exc: BadParameter) -> str:
     if isinstance(cause, ValidationError) and cause.errors():
         error = cause.errors()[0]
         template = _VALUE_ERRORS.get(error["type"])
-        if template is None:
-            return str(error["msg"])
+        if template is None:  # e.g. Typer's own choice check, a "Value error, …" in English
+            return _plain(str(error["msg"]).removeprefix("Value error, "))
         details = {k: str(v).replace(" or ", "、") for k, v in (error.get("ctx") or {}).items()}
         return f"{template.format(**details)}（收到 {error['input']!r}）"
     return _plain(exc.message)
