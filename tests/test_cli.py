@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 from alembic.script import ScriptDirectory
 from click.testing import Result
 from fastapi.testclient import TestClient
@@ -19,7 +22,7 @@ from typer.testing import CliRunner
 import xinyong.db
 from factories.ingest import penalty_row, write_csv
 from xinyong.catalog.loader import default_catalog
-from xinyong.cli import app
+from xinyong.cli import app, claim_port
 from xinyong.config import Settings, get_settings
 from xinyong.db import make_engine, unit_of_work
 from xinyong.ingest.models import Batch, QuarantinedRow
@@ -357,3 +360,149 @@ class TestSynth:
         for entry in manifest["files"]:
             for name in entry["files"].values():
                 assert (out / name).is_file(), name
+
+
+# What Click and Typer print by themselves, in English, unless told otherwise.
+ENGLISH_BOILERPLATE = (
+    "Show this message",
+    "Missing option",
+    "Missing argument",
+    "Usage:",
+    "Options",
+    "Arguments",
+    "Commands",
+    "[OPTIONS]",
+    "COMMAND [ARGS]",
+    "[required]",
+    "[default:",
+    "Install completion",
+    "Show completion",
+    "for help",
+    "Error",
+)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _command_paths() -> list[list[str]]:
+    """Every group and command under ``xinyong``, as the words that name it."""
+    paths: list[list[str]] = []
+
+    def walk(command: Any, path: list[str]) -> None:
+        paths.append(path)
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, [*path, name])
+
+    walk(typer.main.get_command(app), [])
+    return paths
+
+
+def _english(text: str) -> list[str]:
+    return [word for word in ENGLISH_BOILERPLATE if word in text]
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"}, prog_name="xinyong")
+
+
+class TestChineseHelpAndErrors:
+    def test_every_command_says_its_help_in_chinese_without_click_boilerplate(self) -> None:
+        paths = _command_paths()
+        assert len(paths) > 40, "the walk reached the sub-commands"
+
+        for path in paths:
+            result = _run(*path, "--help")
+            shown = " ".join(["xinyong", *path])
+            assert result.exit_code == 0, (shown, result.output)
+            assert f"用法：{shown} [选项]" in result.output, (shown, result.output)
+            assert "显示本帮助并退出" in result.output, shown
+            assert _english(result.output) == [], (shown, result.output)
+
+    def test_every_option_and_argument_has_a_chinese_help_text(self) -> None:
+        unexplained = []
+
+        def walk(command: Any, path: str) -> None:
+            for param in command.get_params(command.context_class(command)):
+                if not CJK.search(getattr(param, "help", None) or ""):
+                    unexplained.append(f"{path} {param.name}")
+            for name, sub in getattr(command, "commands", {}).items():
+                walk(sub, f"{path} {name}")
+
+        walk(typer.main.get_command(app), "xinyong")
+        assert unexplained == []
+
+    def test_missing_option_is_told_in_chinese_with_the_usage_line(self) -> None:
+        result = _run("evaluate")
+
+        assert result.exit_code == 2
+        assert "缺少选项 '--model'。" in result.output
+        assert "用法：xinyong evaluate [选项]" in result.output
+        assert "运行 'xinyong evaluate --help' 查看帮助" in result.output
+        assert _english(result.output) == [], result.output
+
+    @pytest.mark.parametrize(
+        ("args", "told"),
+        [
+            (["ingest"], "缺少参数 'path'。"),
+            (["serve", "--port", "abc"], "'--port' 的值不正确：应为整数（收到 'abc'）"),
+            (["serve", "--port"], "选项 '--port' 后面需要一个值。"),
+            (
+                ["commitments", "list", "--status", "bogus"],
+                "'--status' 的值不正确：应为以下之一：'signed'、'fulfilled'、'breached'（收到 'bogus'）",
+            ),
+            (["serve", "--bogus"], "没有选项 --bogus"),
+            (["servee"], "没有命令 'servee'。是不是要用 'serve'？"),
+            (["db", "upgrade", "head", "extra"], "多余的参数：extra"),
+            (["holidays", "set", "2025-13-01", "--workday", "--name", "春节"], "日期格式应为"),
+        ],
+    )
+    def test_usage_errors_are_told_in_chinese(self, args: list[str], told: str) -> None:
+        result = _run(*args)
+
+        assert result.exit_code == 2, result.output
+        assert told in result.output
+        assert "错误" in result.output
+        assert _english(result.output) == [], result.output
+
+
+class TestServePort:
+    """A taken port is refused in Chinese with the way out (``--port``), before any work."""
+
+    def test_serve_on_a_taken_port_says_so_and_names_port(self, busy_port: int) -> None:
+        result = _run("serve", "--port", str(busy_port))
+
+        assert result.exit_code == 1, result.output
+        assert f"端口 {busy_port} 已被占用" in result.output
+        assert f"--port {busy_port + 1}" in result.output
+        assert "serve.port_in_use" in result.output
+        assert "Errno" not in result.output
+
+    def test_demo_on_a_taken_port_stops_before_preparing_anything(
+        self, busy_port: int, tmp_path: Path
+    ) -> None:
+        result = CliRunner().invoke(
+            app,
+            ["demo", "--port", str(busy_port), "--enterprises", "5", "--records", "10"],
+            env={"XINYONG_DATA_DIR": str(tmp_path), "COLUMNS": "200"},
+        )
+
+        assert result.exit_code == 1, result.output
+        assert f"端口 {busy_port} 已被占用" in result.output
+        assert "--port" in result.output
+        assert list(tmp_path.iterdir()) == [], "nothing was prepared"
+
+    def test_claimed_port_is_the_socket_the_server_gets(self) -> None:
+        sock = claim_port("127.0.0.1", 0)
+        try:
+            host, port = sock.getsockname()
+            assert (host, port > 0) == ("127.0.0.1", True)
+        finally:
+            sock.close()
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A loopback port another program is listening on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from datetime import datetime
+from typing import Any
 
 import typer
 import uvicorn
@@ -15,8 +18,10 @@ from xinyong.catalog.cli import catalog_app
 from xinyong.checks.cli import measures_app
 from xinyong.commitments.cli import commitments_app
 from xinyong.config import get_settings
+from xinyong.console import ChineseTyper, fail
 from xinyong.db import get_engine, unit_of_work
-from xinyong.demo import prepare
+from xinyong.demo import DEMO_ORGANISATIONS, DEMO_PERSONS, DEMO_RECORDS, prepare
+from xinyong.errors import FieldProblem
 from xinyong.ingest.cli import ingest_command, quality_command
 from xinyong.migrations import current, upgrade
 from xinyong.objections.cli import objections_app
@@ -30,13 +35,14 @@ from xinyong.synth.cli import synth_app
 from xinyong.web.app import create_app
 from xinyong.workdays.cli import holidays_app
 
-app = typer.Typer(
+app = ChineseTyper(
     help="xinyong 公共信用信息平台", no_args_is_help=True, pretty_exceptions_show_locals=False
 )
 db_app = typer.Typer(help="数据库与迁移", no_args_is_help=True)
 console = Console()
+err_console = Console(stderr=True)
+DEMO_HOST = "127.0.0.1"
 
-app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(measures_app, name="measures")
 app.add_typer(repair_app, name="repair")
@@ -76,7 +82,9 @@ SUBJECT_RESOLVERS.append(resolve_subject_id)
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(
+    revision: str = typer.Argument("head", help="目标版本，默认 head（最新版本）"),
+) -> None:
     """把数据库迁移到最新版本（或指定版本）。"""
     settings = get_settings()
     engine = get_engine(settings)
@@ -90,6 +98,51 @@ def db_current() -> None:
     console.print(current(get_engine()) or "（空数据库）")
 
 
+app.add_typer(db_app, name="db")
+
+
+def _port_problem(host: str, port: int, exc: OSError) -> FieldProblem:
+    if exc.errno == errno.EADDRINUSE:
+        return FieldProblem(
+            "serve.port_in_use",
+            "port",
+            f"端口 {port} 已被占用（{host}:{port}）：请用 --port 换一个端口，例如 --port {port + 1}",
+            status=409,
+        )
+    if exc.errno == errno.EACCES:
+        return FieldProblem(
+            "serve.port_forbidden",
+            "port",
+            f"没有权限监听端口 {port}：请用 --port 换一个 1024 以上的端口",
+            status=409,
+        )
+    return FieldProblem(
+        "serve.cannot_listen", "host", f"无法监听 {host}:{port}：{exc.strerror or exc}", status=409
+    )
+
+
+def claim_port(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` as uvicorn binds one (same family rule, SO_REUSEADDR),
+    so that a taken port is refused here, in Chinese and before any work, instead of by
+    uvicorn's English "[Errno 98]"; the server is then given this very socket."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise fail(_port_problem(host, port, exc), err_console) from None
+    return sock
+
+
+def _serve_on(sock: socket.socket, web_app: Any, *, host: str, port: int) -> None:
+    server = uvicorn.Server(uvicorn.Config(web_app, host=host, port=port))
+    server.run(sockets=[sock])
+    if not server.started:  # as uvicorn.run: a failed startup is a failed command
+        raise typer.Exit(1)
+
+
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址"),
@@ -97,23 +150,37 @@ def serve(
     workers: int = typer.Option(1, help="进程数"),
 ) -> None:
     """启动网页和 API 服务。"""
+    sock = claim_port(host, port)
+    console.print(f"在 http://{host}:{port} 提供网页和 API 服务；按 Ctrl+C 停止")
     if workers > 1:
-        uvicorn.run(
-            "xinyong.web.app:create_app", factory=True, host=host, port=port, workers=workers
-        )
+        # uvicorn's worker processes bind the port themselves: free it just before.
+        sock.close()
+        try:
+            uvicorn.run(
+                "xinyong.web.app:create_app", factory=True, host=host, port=port, workers=workers
+            )
+        except SystemExit:
+            console.print(
+                f"[red]无法在 {host}:{port} 启动服务[/red]：端口被占用时请用 --port 换一个"
+            )
+            raise
     else:
-        uvicorn.run(create_app(), host=host, port=port)
+        _serve_on(sock, create_app(), host=host, port=port)
 
 
 @app.command("demo")
 def demo(
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="准备完成后启动服务"),
-    enterprises: int = typer.Option(5000, help="合成企业数"),
-    records: int = typer.Option(50000, help="合成记录数"),
-    persons: int = typer.Option(500, help="合成自然人数"),
+    enterprises: int = typer.Option(
+        DEMO_ORGANISATIONS, help="合成单位主体数（企业为主，含社会组织、事业单位、机关）"
+    ),
+    records: int = typer.Option(DEMO_RECORDS, help="合成信用信息条数（另加每个单位一条登记信息）"),
+    persons: int = typer.Option(DEMO_PERSONS, help="合成自然人数"),
     port: int = typer.Option(8000, help="端口"),
 ) -> None:
-    """一条命令体验：建库、迁移、生成并归集演示数据、创建演示账号、启动服务。"""
+    """一条命令体验：建库、迁移、生成并归集演示数据、批量评价、创建演示账号、启动服务。"""
+    # Claimed first: a taken port is told before a minute of preparation, not after.
+    sock = claim_port(DEMO_HOST, port) if serve_after else None
     settings = get_settings()
     engine = get_engine(settings)
     made = prepare(
@@ -129,14 +196,20 @@ def demo(
     for a in made:
         table.add_row(a.username, a.password, a.role, a.note)
     console.print(table)
+    url = f"http://{DEMO_HOST}:{port}"
+    if sock is None:
+        again = "xinyong demo" + (f" --port {port}" if port != 8000 else "")
+        console.print(
+            f"未启动服务（--no-serve）。要浏览演示，运行 [bold]{again}[/bold]"
+            f"（数据已准备好，不会重新生成），再用浏览器打开 {url}"
+        )
+        return
     console.print(
-        f"浏览器打开 [bold]http://127.0.0.1:{port}[/bold] 查询信用档案；"
-        f"API 文档 http://127.0.0.1:{port}/api/v1/docs"
+        f"浏览器打开 [bold]{url}[/bold] 查询信用档案；API 文档 {url}/api/v1/docs；按 Ctrl+C 停止"
     )
-    if serve_after:
-        # One process for the demo: the worker delivers repair results beside the server.
-        stop_worker = start_in_background(interval=10.0, chores=[_expire_repair_supplements])
-        try:
-            uvicorn.run(create_app(settings, engine=engine), host="127.0.0.1", port=port)
-        finally:
-            stop_worker.set()
+    # One process for the demo: the worker delivers repair results beside the server.
+    stop_worker = start_in_background(interval=10.0, chores=[_expire_repair_supplements])
+    try:
+        _serve_on(sock, create_app(settings, engine=engine), host=DEMO_HOST, port=port)
+    finally:
+        stop_worker.set()

@@ -1,11 +1,38 @@
-"""What every ``xinyong`` sub-command prints when a service refuses: the same problem the API
-would return (Chinese title, stable code, each field's message), then exit code 1."""
+"""How every ``xinyong`` command speaks to its user, in Chinese.
+
+``fail``: what a sub-command prints when a service refuses — the same problem the API would
+return (Chinese title, stable code, each field's message), then exit code 1.
+
+``ChineseTyper``: the root ``typer.Typer``, which makes every command under it speak Chinese.
+Typer and the Click it carries build help pages, usage lines and parse errors from English
+strings ("Usage:", "Show this message and exit.", "Missing option '--model'."); this module
+gives each a Chinese counterpart at the points Click lets an application choose: the context class and its
+help formatter, the help option, the usage pieces, ``Context.fail`` and the usage errors raised
+while parsing, and Typer's ``rich_utils`` panel strings.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
+from difflib import get_close_matches
+from typing import Any, NoReturn
+
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from typer import rich_utils
+from typer._click.exceptions import (
+    BadParameter,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperCommand, TyperGroup
+from typer.models import Context, DefaultPlaceholder
 
 from xinyong.errors import XinyongError
 
@@ -17,3 +44,263 @@ def fail(exc: XinyongError, console: Console) -> typer.Exit:
         if item.message != exc.title:
             console.print(f"  {item.field}: {escape(item.message)}", highlight=False)
     return typer.Exit(1)
+
+
+# Typer reads these module globals each time it renders help or an error; it has no per-app
+# setting for them.
+rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+rich_utils.OPTIONS_PANEL_TITLE = "选项"
+rich_utils.COMMANDS_PANEL_TITLE = "命令"
+rich_utils.ERRORS_PANEL_TITLE = "错误"
+rich_utils.REQUIRED_LONG_STRING = "[必填]"
+rich_utils.DEFAULT_STRING = "[默认：{}]"
+rich_utils.ENVVAR_STRING = "[环境变量：{}]"
+rich_utils.DEPRECATED_STRING = "（已弃用）"
+rich_utils.ABORTED_TEXT = "已取消。"
+rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+
+USAGE_PREFIX = "用法："
+HELP_OPTION_HELP = "显示本帮助并退出。"
+# Help of the options Typer adds by itself (shell completion), by parameter name.
+BUILT_IN_OPTION_HELP = {
+    "install_completion": "为当前 shell 安装命令补全。",
+    "show_completion": "显示当前 shell 的命令补全脚本，可复制或自行安装。",
+}
+# Click's placeholders in usage lines and its section headings (plain, non-rich help).
+USAGE_WORDS = {"[OPTIONS]": "[选项]", "COMMAND [ARGS]...": "命令 [参数]..."}
+HEADINGS = {"Arguments": "参数", "Options": "选项", "Commands": "命令"}
+PARAM_KINDS = {"option": "选项", "argument": "参数"}
+PATH_KINDS = {"file": "文件", "dir": "目录", "path": "路径"}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+# Messages Click builds as plain text (``Context.fail``, parser errors, path checks).
+_MESSAGES: Sequence[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"Missing command\.?$"), lambda m: "缺少子命令。"),
+    (re.compile(r"No such command '(.+)'\.?$"), lambda m: f"没有命令 '{m[1]}'。"),
+    (
+        re.compile(r"Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$"),
+        lambda m: f"多余的参数：{m[1]}",
+    ),
+    (
+        re.compile(r"Option '(.+)' requires an argument\.$"),
+        lambda m: f"选项 '{m[1]}' 后面需要一个值。",
+    ),
+    (
+        re.compile(r"Option '(.+)' requires (\d+) arguments\.$"),
+        lambda m: f"选项 '{m[1]}' 后面需要 {m[2]} 个值。",
+    ),
+    (re.compile(r"Option '(.+)' does not take a value\.$"), lambda m: f"选项 '{m[1]}' 不接受值。"),
+    (
+        re.compile(r"Argument '(.+)' takes (\d+) values\.$"),
+        lambda m: f"参数 '{m[1]}' 需要 {m[2]} 个值。",
+    ),
+    (
+        re.compile(r"(file|dir|path) '(.+)' does not exist\.$", re.I),
+        lambda m: f"{PATH_KINDS[m[1].lower()]} '{m[2]}' 不存在",
+    ),
+    (
+        re.compile(r"(file|dir|path) '(.+)' is a file\.$", re.I),
+        lambda m: f"'{m[2]}' 是文件，应为目录",
+    ),
+    (
+        re.compile(r"(file|dir|path) '(.+)' is a directory\.$", re.I),
+        lambda m: f"'{m[2]}' 是目录，应为文件",
+    ),
+    (
+        re.compile(r"'(.*)' is not one of (.+)\.$"),
+        lambda m: f"应为以下之一：{m[2].replace(', ', '、')}（收到 '{m[1]}'）",
+    ),
+    (re.compile(r"(file|dir|path) '(.+)' is not readable\.$", re.I), lambda m: f"'{m[2]}' 不可读"),
+    (re.compile(r"(file|dir|path) '(.+)' is not writable\.$", re.I), lambda m: f"'{m[2]}' 不可写"),
+]
+
+# Typer converts values with pydantic; its error types, by what the user should have typed.
+_VALUE_ERRORS = {
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "date_parsing": "应为日期 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "datetime_parsing": "应为日期时间 YYYY-MM-DD HH:MM:SS",
+    "datetime_from_date_parsing": "应为日期时间 YYYY-MM-DD HH:MM:SS",
+    "enum": "应为以下之一：{expected}",
+    "literal_error": "应为以下之一：{expected}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than": "应大于 {gt}",
+    "less_than": "应小于 {lt}",
+}
+
+
+class ChineseUsageError(UsageError):
+    """A usage error whose message is already Chinese (exit code 2, like Click's)."""
+
+
+def _plain(message: str) -> str:
+    for pattern, chinese in _MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return chinese(match)
+    return message
+
+
+def _hint(exc: BadParameter) -> str:
+    if exc.param_hint is not None:
+        hint = exc.param_hint
+        return hint if isinstance(hint, str) else " / ".join(repr(h) for h in hint)
+    param = exc.param
+    if param is None:
+        return ""
+    if param.param_type_name == "option" and param.opts:
+        # Click's hint would add "(env var: …)" in English.
+        return " / ".join(f"'{o}'" for o in param.opts)
+    return param.get_error_hint()
+
+
+def _value_reason(exc: BadParameter) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError) and cause.errors():
+        error = cause.errors()[0]
+        template = _VALUE_ERRORS.get(error["type"])
+        if template is None:  # e.g. Typer's own choice check, a "Value error, …" in English
+            return _plain(str(error["msg"]).removeprefix("Value error, "))
+        details = {k: str(v).replace(" or ", "、") for k, v in (error.get("ctx") or {}).items()}
+        return f"{template.format(**details)}（收到 {error['input']!r}）"
+    return _plain(exc.message)
+
+
+def _message(exc: UsageError) -> str:
+    if isinstance(exc, MissingParameter):
+        kind = PARAM_KINDS.get(exc.param_type or getattr(exc.param, "param_type_name", ""), "参数")
+        return f"缺少{kind} {_hint(exc)}。" if _hint(exc) else f"缺少{kind}。"
+    if isinstance(exc, NoSuchOption):
+        message = f"没有选项 {exc.option_name}"
+        if exc.possibilities:
+            message += f"（相近的选项：{'、'.join(sorted(exc.possibilities))}）"
+        return message
+    if isinstance(exc, BadParameter):
+        hint = _hint(exc)
+        reason = _value_reason(exc)
+        return f"{hint} 的值不正确：{reason}" if hint else f"取值不正确：{reason}"
+    return _plain(exc.message)
+
+
+def in_chinese(exc: UsageError, ctx: Context | None = None) -> UsageError:
+    """``exc`` with its message in Chinese; Chinese ones and the no-argument help pass as they
+    are (Typer recognises the latter by its class)."""
+    if isinstance(exc, ChineseUsageError | NoArgsIsHelpError):
+        return exc
+    if not isinstance(exc, BadParameter) and _CJK.search(exc.message):
+        return exc
+    return ChineseUsageError(_message(exc), exc.ctx or ctx)
+
+
+class ChineseFormatter(HelpFormatter):
+    """Click's help formatter with a Chinese usage prefix and section headings."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, USAGE_PREFIX if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(HEADINGS.get(heading, heading))
+
+
+class ChineseContext(Context):
+    formatter_class = ChineseFormatter
+
+    def fail(self, message: str) -> NoReturn:
+        raise ChineseUsageError(_plain(message), self)
+
+
+class _SpeaksChinese:
+    """What ``ChineseCommand`` and ``ChineseGroup`` add to Typer's classes."""
+
+    context_class = ChineseContext
+
+    def get_help_option(self, ctx: Context) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = HELP_OPTION_HELP
+        return option
+
+    def get_params(self, ctx: Context) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if param.name in BUILT_IN_OPTION_HELP:
+                param.help = BUILT_IN_OPTION_HELP[param.name]
+        return params
+
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+        return [USAGE_WORDS.get(piece, piece) for piece in pieces]
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc]
+        except UsageError as exc:
+            raise in_chinese(exc, ctx) from None
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]
+        except UsageError as exc:
+            raise in_chinese(exc, ctx) from None
+
+
+class ChineseCommand(_SpeaksChinese, TyperCommand):
+    pass
+
+
+class ChineseGroup(_SpeaksChinese, TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Typer's own suggestion is appended in English; resolve_command adds a Chinese one.
+        self.suggest_commands = False
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except ChineseUsageError as exc:
+            close = get_close_matches(args[0], list(self.commands)) if args else []
+            if close:
+                exc.message += f"是不是要用 {'、'.join(repr(c) for c in close)}？"
+            raise
+
+
+def _adopt(app: typer.Typer) -> None:
+    """Give ``app``'s commands and nested groups the Chinese classes, unless they chose one.
+    Typer builds its click commands from these infos on each run, so commands must be
+    registered before their app is added."""
+    for command in app.registered_commands:
+        if command.cls in (None, TyperCommand):
+            command.cls = ChineseCommand
+    for group in app.registered_groups:
+        if isinstance(group.cls, DefaultPlaceholder) or group.cls is None:
+            group.cls = ChineseGroup
+        if group.typer_instance is not None:
+            _adopt(group.typer_instance)
+
+
+class ChineseTyper(typer.Typer):
+    """The root ``typer.Typer`` of ``xinyong``: its commands and every group added to it (the
+    domains' plain ``typer.Typer`` apps, whatever their layer) use the Chinese classes above,
+    so that no help page or usage error is left in English."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", ChineseGroup)
+        kwargs.setdefault("rich_markup_mode", "rich")
+        super().__init__(**kwargs)
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Any:
+        return super().command(name, cls=cls or ChineseCommand, **kwargs)
+
+    def add_typer(self, typer_instance: typer.Typer, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", ChineseGroup)
+        _adopt(typer_instance)
+        super().add_typer(typer_instance, **kwargs)

@@ -64,7 +64,9 @@ def templates(as_json: bool = typer.Option(False, "--json", help="输出 JSON"))
 def list_command(
     department: str = typer.Option(None, "--department", help="本部门代码（不写则为管理员视图）"),
     subject: str = typer.Option(None, "--subject", help="主体代码"),
-    status: CommitmentStatus = typer.Option(None, "--status", help="signed、fulfilled、breached"),
+    status: CommitmentStatus = typer.Option(
+        None, "--status", help="状态：signed 已签署、fulfilled 履诺、breached 违诺"
+    ),
     overdue: bool = typer.Option(False, "--overdue", help="只看履诺期限已过、尚未核查的承诺"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:

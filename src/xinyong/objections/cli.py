@@ -53,7 +53,11 @@ def _corrected(pairs: list[str]) -> dict[str, str] | None:
 @objections_app.command("list")
 def list_objections(
     department: str = typer.Option(..., "--department", help="本部门代码"),
-    status: str = typer.Option("open", "--status", help="open、corrected、withdrawn、upheld"),
+    status: str = typer.Option(
+        "open",
+        "--status",
+        help="状态：open 处理中、corrected 已更正、withdrawn 已撤销、upheld 不予更正",
+    ),
     overdue: bool = typer.Option(False, "--overdue", help="只看已超期的异议"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:

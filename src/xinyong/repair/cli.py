@@ -45,7 +45,9 @@ def _fail(exc: XinyongError) -> typer.Exit:
 def tasks(
     department: str = typer.Option(..., "--department", help="本部门代码"),
     status: str = typer.Option(
-        "pending", "--status", help="pending、supplement_requested、decided、expired"
+        "pending",
+        "--status",
+        help="状态：pending 待审核、supplement_requested 待补正、decided 已决定、expired 逾期终止",
     ),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:

@@ -104,7 +104,9 @@ def evaluate_command(
 
 
 @models_app.command("list")
-def list_models(as_json: bool = typer.Option(False, "--json")) -> None:
+def list_models(
+    as_json: bool = typer.Option(False, "--json", help="只输出一个 JSON 数组"),
+) -> None:
     """列出已发布的评价模型。"""
     models = _served_models(default_catalog())
     rows = [

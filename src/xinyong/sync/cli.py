@@ -149,7 +149,9 @@ def worker_command(
 @sync_app.command("deliveries")
 def deliveries(
     status: DeliveryStatus = typer.Option(
-        None, "--status", help="pending、sending、failing、acknowledged"
+        None,
+        "--status",
+        help="状态：pending 待推送、sending 推送中、failing 推送失败（仍在重试）、acknowledged 平台已确认",
     ),
     platform: str = typer.Option(None, "--platform", help="平台编号"),
     overdue: bool = typer.Option(None, "--overdue/--not-overdue", help="只看超期/未超期"),
