@@ -15,6 +15,7 @@ from xinyong.catalog.cli import catalog_app
 from xinyong.checks.cli import measures_app
 from xinyong.commitments.cli import commitments_app
 from xinyong.config import get_settings
+from xinyong.console import demo_settings, guard_default_secret
 from xinyong.db import get_engine, unit_of_work
 from xinyong.demo import prepare
 from xinyong.ingest.cli import ingest_command, quality_command
@@ -35,6 +36,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="数据库与迁移", no_args_is_help=True)
 console = Console()
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """xinyong 公共信用信息平台"""
+    guard_default_secret(ctx)
+
 
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
@@ -99,10 +107,16 @@ def serve(
     """启动网页和 API 服务。"""
     if workers > 1:
         uvicorn.run(
-            "xinyong.web.app:create_app", factory=True, host=host, port=port, workers=workers
+            "xinyong.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=False,
         )
     else:
-        uvicorn.run(create_app(), host=host, port=port)
+        # X-Forwarded-For is read by xinyong itself, from XINYONG_TRUSTED_PROXIES only.
+        uvicorn.run(create_app(), host=host, port=port, proxy_headers=False)
 
 
 @app.command("demo")
@@ -114,7 +128,7 @@ def demo(
     port: int = typer.Option(8000, help="端口"),
 ) -> None:
     """一条命令体验：建库、迁移、生成并归集演示数据、创建演示账号、启动服务。"""
-    settings = get_settings()
+    settings = demo_settings(get_settings(), console)
     engine = get_engine(settings)
     made = prepare(
         settings, engine, enterprises=enterprises, records=records, persons=persons, console=console
@@ -137,6 +151,11 @@ def demo(
         # One process for the demo: the worker delivers repair results beside the server.
         stop_worker = start_in_background(interval=10.0, chores=[_expire_repair_supplements])
         try:
-            uvicorn.run(create_app(settings, engine=engine), host="127.0.0.1", port=port)
+            uvicorn.run(
+                create_app(settings, engine=engine),
+                host="127.0.0.1",
+                port=port,
+                proxy_headers=False,
+            )
         finally:
             stop_worker.set()

@@ -23,7 +23,12 @@ from xinyong.sync.platforms import load_platforms
 def cli(databases, tmp_path) -> Iterator:
     engine = databases.migrated_engine("sqlite")
     url = engine.url.render_as_string(hide_password=False)
-    env = {"XINYONG_DATABASE_URL": url, "XINYONG_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    env = {
+        "XINYONG_DATABASE_URL": url,
+        "XINYONG_DATA_DIR": str(tmp_path),
+        "XINYONG_SECRET_KEY": "sync-cli-test-secret",
+        "COLUMNS": "200",
+    }
     runner = CliRunner()
     before = set(xinyong.db._engines)
 
