@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +16,7 @@ from xinyong.accounts.schemas import PrincipalRead, TokenRead, TokenRequest
 from xinyong.audit import service as audit
 from xinyong.config import Settings, get_settings
 from xinyong.errors import FieldError, XinyongError
+from xinyong.kit import clock as kit_clock
 from xinyong.kit.storable import is_storable
 
 JSON_TYPE = "application/json"
@@ -84,11 +85,15 @@ def build_router(
     *,
     settings_dep: Callable[[], Settings] = get_settings,
     principal_dep: Callable[..., Any] | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] | None = None,
 ) -> APIRouter:
     """``/auth`` routes bound to the web layer's session (and, for ``/auth/me``, principal)
-    dependencies. ``session_dep`` must commit after the handler, as SessionDep does."""
+    dependencies. ``session_dep`` must commit after the handler, as SessionDep does.
+    ``clock`` defaults to ``xinyong.kit.clock.now``, looked up at each request."""
     router = APIRouter(prefix="/auth", tags=["auth"])
+
+    def current_time() -> datetime:
+        return clock() if clock is not None else kit_clock.now()
 
     @router.post(
         "/token",
@@ -110,7 +115,7 @@ def build_router(
         session: Session = Depends(session_dep, scope="function"),
         settings: Settings = Depends(settings_dep),
     ) -> TokenRead:
-        now = clock()
+        now = current_time()
         user = service.authenticate(
             session, username=credentials.username, password=credentials.password, now=now
         )

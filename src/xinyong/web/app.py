@@ -22,7 +22,6 @@ from xinyong.http import logmask, problems
 from xinyong.http.deps import get_principal, get_session, get_settings_dep
 from xinyong.http.ratelimit import RateLimiter
 from xinyong.ingest.api import router as ingest_router
-from xinyong.kit import clock
 from xinyong.lists.api import router as lists_router
 from xinyong.lists.definitions import load_definitions
 from xinyong.objections.api import router as objections_router
@@ -83,7 +82,6 @@ def create_app(
             get_session,
             settings_dep=get_settings_dep,
             principal_dep=get_principal,
-            clock=clock.now,
         ),
         prefix=API_PREFIX,
     )
