@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.accounts.cli import SUBJECT_RESOLVERS, departments_app, keys_app, users_app
-from xinyong.audit.cli import audit_app
+from xinyong.audit.cli import audit_app, publish_due_head
 from xinyong.catalog.cli import catalog_app
 from xinyong.checks.cli import measures_app
 from xinyong.commitments.cli import commitments_app
@@ -74,8 +74,8 @@ def worker(
     interval: float = typer.Option(10.0, "--interval", help="两轮之间的秒数"),
 ) -> None:
     """后台任务：把修复结果推送到各信用平台（失败按退避重试，直至平台确认），
-    并终止逾期未补正材料的修复申请。"""
-    run_worker(once=once, interval=interval, chores=[_expire_repair_supplements])
+    终止逾期未补正材料的修复申请，并定期为审计日志签名。"""
+    run_worker(once=once, interval=interval, chores=[_expire_repair_supplements, publish_due_head])
 
 
 app.add_typer(models_app, name="models")
@@ -149,7 +149,9 @@ def demo(
     )
     if serve_after:
         # One process for the demo: the worker delivers repair results beside the server.
-        stop_worker = start_in_background(interval=10.0, chores=[_expire_repair_supplements])
+        stop_worker = start_in_background(
+            interval=10.0, chores=[_expire_repair_supplements, publish_due_head]
+        )
         try:
             uvicorn.run(
                 create_app(settings, engine=engine),

@@ -178,3 +178,22 @@ def test_cli_audit_verify_ok_then_finds_tampering(cli_db):
     r = _invoke(cli_db, audit_app, ["verify"])
     assert r.exit_code == 1
     assert "#3" in r.stdout and "删除" in r.stdout
+
+
+def test_cli_audit_head_then_verify_finds_truncation(cli_db, tmp_path):
+    _, _, engine = cli_db
+    for n in range(3):
+        _invoke(cli_db, keys_app, ["create", "--name", f"k{n}", "--role", "system"])
+    r = _invoke(cli_db, audit_app, ["verify"])
+    assert r.exit_code == 0 and "尚无签名摘要" in r.stdout, r.output
+    r = _invoke(cli_db, audit_app, ["head"])
+    assert r.exit_code == 0, r.output
+    assert "#1" in r.stdout and (tmp_path / "audit" / "heads.jsonl").exists()
+    r = _invoke(cli_db, audit_app, ["verify"])
+    assert r.exit_code == 0 and "最新摘要 #1" in r.stdout, r.output
+
+    with engine.begin() as conn:
+        conn.execute(delete(AuditEntry.__table__).where(AuditEntry.__table__.c.id == 3))
+    r = _invoke(cli_db, audit_app, ["verify"])
+    assert r.exit_code == 1
+    assert "[truncated]" in r.stdout and "截断" in r.stdout
