@@ -19,7 +19,7 @@ from xinyong.config import Settings, get_settings
 from xinyong.db import get_engine, unit_of_work
 from xinyong.files.api import router as files_router
 from xinyong.http import logmask, problems
-from xinyong.http.deps import get_principal, get_session, get_settings_dep
+from xinyong.http.deps import client_address, get_principal, get_session, get_settings_dep
 from xinyong.http.ratelimit import RateLimiter
 from xinyong.ingest.api import router as ingest_router
 from xinyong.lists.api import router as lists_router
@@ -82,6 +82,7 @@ def create_app(
             get_session,
             settings_dep=get_settings_dep,
             principal_dep=get_principal,
+            client_address=client_address,
         ),
         prefix=API_PREFIX,
     )

@@ -1,4 +1,4 @@
-"""Security: a keyed audit chain with signed heads.
+"""Security: a keyed audit chain with signed heads; login throttles; owners of API keys.
 
 Until now each audit entry's hash was a plain SHA-256 that anyone could recompute after
 deleting or editing rows. From this revision it is an HMAC-SHA256 with a key derived from the
@@ -14,6 +14,9 @@ either; what was detectable is kept, as that entry. Run ``xinyong db upgrade`` w
 deployment's own ``XINYONG_SECRET_KEY`` (the command refuses the shipped one).
 
 ``audit_heads`` holds the signed heads of the chain (``xinyong.audit.heads``).
+``login_throttles`` counts failed logins per username and per client address
+(``xinyong.accounts.login``). ``api_keys.owner_user_id`` names the person answerable for a key,
+whose deactivation stops it.
 
 Downgrade re-hashes the chain without the key again (as the older code checks it).
 
@@ -157,8 +160,34 @@ def upgrade() -> None:
         sa.Column("signature", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_heads")),
     )
+    _accounts()
+
+
+def _accounts() -> None:
+    op.create_table(
+        "login_throttles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(16), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_started_at", UTCDateTime(), nullable=False),
+        sa.Column("locked_until", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttles")),
+        sa.UniqueConstraint("scope", "key_hash", name=op.f("uq_login_throttles_scope_key_hash")),
+    )
+    with op.batch_alter_table("api_keys") as batch:
+        batch.add_column(sa.Column("owner_user_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_api_keys_owner_user_id_users"), "users", ["owner_user_id"], ["id"]
+        )
+        batch.create_index(op.f("ix_api_keys_owner_user_id"), ["owner_user_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_keys") as batch:
+        batch.drop_index(op.f("ix_api_keys_owner_user_id"))
+        batch.drop_constraint(op.f("fk_api_keys_owner_user_id_users"), type_="foreignkey")
+        batch.drop_column("owner_user_id")
+    op.drop_table("login_throttles")
     op.drop_table("audit_heads")
     _rehash(op.get_bind(), compute_hash)
