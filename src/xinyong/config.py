@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=10, ge=10, le=128)
     # The worker signs a head of the audit chain this often when new entries were added.
     audit_head_interval_minutes: int = Field(default=60, ge=1)
+    # How long browsers may cache the public static assets (/static); every other response is
+    # sent with Cache-Control: no-store (http/security.py).
+    static_max_age_seconds: int = Field(default=3600, ge=0)
     # Credit platforms the repair results are delivered to (xinyong.sync); the shipped file
     # drops JSON files under <data_dir>/sync/<platform>/ so the demo needs no network.
     sync_platforms_path: Path = Field(default_factory=default_sync_platforms_path)
