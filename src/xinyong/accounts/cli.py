@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts import lifecycle, service
 from xinyong.accounts.errors import UnknownSubject
-from xinyong.accounts.models import Role
+from xinyong.accounts.models import ApiKey, Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.config import get_settings
@@ -122,38 +122,49 @@ def create_key(
                 secret=secret,
                 now=now,
             )
-            audit.record(
-                session,
-                actor=CLI_ACTOR,
-                actor_role=Role.SYSTEM.value,
-                action="key.create",
-                object_type="api_key",
-                object_id=str(key.id),
-                detail={
-                    "name": name,
-                    "role": key.role.value,
-                    "prefix": key.prefix,
-                    "department_code": department,
-                    "subject_id": subject_id,
-                    "rate_limit_per_minute": rate_limit,
-                    "owner": owner,
-                    "via": "cli",
-                },
-                now=now,
-            )
+            _audit_key(session, key, department=department, owner=owner, now=now)
             key_id, key_role = key.id, key.role.value
     except XinyongError as exc:
         raise _fail(exc) from None
+    _print_key(
+        plain, key_id=key_id, name=name, role=key_role, rate_limit=rate_limit, as_json=as_json
+    )
+
+
+def _audit_key(
+    session: Session, key: ApiKey, *, department: str | None, owner: str | None, now: datetime
+) -> None:
+    audit.record(
+        session,
+        actor=CLI_ACTOR,
+        actor_role=Role.SYSTEM.value,
+        action="key.create",
+        object_type="api_key",
+        object_id=str(key.id),
+        detail={
+            "name": key.name,
+            "role": key.role.value,
+            "prefix": key.prefix,
+            "department_code": department,
+            "subject_id": key.subject_id,
+            "rate_limit_per_minute": key.rate_limit_per_minute,
+            "owner": owner,
+            "via": "cli",
+        },
+        now=now,
+    )
+
+
+def _print_key(
+    plain: str, *, key_id: int, name: str, role: str, rate_limit: int | None, as_json: bool
+) -> None:
     if as_json:
-        typer.echo(
-            json.dumps(
-                {"key": plain, "id": key_id, "name": name, "role": key_role}, ensure_ascii=False
-            )
-        )
+        doc = {"key": plain, "id": key_id, "name": name, "role": role}
+        typer.echo(json.dumps(doc, ensure_ascii=False))
         return
     limit = "默认" if rate_limit is None else ("不限" if rate_limit == 0 else str(rate_limit))
     console.print(
-        f"已创建 API 密钥 #{key_id}（{name}，角色 {key_role}，每分钟请求上限 {limit}）",
+        f"已创建 API 密钥 #{key_id}（{name}，角色 {role}，每分钟请求上限 {limit}）",
         highlight=False,
     )
     console.print(f"[bold]{plain}[/bold]", highlight=False, soft_wrap=True)
