@@ -153,3 +153,11 @@ def test_wrong_password_is_invalid_credentials_class(session):
     with pytest.raises(LoginLocked) as exc:
         log_in(session, Attempt("wu", None), password="x", policy=POLICY, secret=SECRET, now=NOW)
     assert exc.value.retry_after == 600
+
+
+def test_stale_counts_are_forgotten(session):
+    for n in range(4):
+        _try(session, f"made-up-{n}", "x", address=f"10.2.0.{n}")
+    assert len(session.scalars(select(LoginThrottle)).all()) == 8
+    _try(session, "one-more", "x", address="10.2.0.9", at=NOW + timedelta(minutes=15))
+    assert len(session.scalars(select(LoginThrottle)).all()) == 2

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,12 +168,25 @@ def _audit(
     )
 
 
+def _forget_stale(session: Session, *, policy: LoginPolicy, now: datetime) -> None:
+    # Counts whose window has passed and that lock nothing are the same as no count: dropping
+    # them keeps the table as small as the failures of the last window, even when an attacker
+    # tries a new made-up username each time.
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.window_started_at <= now - policy.window,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        )
+    )
+
+
 def record_failure(
     session: Session, attempt: Attempt, *, policy: LoginPolicy, secret: bytes, now: datetime
 ) -> datetime | None:
     """Count one failed password check of ``attempt`` (audited); returns the end of a lockout
     it started, if any (also audited)."""
     _take_write_lock(session)
+    _forget_stale(session, policy=policy, now=now)
     user = find_user(session, attempt.username)
     _audit(session, "auth.login_failed", attempt, user, now)
     locked: datetime | None = None
