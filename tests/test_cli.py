@@ -401,7 +401,10 @@ def _english(text: str) -> list[str]:
 
 
 def _run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args), env={"COLUMNS": "200"}, prog_name="xinyong")
+    # A deployment's own key: usage errors are told whatever the secret, but a command whose
+    # value is checked in its body would otherwise stop at the default-secret refusal first.
+    env = {"COLUMNS": "200", "XINYONG_SECRET_KEY": SECRET}
+    return CliRunner().invoke(app, list(args), env=env, prog_name="xinyong")
 
 
 class TestChineseHelpAndErrors:

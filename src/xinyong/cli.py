@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.accounts.cli import SUBJECT_RESOLVERS, departments_app, keys_app, users_app
-from xinyong.audit.cli import audit_app
+from xinyong.audit.cli import audit_app, publish_due_head
 from xinyong.catalog.cli import catalog_app
 from xinyong.checks.cli import measures_app
 from xinyong.commitments.cli import commitments_app
 from xinyong.config import get_settings
-from xinyong.console import ChineseTyper, fail
+from xinyong.console import ChineseTyper, demo_settings, fail, guard_default_secret
 from xinyong.db import get_engine, unit_of_work
 from xinyong.demo import DEMO_ORGANISATIONS, DEMO_PERSONS, DEMO_RECORDS, prepare
 from xinyong.errors import FieldProblem
@@ -42,6 +42,13 @@ db_app = typer.Typer(help="数据库与迁移", no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)
 DEMO_HOST = "127.0.0.1"
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """xinyong 公共信用信息平台"""
+    guard_default_secret(ctx)
+
 
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(measures_app, name="measures")
@@ -72,8 +79,8 @@ def worker(
     interval: float = typer.Option(10.0, "--interval", help="两轮之间的秒数"),
 ) -> None:
     """后台任务：把修复结果推送到各信用平台（失败按退避重试，直至平台确认），
-    并终止逾期未补正材料的修复申请。"""
-    run_worker(once=once, interval=interval, chores=[_expire_repair_supplements])
+    终止逾期未补正材料的修复申请，并定期为审计日志签名。"""
+    run_worker(once=once, interval=interval, chores=[_expire_repair_supplements, publish_due_head])
 
 
 app.add_typer(models_app, name="models")
@@ -137,7 +144,8 @@ def claim_port(host: str, port: int) -> socket.socket:
 
 
 def _serve_on(sock: socket.socket, web_app: Any, *, host: str, port: int) -> None:
-    server = uvicorn.Server(uvicorn.Config(web_app, host=host, port=port))
+    # X-Forwarded-For is read by xinyong itself, from XINYONG_TRUSTED_PROXIES only.
+    server = uvicorn.Server(uvicorn.Config(web_app, host=host, port=port, proxy_headers=False))
     server.run(sockets=[sock])
     if not server.started:  # as uvicorn.run: a failed startup is a failed command
         raise typer.Exit(1)
@@ -157,7 +165,13 @@ def serve(
         sock.close()
         try:
             uvicorn.run(
-                "xinyong.web.app:create_app", factory=True, host=host, port=port, workers=workers
+                "xinyong.web.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                # X-Forwarded-For is read by xinyong itself, from XINYONG_TRUSTED_PROXIES only.
+                proxy_headers=False,
             )
         except SystemExit:
             console.print(
@@ -181,7 +195,7 @@ def demo(
     """一条命令体验：建库、迁移、生成并归集演示数据、批量评价、创建演示账号、启动服务。"""
     # Claimed first: a taken port is told before a minute of preparation, not after.
     sock = claim_port(DEMO_HOST, port) if serve_after else None
-    settings = get_settings()
+    settings = demo_settings(get_settings(), console)
     engine = get_engine(settings)
     made = prepare(
         settings, engine, enterprises=enterprises, records=records, persons=persons, console=console
@@ -208,7 +222,9 @@ def demo(
         f"浏览器打开 [bold]{url}[/bold] 查询信用档案；API 文档 {url}/api/v1/docs；按 Ctrl+C 停止"
     )
     # One process for the demo: the worker delivers repair results beside the server.
-    stop_worker = start_in_background(interval=10.0, chores=[_expire_repair_supplements])
+    stop_worker = start_in_background(
+        interval=10.0, chores=[_expire_repair_supplements, publish_due_head]
+    )
     try:
         _serve_on(sock, create_app(settings, engine=engine), host=DEMO_HOST, port=port)
     finally:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Final
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+# The secret shipped in the source: public, so every hash made with it can be reversed. Only
+# `xinyong demo` runs with it (and only on a data directory it seeded with it before it made
+# its own per-installation key); every other command refuses (console.require_secret_key).
+DEFAULT_SECRET: Final = "xinyong-demo-secret-change-me"
+# The per-installation key `xinyong demo` generates in its data directory (mode 0600).
+SECRET_KEY_FILE: Final = "secret.key"
 
 
 def default_data_dir() -> Path:
@@ -37,7 +47,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # Key for the HMAC of resident ID numbers and for API-key hashes. A deployment must set it;
     # the default only keeps the embedded demo usable and is reported by `xinyong demo`.
-    secret_key: SecretStr = SecretStr("xinyong-demo-secret-change-me")
+    # Unset, the key `xinyong demo` generated in <data_dir>/secret.key is used if there is one.
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     token_ttl_minutes: int = 8 * 60
     # GB 11714 check of USCC position 17: off by default (DOMAIN.md decision 2).
     strict_org_code: bool = False
@@ -50,6 +61,26 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 1200
     anonymous_rate_limit_per_minute: int = 300
     rate_limits_enabled: bool = True
+    # Reverse proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated
+    # ("10.0.0.5,10.1.0.0/16"). Empty: the connecting address is the client, whatever it sends.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Requests with a wrong, expired or revoked token or API key per client address and minute;
+    # past it they get 429 instead of 401 (0 = unlimited).
+    failed_auth_per_minute: int = Field(default=30, ge=0)
+    # Login throttling (accounts/login.py): failed logins within the window before a temporary
+    # lockout, per username (known or not) and per client address; 0 turns a limit off.
+    login_failures_per_username: int = Field(default=5, ge=0)
+    login_failures_per_address: int = Field(default=20, ge=0)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    # Password policy (accounts/passwords.py): at least this many characters, two kinds of
+    # character, not a common password, not the username.
+    password_min_length: int = Field(default=10, ge=10, le=128)
+    # The worker signs a head of the audit chain this often when new entries were added.
+    audit_head_interval_minutes: int = Field(default=60, ge=1)
+    # How long browsers may cache the public static assets (/static); every other response is
+    # sent with Cache-Control: no-store (http/security.py).
+    static_max_age_seconds: int = Field(default=3600, ge=0)
     # Credit platforms the repair results are delivered to (xinyong.sync); the shipped file
     # drops JSON files under <data_dir>/sync/<platform>/ so the demo needs no network.
     sync_platforms_path: Path = Field(default_factory=default_sync_platforms_path)
@@ -62,6 +93,38 @@ class Settings(BaseSettings):
     # flag, decision by the providing department after receipt.
     objection_flag_workdays: int = Field(default=1, ge=0, le=30)
     objection_decision_workdays: int = Field(default=5, ge=1, le=60)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"“{item}”不是 IP 地址或网段（如 10.0.0.5 或 10.1.0.0/16）"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _installation_secret(self) -> Settings:
+        # Only when XINYONG_SECRET_KEY is unset: an explicit key always wins.
+        if "secret_key" not in self.model_fields_set:
+            path = self.data_dir / SECRET_KEY_FILE
+            if path.is_file():
+                self.secret_key = SecretStr(path.read_text(encoding="utf-8").strip())
+        return self
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in self.trusted_proxies)
 
     @property
     def resolved_database_url(self) -> str:
@@ -82,7 +145,20 @@ class Settings(BaseSettings):
 
     @property
     def is_default_secret(self) -> bool:
-        return self.secret_key.get_secret_value() == "xinyong-demo-secret-change-me"
+        """The shipped (public) secret, or none at all: hashes made with it can be reversed."""
+        value = self.secret_key.get_secret_value().strip()
+        return value in ("", DEFAULT_SECRET)
+
+
+def write_installation_secret(data_dir: Path) -> SecretStr:
+    """A new random key in ``<data_dir>/secret.key``, readable by its owner only (0600);
+    the file is created exclusively, so an existing key is never overwritten."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(data_dir / SECRET_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    return SecretStr(value)
 
 
 @lru_cache(maxsize=1)

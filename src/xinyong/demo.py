@@ -9,7 +9,6 @@ passwords.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from xinyong.access.schemas import GrantCreate
 from xinyong.access.scopes import load_scopes
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role, User
+from xinyong.accounts.passwords import generate_password
 from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
@@ -123,7 +123,7 @@ def _create_accounts(engine: Engine, data_dir: Path) -> list[DemoAccount]:
                 continue
             if role is Role.ENTERPRISE and sid is None:
                 continue
-            password = secrets.token_urlsafe(9)
+            password = generate_password()
             accounts.create_user(
                 session,
                 username=username,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,9 @@ class XinyongError(Exception):
     errors: list[FieldError] = field(default_factory=list)
     # Extra response headers (e.g. ``Retry-After``); never part of the problem body.
     headers: dict[str, str] = field(default_factory=dict)
-    # The refusal itself is an outcome to keep: what the transaction wrote before it (only the
-    # audit row of the refused attempt, e.g. a person look-up that matched nobody) is committed
-    # although the request fails. Raise such an error before anything else is written.
-    keep_work: bool = False
+    # True for a refusal whose own record must be kept (a failed login's count and its audit
+    # row): the request's transaction commits what was flushed, then the error is answered.
+    keep_changes: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.code}: {self.title}")

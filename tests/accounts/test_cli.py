@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -178,3 +178,75 @@ def test_cli_audit_verify_ok_then_finds_tampering(cli_db):
     r = _invoke(cli_db, audit_app, ["verify"])
     assert r.exit_code == 1
     assert "#3" in r.stdout and "删除" in r.stdout
+
+
+def test_cli_audit_head_then_verify_finds_truncation(cli_db, tmp_path):
+    _, _, engine = cli_db
+    for n in range(3):
+        _invoke(cli_db, keys_app, ["create", "--name", f"k{n}", "--role", "system"])
+    r = _invoke(cli_db, audit_app, ["verify"])
+    assert r.exit_code == 0 and "尚无签名摘要" in r.stdout, r.output
+    r = _invoke(cli_db, audit_app, ["head"])
+    assert r.exit_code == 0, r.output
+    assert "#1" in r.stdout and (tmp_path / "audit" / "heads.jsonl").exists()
+    r = _invoke(cli_db, audit_app, ["verify"])
+    assert r.exit_code == 0 and "最新摘要 #1" in r.stdout, r.output
+
+    with engine.begin() as conn:
+        conn.execute(delete(AuditEntry.__table__).where(AuditEntry.__table__.c.id == 3))
+    r = _invoke(cli_db, audit_app, ["verify"])
+    assert r.exit_code == 1
+    assert "[truncated]" in r.stdout and "截断" in r.stdout
+
+
+def _user(cli_db, username: str, password: str = "pass-word-1"):
+    return _invoke(
+        cli_db, users_app, ["create", username, "--role", "admin", "--password", password]
+    )
+
+
+def test_cli_refuses_a_weak_password_with_the_reason(cli_db):
+    r = _user(cli_db, "weak", "12345678")
+    assert r.exit_code == 1
+    assert "accounts.weak_password" in r.stderr and "不得少于10个字符" in r.stderr
+
+
+def test_cli_deactivate_reactivate_revoke_tokens_and_reset_password(cli_db):
+    _, _, engine = cli_db
+    assert _user(cli_db, "li").exit_code == 0
+    r = _invoke(cli_db, keys_app, ["create", "--name", "k", "--role", "system", "--owner", "li"])
+    assert r.exit_code == 0, r.output
+    now = datetime.now(UTC)
+    with session_factory(engine)() as s, s.begin():
+        user = s.scalar(select(User).where(User.username == "li"))
+        for _ in range(2):
+            service.issue_token(s, user=user, now=now, ttl=timedelta(hours=1))
+
+    r = _invoke(cli_db, users_app, ["revoke-tokens", "li", "--by", "张三"])
+    assert r.exit_code == 0 and "2 个登录令牌" in r.stdout, r.output
+    r = _invoke(cli_db, users_app, ["deactivate", "li", "--reason", "离职", "--by", "张三"])
+    assert r.exit_code == 0, r.output
+    r = _invoke(cli_db, users_app, ["reactivate", "li", "--by", "张三"])
+    assert r.exit_code == 0, r.output
+    r = _invoke(cli_db, users_app, ["password", "li", "--password", "12345678"])
+    assert r.exit_code == 1 and "accounts.weak_password" in r.stderr
+    r = _invoke(cli_db, users_app, ["password", "li", "--password", "another-pass-2"])
+    assert r.exit_code == 0, r.output
+    r = _invoke(cli_db, users_app, ["deactivate", "nobody"])
+    assert r.exit_code == 1 and "accounts.unknown_user" in r.stderr
+
+    with session_factory(engine)() as s:
+        user = s.scalar(select(User).where(User.username == "li"))
+        assert user.active and service.verify_password(user.password_hash, "another-pass-2")
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.object_type == "user").order_by(AuditEntry.id)
+        ).all()
+        assert [e.action for e in entries] == [
+            "user.create",
+            "auth.tokens_revoke",
+            "user.deactivate",
+            "user.reactivate",
+            "user.password_reset",
+        ]
+        assert entries[2].actor == "console:张三" and entries[2].detail["reason"] == "离职"
+        assert entries[2].detail["stopped_api_keys"] == 1

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from xinyong.audit import service as audit
+from xinyong.audit.chain import deployment_keys
 from xinyong.audit.models import AuditEntry
 from xinyong.db import unit_of_work
 
@@ -84,7 +85,8 @@ def test_audit_verify_finds_deleted_first_row(session):
 
 
 def test_audit_verify_finds_rehashed_row(session):
-    """Recomputing the edited row's hash moves the break to the next row."""
+    """Even someone holding the key who recomputes the edited row's hash only moves the break
+    to the next row."""
     _five(session)
     table = AuditEntry.__table__
     row = session.execute(select(table).where(table.c.id == 2)).one()
@@ -99,11 +101,8 @@ def test_audit_verify_finds_rehashed_row(session):
         object_id=row.object_id,
         detail=forged,
     )
-    session.execute(
-        update(table)
-        .where(table.c.id == 2)
-        .values(detail=forged, hash=audit.compute_hash(row.prev_hash, content))
-    )
+    rehashed = audit.keyed_hash(deployment_keys().chain, row.prev_hash, content)
+    session.execute(update(table).where(table.c.id == 2).values(detail=forged, hash=rehashed))
     assert [(f.entry_id, f.kind) for f in audit.verify(session)] == [(3, "broken_link")]
 
 

@@ -187,7 +187,7 @@ def test_wrong_name_and_unknown_number_get_the_same_answer_and_both_are_audited(
     for code, name in ((PERSON_ID, "王大明"), (unknown_person, "王小明")):
         with pytest.raises(PersonNotFound) as miss:
             _read(session, ANONYMOUS, date(2026, 5, 1), code=code, name=name)
-        assert miss.value.keep_work
+        assert miss.value.keep_changes
         answers.append(miss.value.problem())
     assert answers[0] == answers[1]
     _read(session, ANONYMOUS, date(2026, 5, 1), code=PERSON_ID, name=" 王小明 ")

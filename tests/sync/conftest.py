@@ -68,7 +68,11 @@ def _handler(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
                         delivery_id=body["delivery_id"],
                         idempotency_key=self.headers.get("Idempotency-Key"),
                         signature_ok=verify_signature(
-                            SECRET, raw, self.headers.get("X-Xinyong-Signature", "")
+                            SECRET,
+                            raw,
+                            timestamp=self.headers.get("X-Xinyong-Timestamp", ""),
+                            signature=self.headers.get("X-Xinyong-Signature", ""),
+                            now=time.time(),
                         ),
                         body=body,
                         answered=status,

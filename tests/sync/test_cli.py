@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 import xinyong.db
+from xinyong.audit import heads
+from xinyong.audit import service as audit
 from xinyong.cli import app
 from xinyong.config import get_settings
 from xinyong.db import unit_of_work
@@ -23,7 +25,12 @@ from xinyong.sync.platforms import load_platforms
 def cli(databases, tmp_path) -> Iterator:
     engine = databases.migrated_engine("sqlite")
     url = engine.url.render_as_string(hide_password=False)
-    env = {"XINYONG_DATABASE_URL": url, "XINYONG_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    env = {
+        "XINYONG_DATABASE_URL": url,
+        "XINYONG_DATA_DIR": str(tmp_path),
+        "XINYONG_SECRET_KEY": "sync-cli-test-secret",
+        "COLUMNS": "200",
+    }
     runner = CliRunner()
     before = set(xinyong.db._engines)
 
@@ -76,3 +83,15 @@ def test_worker_once_delivers_and_sync_lists(cli):
     ]
     assert "信用中国" in cli("sync", "platforms").stdout
     assert "本轮处理 0 个" in cli("sync", "worker", "--once").stdout
+
+
+def test_worker_signs_a_head_of_the_audit_chain_when_due(cli):
+    cli("holidays", "set", "2027-01-01", "--holiday", "--name", "元旦", "--by", "张三")
+    assert "签名摘要 #1" in cli("worker", "--once").stdout
+    with unit_of_work(cli.engine) as s:
+        [head] = heads.database_heads(s)
+        assert head.entry_id == audit.count_entries(s)
+    assert [h.id for h in heads.read_file(heads.head_file(cli.data_dir))[0]] == [1]
+    # The next pass is within the interval (XINYONG_AUDIT_HEAD_INTERVAL_MINUTES): no new head.
+    cli("holidays", "remove", "2027-01-01")
+    assert "签名摘要" not in cli("worker", "--once").stdout

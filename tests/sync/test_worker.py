@@ -114,7 +114,7 @@ def test_signed_body_and_idempotency_key(db, fake_platform):
     assert received.body["payload"]["subject_name"] == "示范公司"
     assert received.body["object_id"] == 201
     body = json.dumps(received.body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    assert sign(SECRET, body.encode()) != sign(b"wrong-secret", body.encode())
+    assert sign(SECRET, 1, body.encode()) != sign(b"wrong-secret", 1, body.encode())
 
 
 def test_two_workers_at_once_send_each_delivery_once(db, fake_platform):

@@ -1,11 +1,13 @@
 """``xinyong keys``, ``xinyong users`` and ``xinyong departments``: one transaction per command,
-each change recorded in the audit log."""
+each change recorded in the audit log. The account lifecycle commands (deactivate, reactivate,
+revoke-tokens, password) act as a credit-office admin at the console through the same services
+as the API (``accounts.lifecycle``); ``--by`` names the operator in the audit log."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Final
 
 import typer
@@ -13,13 +15,15 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
-from xinyong.accounts import service
+from xinyong.accounts import lifecycle, service
 from xinyong.accounts.errors import UnknownSubject
-from xinyong.accounts.models import Role
+from xinyong.accounts.models import ApiKey, Role
+from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.config import get_settings
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
+from xinyong.kit import clock
 
 # Filled by higher layers (subjects) at start-up: each maps a USCC to a subject id or None.
 SubjectResolver = Callable[[Session, str], int | None]
@@ -68,7 +72,14 @@ def _fail(exc: XinyongError) -> typer.Exit:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
+
+
+def _admin(who: str) -> Principal:
+    return Principal.console(role=Role.ADMIN, department_code=None, operator=who)
+
+
+OPERATOR_OPTION = typer.Option("管理员", "--by", help="操作人（记入审计日志）")
 
 
 @keys_app.command("create")
@@ -87,6 +98,10 @@ def create_key(
             "0 表示不限（仅用于可信的内部系统）",
         ),
     ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", help="负责人用户名：其账号停用期间此密钥不可用"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
 ) -> None:
     """创建 API 密钥。明文密钥只显示这一次。"""
@@ -95,6 +110,7 @@ def create_key(
     try:
         with unit_of_work(get_engine()) as session:
             subject_id = resolve_subject(session, subject) if subject else None
+            owner_id = service.get_user(session, owner).id if owner else None
             plain, key = service.create_api_key(
                 session,
                 name=name,
@@ -102,40 +118,53 @@ def create_key(
                 department_code=department,
                 subject_id=subject_id,
                 rate_limit_per_minute=rate_limit,
+                owner_user_id=owner_id,
                 secret=secret,
                 now=now,
             )
-            audit.record(
-                session,
-                actor=CLI_ACTOR,
-                actor_role=Role.SYSTEM.value,
-                action="key.create",
-                object_type="api_key",
-                object_id=str(key.id),
-                detail={
-                    "name": name,
-                    "role": key.role.value,
-                    "prefix": key.prefix,
-                    "department_code": department,
-                    "subject_id": subject_id,
-                    "rate_limit_per_minute": rate_limit,
-                    "via": "cli",
-                },
-                now=now,
-            )
+            _audit_key(session, key, department=department, owner=owner, now=now)
             key_id, key_role = key.id, key.role.value
     except XinyongError as exc:
         raise _fail(exc) from None
+    _print_key(
+        plain, key_id=key_id, name=name, role=key_role, rate_limit=rate_limit, as_json=as_json
+    )
+
+
+def _audit_key(
+    session: Session, key: ApiKey, *, department: str | None, owner: str | None, now: datetime
+) -> None:
+    audit.record(
+        session,
+        actor=CLI_ACTOR,
+        actor_role=Role.SYSTEM.value,
+        action="key.create",
+        object_type="api_key",
+        object_id=str(key.id),
+        detail={
+            "name": key.name,
+            "role": key.role.value,
+            "prefix": key.prefix,
+            "department_code": department,
+            "subject_id": key.subject_id,
+            "rate_limit_per_minute": key.rate_limit_per_minute,
+            "owner": owner,
+            "via": "cli",
+        },
+        now=now,
+    )
+
+
+def _print_key(
+    plain: str, *, key_id: int, name: str, role: str, rate_limit: int | None, as_json: bool
+) -> None:
     if as_json:
-        typer.echo(
-            json.dumps(
-                {"key": plain, "id": key_id, "name": name, "role": key_role}, ensure_ascii=False
-            )
-        )
+        doc = {"key": plain, "id": key_id, "name": name, "role": role}
+        typer.echo(json.dumps(doc, ensure_ascii=False))
         return
     limit = "默认" if rate_limit is None else ("不限" if rate_limit == 0 else str(rate_limit))
     console.print(
-        f"已创建 API 密钥 #{key_id}（{name}，角色 {key_role}，每分钟请求上限 {limit}）",
+        f"已创建 API 密钥 #{key_id}（{name}，角色 {role}，每分钟请求上限 {limit}）",
         highlight=False,
     )
     console.print(f"[bold]{plain}[/bold]", highlight=False, soft_wrap=True)
@@ -190,6 +219,7 @@ def create_user(
                 display_name=display_name,
                 department_code=department,
                 subject_id=subject_id,
+                min_password_length=get_settings().password_min_length,
                 now=now,
             )
             audit.record(
@@ -212,6 +242,86 @@ def create_user(
     except XinyongError as exc:
         raise _fail(exc) from None
     console.print(f"已创建用户 #{user_id} {username}（角色 {role.value}）", highlight=False)
+
+
+@users_app.command("deactivate")
+def deactivate_user(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    reason: Annotated[str | None, typer.Option("--reason", help="停用原因")] = None,
+    who: str = OPERATOR_OPTION,
+) -> None:
+    """停用用户账号：立即生效，其登录令牌全部注销，名下 API 密钥停用。"""
+    try:
+        with unit_of_work(get_engine()) as session:
+            lifecycle.deactivate(
+                session, username=username, actor=_admin(who), reason=reason, now=_now()
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已停用用户 {username}", highlight=False)
+
+
+@users_app.command("reactivate")
+def reactivate_user(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    who: str = OPERATOR_OPTION,
+) -> None:
+    """恢复已停用的用户账号（原登录令牌仍然无效，须重新登录）。"""
+    try:
+        with unit_of_work(get_engine()) as session:
+            lifecycle.reactivate(
+                session,
+                username=username,
+                actor=_admin(who),
+                secret=get_settings().hmac_key,
+                now=_now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已恢复用户 {username}", highlight=False)
+
+
+@users_app.command("revoke-tokens")
+def revoke_user_tokens(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    who: str = OPERATOR_OPTION,
+) -> None:
+    """注销用户的全部登录令牌（所有设备退出登录）。"""
+    try:
+        with unit_of_work(get_engine()) as session:
+            revoked = lifecycle.revoke_tokens_of(
+                session, username=username, actor=_admin(who), now=_now()
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已注销用户 {username} 的 {revoked} 个登录令牌", highlight=False)
+
+
+@users_app.command("password")
+def reset_password(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password", prompt="新密码", hide_input=True, confirmation_prompt=True, help="新密码"
+        ),
+    ],
+    who: str = OPERATOR_OPTION,
+) -> None:
+    """重设用户密码（用户忘记密码时由管理员操作）；其登录令牌全部注销。"""
+    try:
+        with unit_of_work(get_engine()) as session:
+            revoked = lifecycle.reset_password(
+                session,
+                username=username,
+                actor=_admin(who),
+                new_password=password,
+                min_length=get_settings().password_min_length,
+                now=_now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"已重设用户 {username} 的密码，注销 {revoked} 个登录令牌", highlight=False)
 
 
 @departments_app.command("create")

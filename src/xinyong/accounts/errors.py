@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from xinyong.errors import FieldError, NotFound, Unauthorized, XinyongError
+import math
+from datetime import timedelta
+
+from xinyong.errors import FieldError, Forbidden, NotFound, Unauthorized, XinyongError
 
 
 class InvalidCredentials(Unauthorized):
@@ -10,6 +13,31 @@ class InvalidCredentials(Unauthorized):
 
     def __init__(self) -> None:
         super().__init__("auth.invalid_credentials", "用户名或密码错误")
+
+
+class LoginFailed(InvalidCredentials):
+    """The same answer as InvalidCredentials; the failure's count and audit row are kept."""
+
+    keep_changes = True
+
+
+class LoginLocked(XinyongError):
+    """429: too many failed logins for this username or from this address; the same answer
+    whether the username exists or not."""
+
+    keep_changes = True
+
+    def __init__(self, wait: timedelta) -> None:
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        minutes = max(1, math.ceil(seconds / 60))
+        super().__init__(
+            code="auth.login_locked",
+            title="登录失败次数过多，已暂时锁定",
+            status=429,
+            detail=f"请在 {minutes} 分钟后再试；忘记密码请联系信用办管理员",
+            headers={"Retry-After": str(seconds)},
+        )
+        self.retry_after = seconds
 
 
 class InvalidToken(Unauthorized):
@@ -69,10 +97,10 @@ class SubjectRequired(FieldInvalid):
 
 
 class WeakPassword(FieldInvalid):
-    def __init__(self, min_length: int) -> None:
-        super().__init__(
-            "accounts.weak_password", "password", f"密码长度不得少于{min_length}个字符"
-        )
+    """The password policy refused a new password; ``message`` says why."""
+
+    def __init__(self, message: str, field_name: str = "password") -> None:
+        super().__init__("accounts.weak_password", field_name, message)
 
 
 class DuplicateUsername(FieldInvalid):
@@ -87,6 +115,45 @@ class DuplicateDepartment(FieldInvalid):
         super().__init__(
             "accounts.duplicate_department", "code", f"部门代码“{code}”已存在", status=409
         )
+
+
+class WrongPassword(FieldInvalid):
+    """The current password given to change it is wrong; counted like a failed login."""
+
+    keep_changes = True
+
+    def __init__(self) -> None:
+        super().__init__("accounts.wrong_password", "old_password", "原密码不正确")
+
+
+class PasswordUnchanged(FieldInvalid):
+    def __init__(self) -> None:
+        super().__init__("accounts.password_unchanged", "new_password", "新密码不能与原密码相同")
+
+
+class UserRequired(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("auth.user_required", "此操作须以用户账号登录（API 密钥不适用）")
+
+
+class AdminRequired(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("accounts.admin_required", "只有信用办管理员可以停用或恢复用户账号")
+
+
+class CannotDeactivateSelf(XinyongError):
+    def __init__(self) -> None:
+        super().__init__(
+            code="accounts.cannot_deactivate_self",
+            title="不能停用自己正在使用的账号",
+            status=409,
+            errors=[FieldError("username", "accounts.cannot_deactivate_self", "不能停用自己")],
+        )
+
+
+class UnknownUser(NotFound):
+    def __init__(self, username: str) -> None:
+        super().__init__("accounts.unknown_user", f"用户“{username}”不存在", field_name="username")
 
 
 class UnknownApiKey(NotFound):

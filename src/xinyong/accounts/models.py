@@ -1,4 +1,4 @@
-"""Tables of departments, users, API keys and bearer tokens.
+"""Tables of departments, users, API keys, bearer tokens and login throttles.
 
 ``subject_id`` is a plain integer without a foreign key: subjects belong to a higher layer, and
 relationships point backwards only (STYLE.md).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, true
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from xinyong.db import Base, UTCDateTime
@@ -81,8 +81,11 @@ class ApiKey(Base):
     rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The person answerable for the key: while their account is deactivated it stops working.
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(lazy="joined")
 
 
 class AuthToken(Base):
@@ -98,3 +101,20 @@ class AuthToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed logins counted for one username or one client address (``scope``), in a window
+    that starts at the first failure; ``locked_until`` is set when the count reaches the
+    limit. ``key_hash`` is an HMAC of the username or address: a password typed into the
+    username field is not kept in clear."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("scope", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

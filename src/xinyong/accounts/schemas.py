@@ -33,3 +33,27 @@ class PrincipalRead(BaseModel):
     department_code: str | None
     subject_id: int | None
     name: str
+
+
+class PasswordChange(BaseModel):
+    """Change one's own password: the current one, then the new one."""
+
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class TokensRevoked(BaseModel):
+    revoked_tokens: int
+
+
+class DeactivateRequest(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    display_name: str
+    role: Role
+    active: bool

@@ -16,7 +16,7 @@ from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.errors import (
@@ -33,9 +33,10 @@ from xinyong.accounts.errors import (
     UnknownDepartment,
     UnknownRole,
     UnknownSector,
-    WeakPassword,
+    UnknownUser,
 )
 from xinyong.accounts.models import ApiKey, AuthToken, Department, Role, User
+from xinyong.accounts.passwords import DEFAULT_MIN_LENGTH, check_password
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.errors import Unauthorized, XinyongError
 
@@ -58,7 +59,6 @@ SECTORS: Final = frozenset(
 )
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER})
 SUBJECT_ROLES: Final = frozenset({Role.ENTERPRISE})
-MIN_PASSWORD_LENGTH: Final = 8
 API_KEY_PREFIX: Final = "xy_"
 
 _hasher = PasswordHasher()
@@ -172,15 +172,16 @@ def create_user(
     display_name: str | None = None,
     department_code: str | None = None,
     subject_id: int | None = None,
+    min_password_length: int = DEFAULT_MIN_LENGTH,
     now: datetime,
 ) -> User:
-    """Create an active account. Usernames are unique; passwords have at least 8 characters."""
+    """Create an active account. Usernames are unique; the password meets the policy
+    (``accounts.passwords``: ``min_password_length`` is ``Settings.password_min_length``)."""
     role = parse_role(role)
     department = _department_for(
         session, role=role, department_code=department_code, subject_id=subject_id
     )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(MIN_PASSWORD_LENGTH)
+    check_password(password, username=username, min_length=min_password_length)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DuplicateUsername(username)
     user = User(
@@ -198,13 +199,25 @@ def create_user(
     return user
 
 
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def get_user(session: Session, username: str) -> User:
+    """The account named ``username``, or 404 ``accounts.unknown_user``."""
+    user = find_user(session, username)
+    if user is None:
+        raise UnknownUser(username)
+    return user
+
+
 def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
     """The active user with this username and password, or 401 ``auth.invalid_credentials``.
 
     Unknown users are checked against a dummy hash so the response time does not reveal which
     usernames exist. An outdated hash is upgraded in place.
     """
-    user = session.scalar(select(User).where(User.username == username))
+    user = find_user(session, username)
     if user is None:
         verify_password(_dummy_hash(), password)
         raise InvalidCredentials()
@@ -238,6 +251,25 @@ def revoke_token(session: Session, *, token: str, now: datetime) -> AuthToken | 
     return row
 
 
+def revoke_user_tokens(
+    session: Session, *, user_id: int, now: datetime, keep: str | None = None
+) -> int:
+    """Revoke every live token of the user except the token ``keep`` (the caller's own, when
+    changing a password); returns how many stopped working."""
+    stmt = (
+        update(AuthToken)
+        .where(
+            AuthToken.user_id == user_id,
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > now,
+        )
+        .values(revoked_at=now)
+    )
+    if keep is not None:
+        stmt = stmt.where(AuthToken.token_hash != hash_token(keep))
+    return session.execute(stmt).rowcount
+
+
 def create_api_key(
     session: Session,
     *,
@@ -246,6 +278,7 @@ def create_api_key(
     department_code: str | None = None,
     subject_id: int | None = None,
     rate_limit_per_minute: int | None = None,
+    owner_user_id: int | None = None,
     secret: str | bytes,
     now: datetime,
 ) -> tuple[str, ApiKey]:
@@ -253,6 +286,8 @@ def create_api_key(
 
     ``rate_limit_per_minute`` is the key's own request limit: None uses the deployment default
     (``Settings.rate_limit_per_minute``), 0 means unlimited (trusted internal systems).
+    ``owner_user_id`` is the person answerable for the key: while that account is
+    deactivated the key does not work.
     """
     role = parse_role(role)
     if rate_limit_per_minute is not None and rate_limit_per_minute < 0:
@@ -273,6 +308,7 @@ def create_api_key(
         department=department,
         subject_id=subject_id,
         rate_limit_per_minute=rate_limit_per_minute,
+        owner_user_id=owner_user_id,
         created_at=now,
     )
     session.add(key)
@@ -325,8 +361,8 @@ def resolve_principal(
 ) -> Principal:
     """Who presents these credentials. None at all is ANONYMOUS; a bad one is always 401.
 
-    A bearer token wins over an API key when both are sent. Tokens of deactivated users stop
-    resolving at once.
+    A bearer token wins over an API key when both are sent. Tokens of deactivated users, and
+    keys whose owner is deactivated, stop resolving at once.
     """
     if bearer:
         token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(bearer)))
@@ -338,6 +374,8 @@ def resolve_principal(
     if api_key:
         key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_api_key(api_key, secret)))
         if key is None or key.revoked_at is not None:
+            raise InvalidApiKey()
+        if key.owner is not None and not key.owner.active:
             raise InvalidApiKey()
         return _key_principal(key)
     return ANONYMOUS

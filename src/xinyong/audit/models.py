@@ -1,4 +1,4 @@
-"""The audit log table."""
+"""The audit log table and the signed heads of its chain."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ class AuditEntry(Base):
 
     ``id`` is assigned by ``audit.service.record`` as the previous id + 1 under the chain lock
     rather than by a sequence: PostgreSQL sequences skip values on rollback, and a contiguous id
-    series is what lets ``verify`` report deleted rows as gaps.
+    series is what lets ``verify`` report deleted rows as gaps. ``hash`` is keyed
+    (``audit.chain``).
     """
 
     __tablename__ = "audit_log"
@@ -32,3 +33,19 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """A signed head: at ``at`` the newest entry was ``entry_id`` with ``entry_hash``.
+    ``signature`` is the HMAC-SHA256 of those fields (and the head's id) with the head key
+    (``audit.heads``). Ids are contiguous (previous + 1), so a
+    deleted head shows as a gap; each head is also appended to a file outside the database.
+    """
+
+    __tablename__ = "audit_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    entry_id: Mapped[int] = mapped_column(Integer)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))

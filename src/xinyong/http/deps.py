@@ -9,12 +9,14 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service as accounts
+from xinyong.accounts.api import bearer_token
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
 from xinyong.db import session_factory
-from xinyong.errors import XinyongError
+from xinyong.errors import Unauthorized, XinyongError
 from xinyong.http.ratelimit import RateLimiter
+from xinyong.http.ratelimit import client_address as resolve_client
 from xinyong.kit import clock
 
 
@@ -27,13 +29,15 @@ def get_catalog(request: Request) -> Catalog:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Commit when the handler returns, roll back on any exception (before the response)."""
+    """Commit when the handler returns, roll back on any exception (before the response),
+    except a refusal that keeps its changes (``XinyongError.keep_changes``: a failed login's
+    count and audit row), which commits what was flushed and is then answered."""
     session = session_factory(request.app.state.engine)()
     try:
         yield session
         session.commit()
     except XinyongError as exc:
-        if exc.keep_work:
+        if exc.keep_changes:
             session.commit()
         else:
             session.rollback()
@@ -45,6 +49,16 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def client_address(request: Request) -> str | None:
+    """The client's address: the connecting one, or the forwarded one behind a proxy listed in
+    ``Settings.trusted_proxies`` (``xinyong.http.ratelimit.client_address``)."""
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    return resolve_client(
+        peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks
+    )
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
@@ -54,21 +68,27 @@ def get_principal(request: Request, session: SessionDep, settings: SettingsDep) 
     """The caller from ``Authorization: Bearer …`` or ``X-API-Key``; anonymous without either.
 
     Counts the request against the caller's rate limit: 429 ``rate_limited`` with
-    ``Retry-After`` once it is spent (see ``xinyong.http.ratelimit``).
+    ``Retry-After`` once it is spent, and a bad credential against the address's allowance of
+    failures: 429 ``auth.too_many_failures`` instead of 401 once that is spent (see
+    ``xinyong.http.ratelimit``).
     """
-    auth = request.headers.get("authorization", "")
-    bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    principal = accounts.resolve_principal(
-        session,
-        bearer=bearer,
-        api_key=request.headers.get("x-api-key"),
-        secret=settings.secret_key.get_secret_value(),
-        now=clock.now(),
-    )
     # Apps assembled without create_app (a router mounted alone) have no limiter.
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    client = client_address(request)
+    try:
+        principal = accounts.resolve_principal(
+            session,
+            bearer=bearer_token(request),
+            api_key=request.headers.get("x-api-key"),
+            secret=settings.secret_key.get_secret_value(),
+            now=clock.now(),
+        )
+    except Unauthorized:
+        if limiter is not None:
+            limiter.count_failed_auth(client_host=client)
+        raise
     if limiter is not None:
-        limiter.check(principal, client_host=request.client.host if request.client else None)
+        limiter.check(principal, client_host=client)
     return principal
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.errors import FieldError, XinyongError
@@ -15,6 +17,11 @@ from xinyong.kit.identifiers import mask_text_ids
 
 log = logging.getLogger("xinyong.web")
 PROBLEM_JSON = "application/problem+json"
+# What a client should wait before retrying while the database cannot be reached.
+DATABASE_RETRY_AFTER_SECONDS = 30
+# Errors that mean the database cannot be reached or is overloaded (connection refused or lost,
+# pool exhausted, server shutting down, SQLite locked), not that the request was wrong.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 
 _PROBLEM_SCHEMA = {
     "type": "object",
@@ -45,17 +52,17 @@ _DESCRIPTIONS = {
     409: "状态冲突",
     422: "输入不合法",
     429: "请求过于频繁",
+    503: "服务暂不可用",
 }
 
 
-_HEADERS = {
-    429: {
-        "Retry-After": {
-            "description": "再次请求前应等待的秒数",
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    },
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "再次请求前应等待的秒数",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
+_HEADERS = {429: _RETRY_AFTER, 503: _RETRY_AFTER}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -106,8 +113,29 @@ def _validation_problem(exc: RequestValidationError) -> XinyongError:
     return XinyongError(code="request.invalid", title="请求参数不合法", status=422, errors=errors)
 
 
+class DatabaseUnavailable(XinyongError):
+    """503: the database cannot be reached; nothing was changed, try again later."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            code="service.database_unavailable",
+            title="数据库暂时无法访问，请稍后重试",
+            status=503,
+            detail=f"本次请求未做任何更改，请在 {DATABASE_RETRY_AFTER_SECONDS} 秒后重试",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers: expected errors, validation, HTTP errors, and the last resort."""
+    """Register the handlers: expected errors, validation, HTTP errors, an unreachable
+    database, and the last resort."""
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable on %s: %s", request.url.path, mask_text_ids(repr(exc)))
+        return problem(DatabaseUnavailable())
+
+    for error_type in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error_type, _database)
 
     @app.exception_handler(XinyongError)
     async def _xinyong(_: Request, exc: XinyongError) -> JSONResponse:

@@ -6,8 +6,17 @@ Who is counted:
   None, ``Settings.rate_limit_per_minute``;
 - a logged-in user (bearer token) as ``user:<id>``, at ``Settings.rate_limit_per_minute``;
 - anyone else as ``ip:<client address>``, at ``Settings.anonymous_rate_limit_per_minute``.
-  The address is what the ASGI server reports: behind a reverse proxy run uvicorn with
-  ``--proxy-headers --forwarded-allow-ips=<proxy>`` or every anonymous caller shares one bucket.
+  The address is the connecting one, unless that is one of ``Settings.trusted_proxies``; then
+  it is the right-most address of ``X-Forwarded-For`` that is not a trusted proxy
+  (``client_address``). Nobody else's ``X-Forwarded-For`` is believed: by default no proxy is
+  trusted, and ``xinyong serve`` runs uvicorn without its own proxy-header handling. Behind a
+  reverse proxy, list it in ``XINYONG_TRUSTED_PROXIES`` or every anonymous caller shares its
+  bucket.
+
+Failed authentications (a wrong, expired or revoked token or API key) are counted apart, per
+client address as ``authfail:<address>``, at ``Settings.failed_auth_per_minute``: past it the
+caller gets 429 ``auth.too_many_failures`` instead of 401, so credentials cannot be guessed at
+the speed of the server.
 
 A limit of 0 means unlimited (trusted internal systems); a negative limit is refused when the
 key is created. ``Settings.rate_limits_enabled = False`` turns limiting off.
@@ -31,22 +40,68 @@ when the exact figure matters.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from xinyong.accounts.principal import Principal
 from xinyong.config import Settings
-from xinyong.errors import RateLimited
+from xinyong.errors import RateLimited, XinyongError
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 SECONDS_PER_MINUTE: Final = 60.0
 # (now + 60) - now - 60 is not always 0.0 in floating point: a request exactly at the edge of
 # the allowance must not be refused for a rounding error.
 _EPSILON: Final = 1e-6
 DEFAULT_MAX_CALLERS: Final = 100_000
+
+
+class TooManyAuthFailures(XinyongError):
+    """429: this address sent too many wrong tokens or keys; ``retry_after`` seconds."""
+
+    def __init__(self, *, limit_per_minute: int, retry_after: int) -> None:
+        super().__init__(
+            code="auth.too_many_failures",
+            title="认证失败次数过多，请稍后再试",
+            status=429,
+            detail=f"每分钟最多 {limit_per_minute} 次无效凭证，请在 {retry_after} 秒后重试",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _in_networks(address: str, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]
+) -> str | None:
+    """Who the client is. The connecting ``peer`` unless it is a trusted proxy; then, walking
+    ``X-Forwarded-For`` from the right (each proxy appends the address it was reached from),
+    the first address that is not a trusted proxy. Anything left of it was written by the
+    client and proves nothing. A malformed hop ends the walk at the last trusted address."""
+    if peer is None or not _in_networks(peer, trusted):
+        return peer
+    current = peer
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return current
+        if not _in_networks(hop, trusted):
+            return hop
+        current = hop
+    return current
 
 
 class RateLimiter:
@@ -57,12 +112,14 @@ class RateLimiter:
         *,
         per_minute: int = 1200,
         anonymous_per_minute: int = 300,
+        failed_auth_per_minute: int = 30,
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
         max_callers: int = DEFAULT_MAX_CALLERS,
     ) -> None:
         self.per_minute = per_minute
         self.anonymous_per_minute = anonymous_per_minute
+        self.failed_auth_per_minute = failed_auth_per_minute
         self.enabled = enabled
         self._clock = clock
         self._max_callers = max_callers
@@ -76,6 +133,7 @@ class RateLimiter:
         return cls(
             per_minute=settings.rate_limit_per_minute,
             anonymous_per_minute=settings.anonymous_rate_limit_per_minute,
+            failed_auth_per_minute=settings.failed_auth_per_minute,
             enabled=settings.rate_limits_enabled,
         )
 
@@ -122,6 +180,16 @@ class RateLimiter:
         retry_after = self.hit(identity, limit)
         if retry_after:
             raise RateLimited(limit_per_minute=limit, retry_after=retry_after)
+
+    def count_failed_auth(self, *, client_host: str | None) -> None:
+        """Count a failed authentication from ``client_host``; 429 ``auth.too_many_failures``
+        once the address has spent its allowance of failures."""
+        if not self.enabled:
+            return
+        limit = self.failed_auth_per_minute
+        retry_after = self.hit(f"authfail:{client_host or 'unknown'}", limit)
+        if retry_after:
+            raise TooManyAuthFailures(limit_per_minute=limit, retry_after=retry_after)
 
     def identity_and_limit(
         self, principal: Principal, *, client_host: str | None

@@ -20,9 +20,7 @@ class PersonNotFound(SubjectNotFound):
     unknown code (a wrong name must not tell that the number exists), and the look-up's audit
     row is kept."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.keep_work = True
+    keep_changes = True
 
 
 class PersonNameRequired(FieldProblem):

@@ -4,6 +4,18 @@ Adapters do no database work; the worker sends after committing its claim and re
 ``Outcome`` in a new transaction. A platform is expected to de-duplicate on the
 ``Idempotency-Key`` (the delivery id): after a worker is killed mid-send the delivery is sent
 again, never lost.
+
+Webhook signature (the scheme of the widely used webhook signatures, e.g. Stripe's and
+Standard Webhooks'): each request carries
+
+* ``X-Xinyong-Timestamp``: the sending time in whole Unix seconds, and
+* ``X-Xinyong-Signature``: ``v1=<hex HMAC-SHA256(platform secret, timestamp + "." + body)>``.
+
+A receiver recomputes the signature over the raw body with the timestamp as sent, compares in
+constant time, and **rejects a timestamp older (or newer) than its tolerance window**
+(``SIGNATURE_TOLERANCE_SECONDS``, 5 minutes, is the recommended value): a captured request
+replayed later fails, and within the window the ``Idempotency-Key`` makes a replay a no-op.
+``verify_signature`` below is the reference check a receiver can copy (standard library only).
 """
 
 from __future__ import annotations
@@ -14,16 +26,23 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
+from xinyong.kit import clock
 from xinyong.sync.platforms import Platform
 
 SIGNATURE_HEADER = "X-Xinyong-Signature"
+TIMESTAMP_HEADER = "X-Xinyong-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+SIGNATURE_VERSION = "v1"
+# How far a receiver should let a request's timestamp lie from its own clock.
+SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_RECEIPT_CHARS = 2000
 
 
@@ -72,14 +91,31 @@ class Adapter(Protocol):
     def deliver(self, message: Message) -> Outcome: ...
 
 
-def sign(secret: bytes, body: bytes) -> str:
-    """``sha256=<hex HMAC-SHA256 of the body>``, the value of the signature header."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+def sign(secret: bytes, timestamp: int, body: bytes) -> str:
+    """``v1=<hex HMAC-SHA256 of "<timestamp>.<body>">``, the value of the signature header."""
+    signed = str(timestamp).encode("ascii") + b"." + body
+    return f"{SIGNATURE_VERSION}=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret: bytes, body: bytes, header: str) -> bool:
-    """Whether ``header`` is the signature of ``body`` (constant-time; for platforms and tests)."""
-    return hmac.compare_digest(sign(secret, body), header)
+def verify_signature(
+    secret: bytes,
+    body: bytes,
+    *,
+    timestamp: str,
+    signature: str,
+    now: float,
+    tolerance: int = SIGNATURE_TOLERANCE_SECONDS,
+) -> bool:
+    """The receiver's check: ``signature`` (the X-Xinyong-Signature header) signs ``body``
+    with ``timestamp`` (the X-Xinyong-Timestamp header), and the timestamp lies within
+    ``tolerance`` seconds of ``now`` (the receiver's clock, Unix seconds). A stale timestamp
+    is a replay (or a badly wrong clock) and fails even with a valid signature."""
+    if not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    sent = int(timestamp)
+    if abs(now - sent) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, sent, body), signature)
 
 
 def _elapsed_ms(started: float) -> int:
@@ -90,20 +126,31 @@ class WebhookAdapter:
     """POST the JSON body, signed with the platform's secret; any 2xx is the acknowledgement,
     anything else (status, timeout, connection error) is a failure to retry."""
 
-    def __init__(self, platform: Platform, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        *,
+        client: httpx.Client | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         if platform.url is None or platform.secret is None:
             raise ValueError(f"platform {platform.id} is not a webhook")
         self.url = platform.url
         self.secret = platform.secret
         self.timeout = platform.timeout_seconds
         self.client = client or httpx.Client(timeout=self.timeout)
+        # Looked up at each send, so that a test moving kit.clock moves the timestamp too.
+        self._now = now or (lambda: clock.now())
 
     def deliver(self, message: Message) -> Outcome:
-        """Send ``message`` once."""
+        """Send ``message`` once, signed with the time of this attempt (a retry is signed
+        afresh, so a receiver's tolerance window never refuses a late retry)."""
         body = message.body()
+        timestamp = int(self._now().timestamp())
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            SIGNATURE_HEADER: sign(self.secret, body),
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(self.secret, timestamp, body),
             IDEMPOTENCY_HEADER: str(message.delivery_id),
         }
         started = time.monotonic()

@@ -18,11 +18,10 @@ from xinyong.commitments.api import router as commitments_router
 from xinyong.config import Settings, get_settings
 from xinyong.db import get_engine, unit_of_work
 from xinyong.files.api import router as files_router
-from xinyong.http import logmask, problems
-from xinyong.http.deps import get_principal, get_session, get_settings_dep
+from xinyong.http import logmask, problems, security
+from xinyong.http.deps import client_address, get_principal, get_session, get_settings_dep
 from xinyong.http.ratelimit import RateLimiter
 from xinyong.ingest.api import router as ingest_router
-from xinyong.kit import clock
 from xinyong.lists.api import router as lists_router
 from xinyong.lists.definitions import load_definitions
 from xinyong.objections.api import router as objections_router
@@ -77,13 +76,14 @@ def create_app(
     app.state.sync_platforms = load_platforms(settings)
     app.state.sync_outbox = SyncOutbox(app.state.sync_platforms)
     problems.install(app)
+    security.install(app, settings)
     logmask.install()
     app.include_router(
         build_auth_router(
             get_session,
             settings_dep=get_settings_dep,
             principal_dep=get_principal,
-            clock=clock.now,
+            client_address=client_address,
         ),
         prefix=API_PREFIX,
     )
