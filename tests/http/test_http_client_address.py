@@ -124,7 +124,21 @@ def test_serve_leaves_forwarded_headers_to_xinyong(databases, tmp_path, monkeypa
     engine = databases.migrated_engine("sqlite")
     url = engine.url.render_as_string(hide_password=False)
     calls: list[dict] = []
+
+    class Served:
+        """Stands for uvicorn's server on the socket ``serve`` claimed: nothing is served."""
+
+        started = True
+
+        def __init__(self, config: object) -> None:
+            pass
+
+        def run(self, sockets: object = None) -> None:
+            pass
+
     monkeypatch.setattr(xinyong.cli.uvicorn, "run", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setattr(xinyong.cli.uvicorn, "Config", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setattr(xinyong.cli.uvicorn, "Server", Served)
     env = {
         "XINYONG_DATABASE_URL": url,
         "XINYONG_DATA_DIR": str(tmp_path),
@@ -132,7 +146,7 @@ def test_serve_leaves_forwarded_headers_to_xinyong(databases, tmp_path, monkeypa
     }
     get_settings.cache_clear()
     try:
-        for args in (["serve"], ["serve", "--workers", "2"]):
+        for args in (["serve", "--port", "0"], ["serve", "--port", "0", "--workers", "2"]):
             result = CliRunner().invoke(xinyong.cli.app, args, env=env)
             assert result.exit_code == 0, result.output
     finally:
