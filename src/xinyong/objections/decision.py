@@ -21,7 +21,8 @@ from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
-from xinyong.catalog.validation import alias_index, header_key
+from xinyong.catalog.schemas import FieldType, RecordType
+from xinyong.catalog.validation import Carried, alias_index, header_key, mask_id_value
 from xinyong.db import compare_and_set
 from xinyong.errors import FieldError, Unauthorized
 from xinyong.ingest.pipeline import REVOKED_VALUE
@@ -46,6 +47,7 @@ from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
 from xinyong.objections.service import add_event
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
+from xinyong.subjects.models import Subject, SubjectKind
 
 # Fields that identify the record or its subject: changing them would make another record,
 # not a corrected version of this one.
@@ -145,15 +147,46 @@ def _close_with_record(
         )
 
 
-def _masked(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Corrected values as kept on the objection: ID numbers masked, as everywhere else."""
+def _protected(rt: RecordType | None) -> frozenset[str]:
+    """The record type's protected fields: every ID-number field, kept only masked."""
+    if rt is None:
+        return frozenset()
+    return frozenset(f.name for f in rt.fields if f.type is FieldType.ID_NUMBER)
+
+
+def _masked(rt: RecordType | None, values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Corrected values as kept on the objection: a protected field's new number masked like
+    the record's own cell, ID numbers in any other text masked, as everywhere else."""
     if not values:
         return None
-    return {k: mask_text_ids(v) if isinstance(v, str) else v for k, v in values.items()}
+    index, protected = (alias_index(rt) if rt else {}), _protected(rt)
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str) and index.get(header_key(key)) in protected:
+            out[key] = mask_id_value(value)
+        else:
+            out[key] = mask_text_ids(value) if isinstance(value, str) else value
+    return out
+
+
+def _carried(session: Session, rt: RecordType | None, record: Record) -> Carried:
+    """What a correction carries unchanged: the stored masked value of every protected field
+    (the platform never kept the full numbers, so it cannot send them again), and for a
+    person's own ID number the subject's stored keyed hash that identifies them."""
+    stored = record.fields or {}
+    masked = {
+        name: value
+        for name in _protected(rt)
+        if isinstance(value := stored.get(name), str) and "*" in value
+    }
+    subject = session.get_one(Subject, record.subject_id)
+    person_hash = subject.id_hash if subject.kind is SubjectKind.PERSON else None
+    return Carried(masked=masked, person_hash=person_hash)
 
 
 def _row(setup: ObjectionSetup, record: Record, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's stored row with ``changes`` (keys by field name or alias) applied."""
+    """The record's stored row with ``changes`` (keys by field name or alias) applied; its
+    protected fields keep their stored masked values unless a change gives a new number."""
     rt = setup.catalog.get(record.record_type)
     if rt is None:
         raise InvalidInput("corrected", f"未知的信息类型：{record.record_type}")
@@ -171,12 +204,6 @@ def _row(setup: ObjectionSetup, record: Record, changes: Mapping[str, Any]) -> d
                 "objection.identity_field",
             )
         row[name] = value
-    if "*" in str(row.get(ID_NUMBER) or ""):
-        raise InvalidInput(
-            f"corrected.{ID_NUMBER}",
-            "自然人的信息须提供完整的证件号码才能更正或撤销（平台只保存脱敏后的号码）",
-            "objection.id_number_required",
-        )
     return row
 
 
@@ -204,6 +231,7 @@ def _through_ingest(
         secret=setup.secret,
         strict_org_code=setup.strict_org_code,
         now=now,
+        carried=_carried(session, setup.catalog.get(record.record_type), record),
     )
     if report["rejects"]:
         raise CorrectionRejected(
@@ -251,7 +279,8 @@ def decide(
         field, message = problem
         raise InvalidInput(field, message, f"objection.{field}_required")
     if action is wf.ObjectionAction.WITHDRAW and set(data.corrected or {}) - {ID_NUMBER}:
-        raise InvalidInput("corrected", "删除（撤销公示）时只能提供完整的证件号码")
+        raise InvalidInput("corrected", "删除（撤销公示）时不能更正其他字段")
+    rt = setup.catalog.get(session.get_one(Record, objection.record_id).record_type)
     from_status = objection.status
     to = _move(
         session,
@@ -259,7 +288,9 @@ def decide(
         action,
         outcome=data.outcome,
         decision_reason=data.reason or None,
-        corrected_values=_masked(data.corrected) if action is wf.ObjectionAction.CORRECT else None,
+        corrected_values=(
+            _masked(rt, data.corrected) if action is wf.ObjectionAction.CORRECT else None
+        ),
         decided_at=now,
         decided_on=local_date(now),
         decided_by=principal.actor,
