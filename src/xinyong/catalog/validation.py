@@ -273,6 +273,24 @@ class Carried:
         return stored is not None and "*" in stored and text == stored
 
 
+_REQUIRED_WHEN = {
+    "person": "行政相对人为自然人时",
+    "organisation": "行政相对人为法人及非法人组织或个体工商户时",
+}
+
+
+def _missing(f: FieldDef, category: str | None) -> FieldError | None:
+    """The error for an empty cell of ``f`` when the row's 行政相对人类别 requires it."""
+    required, is_person = f.required, category == PERSON
+    if required is True or (
+        category is not None
+        and ((required == "person" and is_person) or (required == "organisation" and not is_person))
+    ):
+        prefix = _REQUIRED_WHEN.get(str(required), "")
+        return FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
+    return None
+
+
 class RowValidator:
     """Validates raw rows (cells already mapped to field names) of one record type."""
 
@@ -314,22 +332,8 @@ class RowValidator:
         for f, norm in self._plans:
             text = (raw.get(f.name) or "").strip()
             if not text:
-                required = f.required
-                if required is True or (
-                    category is not None
-                    and (
-                        (required == "person" and is_person)
-                        or (required == "organisation" and not is_person)
-                    )
-                ):
-                    who = {
-                        "person": "行政相对人为自然人时",
-                        "organisation": "行政相对人为法人及非法人组织或个体工商户时",
-                    }
-                    prefix = who.get(str(required), "")
-                    errors.append(
-                        FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
-                    )
+                if (missing := _missing(f, category)) is not None:
+                    errors.append(missing)
                 continue
             if not is_storable(text):
                 errors.append(
