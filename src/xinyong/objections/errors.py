@@ -136,8 +136,11 @@ class CannotRevoke(XinyongError):
         )
 
 
-def _megabytes(limit: int) -> str:
-    return f"{limit / 1024 / 1024:g} MB"
+def _size(limit: int) -> str:
+    """A byte limit as people read it: 10 MB, 1.5 MB, 500 KB."""
+    if limit >= 1024 * 1024:
+        return f"{limit / 1024 / 1024:.3g} MB"
+    return f"{limit / 1024:.3g} KB"
 
 
 class EvidenceTooLarge(FieldProblem):
@@ -148,7 +151,7 @@ class EvidenceTooLarge(FieldProblem):
         super().__init__(
             "objection.evidence_total_too_large" if total else "objection.evidence_too_large",
             field_name,
-            f"{what}不能超过 {_megabytes(limit)}",
+            f"{what}不能超过 {_size(limit)}",
             status=413,
         )
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import sign_repair_commitment
 from xinyong.errors import FieldError, Unauthorized
 from xinyong.kit.clock import local_date
-from xinyong.kit.uploads import MAX_UPLOAD_BYTES, UploadError, decode_upload
+from xinyong.kit.uploads import UploadError, decode_upload
 from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
 from xinyong.repair import eligibility
@@ -37,6 +37,7 @@ from xinyong.repair.errors import (
     ProofNotBase64,
     ProofRequired,
     ProofTooLarge,
+    TooManyProofs,
     TooManyRecords,
 )
 from xinyong.repair.models import (
@@ -54,7 +55,7 @@ from xinyong.repair.schemas import (
     ApplicationRead,
     ProofFile,
 )
-from xinyong.repair.setup import RepairSetup
+from xinyong.repair.setup import ProofLimits, RepairSetup
 from xinyong.repair.workflow import (
     APP_IN_REVIEW,
     ITEM_PENDING,
@@ -62,8 +63,6 @@ from xinyong.repair.workflow import (
 )
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
-
-MAX_PROOF_BYTES: Final = MAX_UPLOAD_BYTES
 
 
 def log_event(
@@ -94,19 +93,43 @@ def log_event(
     )
 
 
-def decode_proofs(proofs: list[ProofFile], field: str = "proofs") -> list[tuple[ProofFile, bytes]]:
-    """The uploaded files decoded; a bad encoding or an oversized file is named."""
+def decode_proofs(
+    proofs: list[ProofFile],
+    limits: ProofLimits,
+    *,
+    field: str = "proofs",
+    held: tuple[int, int] = (0, 0),
+) -> list[tuple[ProofFile, bytes]]:
+    """The uploaded files decoded, within the deployment's limits on the application's proofs
+    (``held``: files and bytes it already has): files, bytes per file, bytes in all. A bad
+    encoding or an excess is named by the file or the list at fault."""
+    held_files, total = held
+    if held_files + len(proofs) > limits.max_files:
+        raise TooManyProofs(field, limits.max_files, held_files)
     out = []
     for i, proof in enumerate(proofs):
         name = f"{field}[{i}].content_base64"
         try:
-            content = decode_upload(proof.content_base64, max_bytes=MAX_PROOF_BYTES)
+            content = decode_upload(proof.content_base64, max_bytes=limits.max_file_bytes)
         except UploadError as exc:
             if exc.kind == "encoding":
                 raise ProofNotBase64(name) from None
-            raise ProofTooLarge(name, MAX_PROOF_BYTES // 1024 // 1024) from None
+            raise ProofTooLarge(name, limits.max_file_bytes) from None
+        total += len(content)
+        if total > limits.max_total_bytes:
+            raise ProofTooLarge(field, limits.max_total_bytes, total=True)
         out.append((proof, content))
     return out
+
+
+def proofs_held(session: Session, application_id: int) -> tuple[int, int]:
+    """How many proof files, and how many bytes, the application already has."""
+    count, size = session.execute(
+        select(func.count(), func.coalesce(func.sum(RepairMaterial.size), 0)).where(
+            RepairMaterial.application_id == application_id, RepairMaterial.kind == "proof"
+        )
+    ).one()
+    return int(count), int(size)
 
 
 def store_proofs(
@@ -212,7 +235,7 @@ def submit(
         raise ProofRequired(
             [f"{record_title(r, setup.catalog)}（{rules[r.id].name}）" for r in needs_upload]
         )
-    files = decode_proofs(data.proofs)
+    files = decode_proofs(data.proofs, setup.proofs)
     calendar = work_calendar(session)
     feedback = calendar.add_workdays(today, setup.rules.sla.intake_feedback_workdays)
     application = RepairApplication(
