@@ -23,7 +23,7 @@ from xinyong.objections.errors import CorrectionRejected
 from xinyong.objections.schemas import ObjectionCreate, ObjectionDecision
 from xinyong.objections.service import file_objection
 from xinyong.objections.setup import ObjectionSetup
-from xinyong.records.models import Record
+from xinyong.records.models import Record, RecordStatus
 from xinyong.sync.outbox import SyncOutbox
 from xinyong.sync.platforms import load_platforms
 
@@ -282,3 +282,26 @@ def test_carried_values_belong_to_one_row_only(session):
             now=NOW,
             carried=Carried(),
         )
+
+
+def test_a_persons_record_is_withdrawn_without_the_full_id_number(session, setup):
+    record = _record(session, PENALTY, person=True)
+    filed = file_objection(
+        session,
+        setup,
+        principal=_subject(record),
+        data=ObjectionCreate(record_id=record.id, reason="处罚已被撤销"),
+        now=NOW,
+    )
+    decided = decide(
+        session,
+        setup,
+        principal=ADMIN,
+        objection_id=filed.id,
+        data=ObjectionDecision(outcome="withdrawn", reason="处罚决定已撤销"),
+        now=NOW,
+    )
+    session.refresh(record)
+    assert decided.status == "withdrawn"
+    assert record.status is RecordStatus.REVOKED
+    assert "*" in record.fields["id_number"]
