@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 DEFAULT_SECRET: Final = "xinyong-demo-secret-change-me"
 # The per-installation key `xinyong demo` generates in its data directory (mode 0600).
 SECRET_KEY_FILE: Final = "secret.key"
+MIB = 1024 * 1024
 
 
 def default_data_dir() -> Path:
@@ -93,6 +94,18 @@ class Settings(BaseSettings):
     # flag, decision by the providing department after receipt.
     objection_flag_workdays: int = Field(default=1, ge=0, le=30)
     objection_decision_workdays: int = Field(default=5, ge=1, le=60)
+    # A third party's objection waits this many working days at most for the providing
+    # department to accept it as substantiated (then flagged 异议处理中) or dismiss it with
+    # reasons; 本平台默认值（可由信用办调整）, as long as a transfer to the provider.
+    objection_acceptance_workdays: int = Field(default=2, ge=1, le=30)
+    # Evidence of one objection: bytes per file, files, and bytes in all (413/422 beyond).
+    objection_evidence_max_file_bytes: int = Field(default=10 * MIB, ge=1024, le=10 * MIB)
+    objection_evidence_max_files: int = Field(default=10, ge=1, le=50)
+    objection_evidence_max_total_bytes: int = Field(default=20 * MIB, ge=1024, le=200 * MIB)
+    # Proofs of one repair application, first upload and supplements together.
+    repair_proof_max_file_bytes: int = Field(default=10 * MIB, ge=1024, le=10 * MIB)
+    repair_proof_max_files: int = Field(default=20, ge=1, le=100)
+    repair_proof_max_total_bytes: int = Field(default=30 * MIB, ge=1024, le=500 * MIB)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

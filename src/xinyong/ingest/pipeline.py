@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.classify import Classification, Classifier
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import RecordType
-from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
+from xinyong.catalog.validation import PERSON, Carried, RowValidator, mask_id_value
 from xinyong.db import JsonText, bulk_insert, one_of
 from xinyong.errors import FieldError
 from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
@@ -53,11 +53,12 @@ def make_context(
     batch_id: int,
     secret: bytes,
     strict_org_code: bool,
+    carried: Carried | None = None,
 ) -> IngestContext:
     return IngestContext(
         catalog=catalog,
         record_type=record_type,
-        validator=RowValidator(record_type, strict_org_code=strict_org_code),
+        validator=RowValidator(record_type, strict_org_code=strict_org_code, carried=carried),
         department_id=department_id,
         department_sector=department_sector,
         batch_id=batch_id,
@@ -181,7 +182,7 @@ def prepare_chunk(ctx: IngestContext, rows: Sequence[tuple[int, dict[str, str]]]
             continue
         values = result.values
         is_person = values.get("subject_category") == PERSON
-        id_hash = (
+        id_hash = result.person_hash or (
             hash_resident_id(result.person_id, ctx.secret)
             if is_person and result.person_id
             else None

@@ -20,7 +20,7 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
-from xinyong.catalog.validation import alias_index, header_key
+from xinyong.catalog.validation import Carried, alias_index, header_key
 from xinyong.errors import NotFound
 from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordType, UnknownSource
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
@@ -340,10 +340,16 @@ def ingest_rows(
     secret: bytes,
     strict_org_code: bool,
     now: datetime,
+    carried: Carried | None = None,
 ) -> dict[str, Any]:
-    """The API path: a batch of row objects (keys in any alias form) in one transaction."""
+    """The API path: a batch of row objects (keys in any alias form) in one transaction.
+
+    ``carried`` is for the single row of a correction only (an objection's 更正): the masked
+    ID numbers it keeps from the record's current version. Department pushes never pass it."""
     if len(rows) > MAX_API_ROWS:
         raise TooManyRows(MAX_API_ROWS)
+    if carried is not None and len(rows) != 1:
+        raise ValueError("carried values belong to the one row of a correction")
     rt, department = resolve_target(session, catalog, record_type=record_type, source=source)
     index = alias_index(rt)
     unknown: set[str] = set()
@@ -379,6 +385,7 @@ def ingest_rows(
         batch_id=batch.id,
         secret=secret,
         strict_org_code=strict_org_code,
+        carried=carried,
     )
     outcome = process_chunk(session, ctx, mapped, now=now)
     apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
+from xinyong.objections.intake import IntakeLimits
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.sync.outbox import SyncOutbox
 
@@ -33,6 +34,7 @@ class ObjectionSetup:
     outbox: SyncOutbox
     strict_org_code: bool = False
     limits: ObjectionLimits = field(default_factory=ObjectionLimits)
+    intake: IntakeLimits = field(default_factory=IntakeLimits)
 
     @staticmethod
     def limits_from(settings: Settings) -> ObjectionLimits:
