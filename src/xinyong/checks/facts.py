@@ -214,8 +214,13 @@ def gather(
         f.serious_penalty_years_ago = full_years_between(latest, as_of) if latest else None
     for sid, grades in _grades(session, scorecards, facts, as_of).items():
         facts[sid].grades = grades
+    # Entries in the order of the list catalog (then by listing date), so that reasons and the
+    # answer name the lists in one fixed order whatever order the database returned them in.
+    order = {d.id: i for i, d in enumerate(list_definitions.lists)}
     for sid, entries in memberships_of(
         session, list_definitions, catalog, subject_ids=list(facts), as_of=as_of, now=now
     ).items():
-        facts[sid].lists = entries
+        facts[sid].lists = sorted(
+            entries, key=lambda m: (order.get(m.list_id, len(order)), m.starts_on, m.basis)
+        )
     return facts
