@@ -17,10 +17,12 @@ from factories.records import penalty_row
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
 from xinyong.audit.models import AuditEntry
+from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.lists.models import ManualListEntry
+from xinyong.rules.loader import load_all
 from xinyong.scoring.models import Score
 from xinyong.subjects.models import Subject
 from xinyong.web.app import create_app
@@ -36,14 +38,17 @@ EXCELLENT_FINED = make_uscc(9004)  # graded 优秀, one general penalty in publi
 UNKNOWN = make_uscc(9999)  # valid, never seen
 
 
+ENTERPRISE_MODEL = load_all(default_catalog())["enterprise_public_credit"]
+
+
 def _store_grade(session, subject_id, grade, total):
-    """A stored result of the enterprise model, as a batch evaluation writes it."""
+    """A stored result of the shipped enterprise model, as a batch evaluation writes it."""
     session.add(
         Score(
             subject_id=subject_id,
             model_id="enterprise_public_credit",
-            model_version=1,
-            definition_hash="0" * 64,
+            model_version=ENTERPRISE_MODEL.scorecard.version,
+            definition_hash=ENTERPRISE_MODEL.definition_hash,
             as_of=date(2026, 10, 31),
             total=Decimal(total),
             grade=grade,

@@ -35,7 +35,11 @@ def _show(name: str, facts: SubjectFacts, measure: Measure) -> str:
         grade = facts.grades.get(measure.model or "")
         if grade is None:
             return "公共信用评价等级：暂无评价结果"
-        return f"{grade.model_name}等级：{grade.grade}（{grade.total} 分，评价日 {grade.as_of}）"
+        how = "，核查时按现行模型实时计算" if grade.online else ""
+        return (
+            f"{grade.model_name}等级：{grade.grade}（{grade.total} 分，"
+            f"第 {grade.model_version} 版模型，评价日 {grade.as_of}{how}）"
+        )
     if name == "lists":
         return f"所在名单：{list_names(facts)}"
     if name == "subject_kind":

@@ -69,12 +69,18 @@ class MeasureApplied(BaseModel):
 
 
 class GradeRead(BaseModel):
+    """核查所用的评价等级及其来源：模型版本、评价日，以及是否为本次核查时实时计算。"""
+
     model_id: str
     model_name: str
-    model_version: int
+    model_version: int = Field(description="现行模型版本")
     grade: str
     total: Decimal
-    as_of: date
+    as_of: date = Field(description="评价日")
+    # Checks stored before this field existed read their grades from stored results.
+    online: bool = Field(
+        default=False, description="true：该版本尚无批量评价结果，本次核查时按现行模型实时计算"
+    )
 
 
 class ListRef(BaseModel):

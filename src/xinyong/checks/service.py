@@ -75,6 +75,13 @@ class CheckSetup:
     measures: MeasureCatalog
     secret: bytes
 
+    @property
+    def graded(self) -> dict[str, LoadedScorecard]:
+        """The models in force whose grade a check reads and shows: those a measure names
+        (grading a subject online under every other model too would only slow checks)."""
+        named = {m.model for m in self.measures.measures if m.model is not None}
+        return {m: c for m, c in self.scorecards.items() if m in named}
+
 
 def load_check_setup(session: Session, catalog: Catalog, *, secret: bytes) -> CheckSetup:
     """The check definitions in force, read as the web app reads them at start-up (shipped
@@ -122,6 +129,7 @@ def _snapshot(
             grade=g.grade,
             total=g.total,
             as_of=g.as_of,
+            online=g.online,
         )
         for g in (facts.grades.values() if facts else ())
     ]
@@ -188,7 +196,7 @@ def _decide_all(
     facts = gather(
         session,
         setup.catalog,
-        setup.scorecards,
+        setup.graded,
         setup.lists,
         subjects={s.id: s.kind.value for s in found.values()},
         as_of=today,
