@@ -217,28 +217,31 @@ def _only(column: ColumnElement[Any], scope: Scope) -> ColumnElement[bool] | Non
     return None
 
 
-def compile_scorecard(
-    card: Scorecard, catalog: Catalog, *, dialect: str, scope: Scope = Scope.ALL
-) -> CompiledScorecard:
-    """The select for ``card`` on ``dialect`` (sqlite, postgresql or duckdb).
+Item = tuple[str, Fact, Points, Decimal]
 
-    Batch (``Scope.ALL``): every subject of the model's kinds. Online: the same select with
-    ``subject_id = :subject_id`` (``Scope.ONE``) or ``subject_id IN :subject_ids``
-    (``Scope.SOME``) added to the facts and to the subjects, nothing else changed.
-    Bind with :meth:`CompiledScorecard.params`.
-    """
-    windows: set[int] = set()
+
+def _items(card: Scorecard) -> list[Item]:
+    """Every indicator and bonus item: (id, fact, points rule, maximum points)."""
+    items = [
+        (ind.id, ind.fact, ind.points, ind.max_points)
+        for dim in card.dimensions
+        for ind in dim.indicators
+    ]
+    items += [(b.id, b.fact, b.points, b.max_points) for b in card.bonus]
+    return items
+
+
+def _facts_stage(
+    items: list[Item], catalog: Catalog, *, dialect: str, scope: Scope, windows: set[int]
+) -> Any:
+    """Stage 1: each item's fact value per subject, over the records in effect on as_of."""
     as_of = bindparam(AS_OF, type_=Date)
-    fact_columns: list[ColumnElement[Any]] = []
-    items: list[tuple[str, Fact, Points, Decimal]] = []
-    for dim in card.dimensions:
-        for ind in dim.indicators:
-            items.append((ind.id, ind.fact, ind.points, ind.max_points))
-    for bonus in card.bonus:
-        items.append((bonus.id, bonus.fact, bonus.points, bonus.max_points))
-    for item_id, fact, _rule, _max in items:
-        where = _fact_filter(fact, catalog, windows)
-        fact_columns.append(_aggregate(fact, where, catalog, dialect).label(f"{item_id}__value"))
+    fact_columns = [
+        _aggregate(fact, _fact_filter(fact, catalog, windows), catalog, dialect).label(
+            f"{item_id}__value"
+        )
+        for item_id, fact, _rule, _max in items
+    ]
     facts = (
         select(Record.subject_id, *fact_columns)
         .where(in_effect(as_of), Record.decided_on <= as_of)
@@ -247,9 +250,11 @@ def compile_scorecard(
     only_records = _only(Record.subject_id, scope)
     if only_records is not None:
         facts = facts.where(only_records)
-    facts_cte = facts.cte("facts")
+    return facts.cte("facts")
 
-    # Stage 2: each item's value and points, and each veto's flag, per subject.
+
+def _parts_stage(card: Scorecard, items: list[Item], facts_cte: Any, scope: Scope) -> Any:
+    """Stage 2: each item's value and points, and each veto's flag, per subject."""
     columns: list[ColumnElement[Any]] = [Subject.id.label("subject_id")]
     for item_id, fact, rule, max_points in items:
         value: ColumnElement[Any] = facts_cte.c[f"{item_id}__value"]
@@ -277,13 +282,14 @@ def compile_scorecard(
     only_subjects = _only(Subject.id, scope)
     if only_subjects is not None:
         scored = scored.where(only_subjects)
-    parts = scored.cte("parts")
+    return scored.cte("parts")
 
-    # Stage 3: the total, from the parts' columns (each stage refers to the previous one's
-    # columns, so the SQL grows linearly with the model, not exponentially).
-    indicator_ids = tuple(i.id for d in card.dimensions for i in d.indicators)
-    bonus_ids = tuple(b.id for b in card.bonus)
-    raw_total = sum((parts.c[f"{i}__points"] for i in (*indicator_ids, *bonus_ids)), literal(0.0))
+
+def _graded_stage(card: Scorecard, items: list[Item], parts: Any, dialect: str) -> Select[Any]:
+    """Stages 3 and 4: the total from the parts' columns, capped by vetoes, then the grade
+    (a veto may force it). Each stage refers to the previous one's columns, so the SQL grows
+    linearly with the model, not exponentially."""
+    raw_total = sum((parts.c[f"{i}__points"] for i, *_ in items), literal(0.0))
     summed = select(parts, raw_total.label("raw_total")).cte("summed")
     total = _clamp(summed.c.raw_total, card.score.min, card.score.max)
     caps = [
@@ -294,8 +300,6 @@ def compile_scorecard(
     if caps:
         total = _least(dialect, total, *caps)
     totals = select(summed, total.label("total")).cte("totals")
-
-    # Stage 4: the grade, from the capped total; a veto may force it.
     forced = [
         (totals.c[f"{v.id}__veto"] == 1, v.effect.grade)
         for v in card.veto
@@ -304,11 +308,27 @@ def compile_scorecard(
     bands = sorted(card.grades, key=lambda g: g.min, reverse=True)
     band_whens = [(totals.c.total >= float(b.min), b.grade) for b in bands[:-1]]
     grade = case(*forced, *band_whens, else_=bands[-1].grade)
-    stmt = select(totals, grade.label("grade")).order_by(totals.c.subject_id)
+    return select(totals, grade.label("grade")).order_by(totals.c.subject_id)
+
+
+def compile_scorecard(
+    card: Scorecard, catalog: Catalog, *, dialect: str, scope: Scope = Scope.ALL
+) -> CompiledScorecard:
+    """The select for ``card`` on ``dialect`` (sqlite, postgresql or duckdb).
+
+    Batch (``Scope.ALL``): every subject of the model's kinds. Online: the same select with
+    ``subject_id = :subject_id`` (``Scope.ONE``) or ``subject_id IN :subject_ids``
+    (``Scope.SOME``) added to the facts and to the subjects, nothing else changed.
+    Bind with :meth:`CompiledScorecard.params`.
+    """
+    windows: set[int] = set()
+    items = _items(card)
+    facts_cte = _facts_stage(items, catalog, dialect=dialect, scope=scope, windows=windows)
+    parts = _parts_stage(card, items, facts_cte, scope)
     return CompiledScorecard(
-        stmt,
-        indicator_ids,
-        bonus_ids,
+        _graded_stage(card, items, parts, dialect),
+        tuple(i.id for d in card.dimensions for i in d.indicators),
+        tuple(b.id for b in card.bonus),
         tuple(v.id for v in card.veto),
         tuple(sorted(windows)),
         scope,
