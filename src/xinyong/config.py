@@ -90,10 +90,13 @@ class Settings(BaseSettings):
     sync_failing_after: int = 5
     # A claim left in "sending" this long (worker killed) is claimed again.
     sync_lease_seconds: int = 300
-    # Objection limits in working days (DOMAIN.md decision 5, 《上海市社会信用条例》第三十六条):
+    # The province whose regulation the platform's objection limits and their references follow
+    # (objections/definitions/jurisdictions.yaml): zhejiang (default) or shanghai.
+    jurisdiction: str = Field(default="zhejiang", pattern=r"^[a-z][a-z_]*$", max_length=32)
+    # Objection limits in working days, overriding the jurisdiction's (None: the regulation's):
     # flag, decision by the providing department after receipt.
-    objection_flag_workdays: int = Field(default=1, ge=0, le=30)
-    objection_decision_workdays: int = Field(default=5, ge=1, le=60)
+    objection_flag_workdays: int | None = Field(default=None, ge=0, le=30)
+    objection_decision_workdays: int | None = Field(default=None, ge=1, le=60)
     # A third party's objection waits this many working days at most for the providing
     # department to accept it as substantiated (then flagged 异议处理中) or dismiss it with
     # reasons; 本平台默认值（可由信用办调整）, as long as a transfer to the provider.
