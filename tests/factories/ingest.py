@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -195,6 +197,23 @@ def write_xlsx(
     for cell_range in merges:
         ws.merge_cells(cell_range)
     wb.save(path)
+    return path
+
+
+def with_stale_dimension(path: Path, ref: str) -> Path:
+    """Rewrite the first sheet's ``<dimension>`` to ``ref`` (as exporters that never update it
+    leave it), keeping every row and cell."""
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as old:
+        parts = {info: old.read(info.filename) for info in old.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for info, data in parts.items():
+            if info.filename == sheet:
+                data, n = re.subn(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data
+                )
+                assert n == 1, "the sheet has no <dimension> to make stale"
+            new.writestr(info, data)
     return path
 
 

@@ -21,6 +21,7 @@ from factories.ingest import (
     person_penalty_row,
     run_file,
     titled,
+    with_stale_dimension,
     write_csv,
     write_table_csv,
     write_xlsx,
@@ -251,6 +252,17 @@ class TestEncodingsAndLayouts:
         [record] = records_of(file_engine, source)
         assert record.decided_on == date(2024, 6, 1)
         assert record.fields["fine_amount"] == "5"
+
+    def test_xlsx_with_a_stale_dimension_imports_every_row(self, file_engine, tmp_path):
+        source = make_source(file_engine)
+        rows = [titled(penalty_row()) for _ in range(10)]
+        lines = [list(rows[0]), *[list(r.values()) for r in rows]]
+        path = with_stale_dimension(write_xlsx(tmp_path / "p.xlsx", lines), "A1:B3")
+        report = run_file(file_engine, path, source)
+        assert (report["accepted"], report["rejected"]) == (10, 0)
+        assert stored_keys(file_engine, source) == keys(rows)
+        [batch] = batches_of(file_engine, source)
+        assert (batch.status, batch.rows_done) == (BatchStatus.COMPLETED, 10)
 
     def test_blank_lines_are_skipped(self, file_engine, tmp_path):
         source = make_source(file_engine)

@@ -77,8 +77,11 @@ HeaderScore = Callable[[Sequence[str]], int]
 
 def _pick_header(head: list[list[str]], score: HeaderScore) -> tuple[int, list[str]]:
     best_index, best_names, best_score = 0, head[0] if head else [], -1
+    # Rows end at their last written cell: a header row whose titles are merged from above
+    # may be shorter than the row above it.
+    width = max((len(row) for row in head), default=0)
     for i, row in enumerate(head):
-        names = list(row)
+        names = list(row) + [""] * (width - len(row))
         for col, name in enumerate(names):
             if name.strip():
                 continue
@@ -198,6 +201,9 @@ def _open_xlsx(path: Path, score: HeaderScore) -> Iterator[Table]:
         ) from None
     try:
         ws = wb.worksheets[0]
+        # Read-only mode trusts the sheet's <dimension>, which many exporters leave stale
+        # (A1:B3 over thousands of rows): rows and columns past it were silently dropped.
+        ws.reset_dimensions()  # type: ignore[union-attr]
         raw = ([cell_text(v) for v in row] for row in ws.iter_rows(values_only=True))
         yield _framed(raw, score, "xlsx", None)
     finally:
