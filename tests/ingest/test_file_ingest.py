@@ -253,11 +253,13 @@ class TestEncodingsAndLayouts:
         assert record.decided_on == date(2024, 6, 1)
         assert record.fields["fine_amount"] == "5"
 
-    def test_xlsx_with_a_stale_dimension_imports_every_row(self, file_engine, tmp_path):
+    @pytest.mark.parametrize("columns", ["B", "all"])
+    def test_xlsx_with_a_stale_dimension_imports_every_row(self, file_engine, tmp_path, columns):
         source = make_source(file_engine)
         rows = [titled(penalty_row()) for _ in range(10)]
         lines = [list(rows[0]), *[list(r.values()) for r in rows]]
-        path = with_stale_dimension(write_xlsx(tmp_path / "p.xlsx", lines), "A1:B3")
+        last = "B" if columns == "B" else get_column_letter(len(lines[0]))
+        path = with_stale_dimension(write_xlsx(tmp_path / "p.xlsx", lines), f"A1:{last}3")
         report = run_file(file_engine, path, source)
         assert (report["accepted"], report["rejected"]) == (10, 0)
         assert stored_keys(file_engine, source) == keys(rows)
