@@ -266,6 +266,13 @@ class TestEncodingsAndLayouts:
         [batch] = batches_of(file_engine, source)
         assert (batch.status, batch.rows_done) == (BatchStatus.COMPLETED, 10)
 
+    def test_stored_file_name_has_no_control_characters(self, file_engine, tmp_path):
+        source = make_source(file_engine)
+        path = write_csv(tmp_path / "处罚\x1b[31m数据\r\n（2024）.csv", [penalty_row()])
+        run_file(file_engine, path, source)
+        [batch] = batches_of(file_engine, source)
+        assert batch.filename == "处罚[31m数据（2024）.csv"
+
     def test_blank_lines_are_skipped(self, file_engine, tmp_path):
         source = make_source(file_engine)
         rows = [penalty_row(), penalty_row()]

@@ -26,6 +26,7 @@ from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordTy
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
 from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
 from xinyong.kit.storable import storable_copy
+from xinyong.kit.uploads import safe_filename
 
 MAX_REJECTS_REPORTED = 10_000
 MAX_API_ROWS = 5_000
@@ -103,6 +104,8 @@ def start_batch(
     file_size: int | None = None,
     unknown_columns: Sequence[str] = (),
 ) -> Batch:
+    if filename is not None:
+        filename = safe_filename(filename)  # shown and exported: never a path or control chars
     batch = Batch(
         source_department_id=department.id,
         record_type=record_type.code,
