@@ -111,17 +111,6 @@ class ValueProblem(Exception):
         self.message = message
 
 
-def _string(f: FieldDef) -> Normaliser:
-    limit = f.max_length
-
-    def norm(raw: str) -> str:
-        if limit is not None and len(raw) > limit:
-            raise ValueProblem("value.too_long", f"{f.label}超过{limit}个字符")
-        return raw
-
-    return norm
-
-
 def _date(f: FieldDef) -> Normaliser:
     def norm(raw: str) -> date:
         try:
@@ -236,8 +225,6 @@ def memoised(norm: Normaliser) -> Normaliser:
 
 
 _NORMALISERS: dict[FieldType, Callable[[FieldDef], Normaliser]] = {
-    FieldType.STRING: _string,
-    FieldType.TEXT: _string,
     FieldType.DATE: _date,
     FieldType.AMOUNT_WAN: _amount,
     FieldType.INTEGER: _integer,
@@ -256,16 +243,21 @@ class RowResult:
 class RowValidator:
     """Validates raw rows (cells already mapped to field names) of one record type."""
 
-    def __init__(self, rt: RecordType, *, strict_org_code: bool = False) -> None:
+    def __init__(
+        self, rt: RecordType, *, strict_org_code: bool = False, max_chars: int | None = None
+    ) -> None:
         self.rt = rt
+        # Characters a cell may hold: the catalog's max_length, else ``max_chars`` (the
+        # deployment's cap for every field), so no megabyte of text reaches a public field.
+        self._max_chars = {
+            f.name: limit for f in rt.fields if (limit := f.max_length or max_chars) is not None
+        }
         self._plans: list[tuple[FieldDef, Normaliser | None]] = []
         for f in rt.fields:
             if f.type is FieldType.USCC:
                 self._plans.append((f, memoised(_uscc(f, strict_org_code))))
-            elif f.type is FieldType.ID_NUMBER:
+            elif f.type in (FieldType.ID_NUMBER, FieldType.STRING, FieldType.TEXT):
                 self._plans.append((f, None))
-            elif f.type in (FieldType.STRING, FieldType.TEXT):
-                self._plans.append((f, _string(f) if f.max_length else None))
             elif f.type is FieldType.ENUM and f.multiple:
                 self._plans.append((f, memoised(_enum(f))))
             else:
@@ -306,6 +298,10 @@ class RowValidator:
                     errors.append(
                         FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
                     )
+                continue
+            limit = self._max_chars.get(f.name)
+            if limit is not None and len(text) > limit:
+                errors.append(FieldError(f.name, "value.too_long", f"{f.label}超过{limit}个字符"))
                 continue
             if not is_storable(text):
                 errors.append(

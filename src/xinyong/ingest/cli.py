@@ -15,6 +15,7 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.config import get_settings
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
+from xinyong.ingest.limits import IngestLimits
 from xinyong.ingest.runner import FileIngestOptions, ingest_file
 from xinyong.ingest.service import Actor, quality_report
 
@@ -36,6 +37,7 @@ def ingest_command(
         strict_org_code=settings.strict_org_code,
         chunk_rows=settings.ingest_chunk_rows,
         workers=settings.ingest_workers,
+        limits=IngestLimits.from_settings(settings),
     )
     try:
         if as_json:

@@ -27,6 +27,9 @@ from xinyong.records.models import Record, RecordStatus, RecordVersion
 from xinyong.subjects.service import Registration, SubjectRef, apply_registration, resolve_many
 
 REVOKED_VALUE = "撤销"
+# Characters of one raw cell kept in a quarantined row: a display cut, not a limit on input
+# (the cell itself is refused by the field's limit).
+QUARANTINE_CELL_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,14 @@ def make_context(
     batch_id: int,
     secret: bytes,
     strict_org_code: bool,
+    max_field_chars: int,
 ) -> IngestContext:
     return IngestContext(
         catalog=catalog,
         record_type=record_type,
-        validator=RowValidator(record_type, strict_org_code=strict_org_code),
+        validator=RowValidator(
+            record_type, strict_org_code=strict_org_code, max_chars=max_field_chars
+        ),
         department_id=department_id,
         department_sector=department_sector,
         batch_id=batch_id,
@@ -138,12 +144,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _shown(text: str) -> str:
+    """A cell as quarantine shows it: enough to find it in the file, never the megabyte."""
+    if len(text) <= QUARANTINE_CELL_CHARS:
+        return text
+    return f"{text[:QUARANTINE_CELL_CHARS]}…（共 {len(text)} 个字符，此处只保留前 {QUARANTINE_CELL_CHARS} 个）"
+
+
 def _safe_raw(raw: dict[str, str], id_fields: frozenset[str]) -> dict[str, str]:
-    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked, and
-    what the database cannot hold (NUL, lone surrogates) dropped or replaced."""
+    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked, long
+    cells cut, and what the database cannot hold (NUL, lone surrogates) dropped or replaced."""
     return {
+        # masked before it is cut, so that a cut never leaves part of an ID number unmasked
         storable_copy(k): storable_copy(
-            mask_id_value(v) if k in id_fields and v else mask_text_ids(v)
+            _shown(mask_id_value(v) if k in id_fields else mask_text_ids(v))
         )
         for k, v in raw.items()
         if v

@@ -21,8 +21,15 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import alias_index, header_key
-from xinyong.errors import NotFound
-from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordType, UnknownSource
+from xinyong.errors import NotFound, XinyongError
+from xinyong.ingest.errors import (
+    SourceNotAllowed,
+    TooManyRejects,
+    TooManyRows,
+    UnknownRecordType,
+    UnknownSource,
+)
+from xinyong.ingest.limits import DEFAULT_LIMITS, IngestLimits, too_many_rejects
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
 from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
 from xinyong.kit.storable import storable_copy
@@ -30,6 +37,9 @@ from xinyong.kit.uploads import safe_filename
 
 MAX_REJECTS_REPORTED = 10_000
 MAX_API_ROWS = 5_000
+# Names of unrecognised columns or keys kept with a batch, for the report only.
+MAX_UNKNOWN_KEPT = 100
+UNKNOWN_NAME_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,9 @@ def start_batch(
         unchanged=0,
         revoked=0,
         rejected=0,
-        unknown_columns=[storable_copy(c) for c in unknown_columns],
+        unknown_columns=[
+            storable_copy(c[:UNKNOWN_NAME_CHARS]) for c in list(unknown_columns)[:MAX_UNKNOWN_KEPT]
+        ],
         stats={"filled": {}, "valid_rows": 0, "reject_codes": {}},
         actor=actor.actor,
         started_at=now,
@@ -227,6 +239,25 @@ def finish_batch(session: Session, batch: Batch, *, actor: Actor, now: datetime)
     session.flush()
 
 
+def stop_batch(
+    session: Session, batch: Batch, reason: XinyongError, *, actor: Actor, now: datetime
+) -> None:
+    """End ``batch`` early for ``reason`` (a limit, or a problem found mid-file): the chunks
+    already stored stay, the batch is never resumed, and the report says why."""
+    batch.status = BatchStatus.STOPPED
+    batch.finished_at = now
+    batch.stats = {**(batch.stats or {}), "stop": {"code": reason.code, "message": reason.title}}
+    _audit_batch(
+        session,
+        actor,
+        "ingest.batch_stop",
+        batch,
+        {"code": reason.code, "rows_done": batch.rows_done, "rejected": batch.rejected},
+        now,
+    )
+    session.flush()
+
+
 def batch_report(session: Session, batch: Batch) -> dict[str, Any]:
     """The one JSON shape the CLI prints and the API returns."""
     rejects = session.execute(
@@ -237,6 +268,8 @@ def batch_report(session: Session, batch: Batch) -> dict[str, Any]:
     ).all()
     return {
         "batch_id": batch.id,
+        "status": batch.status.value,
+        "stop": (batch.stats or {}).get("stop"),
         "accepted": batch.accepted,
         "updated": batch.updated,
         "unchanged": batch.unchanged,
@@ -343,8 +376,10 @@ def ingest_rows(
     secret: bytes,
     strict_org_code: bool,
     now: datetime,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
-    """The API path: a batch of row objects (keys in any alias form) in one transaction."""
+    """The API path: a batch of row objects (keys in any alias form) in one transaction. Past
+    the reject limit the whole call is refused (nothing of it is stored)."""
     if len(rows) > MAX_API_ROWS:
         raise TooManyRows(MAX_API_ROWS)
     rt, department = resolve_target(session, catalog, record_type=record_type, source=source)
@@ -382,8 +417,11 @@ def ingest_rows(
         batch_id=batch.id,
         secret=secret,
         strict_org_code=strict_org_code,
+        max_field_chars=limits.max_field_chars,
     )
     outcome = process_chunk(session, ctx, mapped, now=now)
+    if too_many_rejects(outcome.rejected, limits):
+        raise TooManyRejects(limits.max_rejects, field_name="rows")
     apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)
     finish_batch(session, batch, actor=actor, now=now)
     return batch_report(session, batch)
