@@ -38,10 +38,12 @@ from factories.records import (
     version_count,
     versions_of,
 )
+from xinyong.catalog.loader import default_catalog
 from xinyong.db import Base, unit_of_work
 from xinyong.ingest.errors import MissingColumns, UnknownRecordType, UnknownSource
 from xinyong.ingest.models import BatchStatus
 from xinyong.ingest.readers import SNIFF_BYTES, UnreadableFile
+from xinyong.ingest.service import quality_report
 from xinyong.kit.identifiers import hash_resident_id
 from xinyong.records.models import RecordStatus
 from xinyong.subjects.models import SubjectKind
@@ -634,3 +636,13 @@ def test_dump_database_sees_stored_values(file_engine, tmp_path):
     row = penalty_row(CF_WSH="独一无二的文号-XYZ")
     run_file(file_engine, write_csv(tmp_path / "p.csv", [row]), source)
     assert "独一无二的文号-XYZ" in dump_database(file_engine)
+
+
+def test_quality_report_shows_an_example_message_per_reject_reason(file_engine, tmp_path):
+    source = make_source(file_engine)
+    path = write_csv(tmp_path / "p.csv", [penalty_row(), penalty_row(CF_JDRQ="2024-02-30")])
+    [reject] = run_file(file_engine, path, source)["rejects"]
+    with unit_of_work(file_engine) as session:
+        [quality] = quality_report(session, default_catalog(), source=source)
+    assert quality.reject_reasons == {"date.invalid": 1}
+    assert quality.reject_examples == {"date.invalid": reject["message"]}

@@ -156,6 +156,26 @@ def start_batch(
     return batch
 
 
+def _merged_stats(stats: dict[str, Any], outcome: ChunkOutcome) -> dict[str, Any]:
+    """The batch's quality statistics with one more chunk: filled fields, reject codes with
+    one example message each (shown by ``xinyong quality``), valid rows."""
+    filled = Counter(stats.get("filled", {}))
+    filled.update(outcome.filled)
+    codes = Counter(stats.get("reject_codes", {}))
+    codes.update(e.code for r in outcome.rejects for e in r.errors)
+    examples = dict(stats.get("reject_examples", {}))
+    for r in outcome.rejects:
+        for e in r.errors:
+            examples.setdefault(e.code, e.message)
+    return {
+        **stats,
+        "filled": dict(filled),
+        "reject_codes": dict(codes),
+        "reject_examples": examples,
+        "valid_rows": int(stats.get("valid_rows", 0)) + outcome.valid_rows,
+    }
+
+
 def apply_outcome(
     session: Session,
     batch: Batch,
@@ -186,21 +206,7 @@ def apply_outcome(
     batch.revoked += outcome.revoked
     batch.rejected += outcome.rejected
     batch.rows_done = rows_done
-    stats = dict(batch.stats or {})
-    filled = Counter(stats.get("filled", {}))
-    filled.update(outcome.filled)
-    codes = Counter(stats.get("reject_codes", {}))
-    codes.update(e.code for r in outcome.rejects for e in r.errors)
-    examples = dict(stats.get("reject_examples", {}))
-    for r in outcome.rejects:
-        for e in r.errors:
-            examples.setdefault(e.code, e.message)
-    stats.update(
-        filled=dict(filled),
-        reject_codes=dict(codes),
-        valid_rows=int(stats.get("valid_rows", 0)) + outcome.valid_rows,
-    )
-    batch.stats = stats
+    batch.stats = _merged_stats(batch.stats or {}, outcome)
     _audit_batch(
         session,
         actor,
