@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from factories.accounts import make_api_key, make_department
 from factories.records import penalty_row
 from xinyong.config import Settings
 from xinyong.http.deps import get_session
@@ -22,16 +23,21 @@ BATCH = "/api/v1/records:batch"
 LIMIT = 4096
 
 
-@pytest.fixture
-def app(session, engine, tmp_path) -> FastAPI:
-    settings = Settings(data_dir=tmp_path, secret_key="test-secret", max_request_body_bytes=LIMIT)
-    app = create_app(settings, engine=engine)
+def make_app(session, engine, tmp_path, **settings: Any) -> FastAPI:
+    app = create_app(
+        Settings(data_dir=tmp_path, secret_key="test-secret", **settings), engine=engine
+    )
 
     def session_dep() -> Iterator:
         yield session
 
     app.dependency_overrides[get_session] = session_dep
     return app
+
+
+@pytest.fixture
+def app(session, engine, tmp_path) -> FastAPI:
+    return make_app(session, engine, tmp_path, max_request_body_bytes=LIMIT)
 
 
 def body_of(size: int) -> bytes:
@@ -133,3 +139,26 @@ def test_default_limit_fits_a_full_api_batch():
     default = Settings.model_fields["max_request_body_bytes"].default
     assert default == 32 * 1024 * 1024
     assert len(body_of(1)) * 5000 < default
+
+
+def test_record_batch_applies_the_configured_cell_limit(session, engine, tmp_path):
+    app = make_app(session, engine, tmp_path, ingest_max_field_chars=50)
+    department = make_department(session)
+    key, _ = make_api_key(session, department_code=department.code)
+    rows = [penalty_row(), penalty_row(CF_NR="罚款" * 40)]
+    resp = TestClient(app).post(
+        BATCH,
+        json={"type": "administrative_penalty", "rows": rows},
+        headers={"X-API-Key": key},
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert (report["status"], report["stop"], report["accepted"]) == ("completed", None, 1)
+    assert report["rejects"] == [
+        {
+            "row": 2,
+            "field": "penalty_content",
+            "code": "value.too_long",
+            "message": "处罚内容超过50个字符",
+        }
+    ]
