@@ -232,3 +232,6 @@ class TestApiRows:
         assert exc.value.title == (
             "超过 2 行被拒收，已停止导入，本次提交未保存任何数据。请按拒收原因修正后重新导入"
         )
+        # refused whole, even inside a transaction that goes on
+        assert session.scalars(select(Batch)).all() == []
+        assert session.scalars(select(Record)).all() == []

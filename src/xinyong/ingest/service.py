@@ -371,6 +371,30 @@ def list_batches(
     return items, total
 
 
+def _mapped_rows(
+    rt: RecordType, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """(row number, field → cell text) of each row, and the keys no field is known by."""
+    index = alias_index(rt)
+    unknown: set[str] = set()
+    mapped: list[tuple[int, dict[str, str]]] = []
+    for number, row in enumerate(rows, start=1):
+        fields: dict[str, str] = {}
+        for key, value in row.items():
+            name = index.get(header_key(key))
+            if name is None:
+                unknown.add(str(key))
+                continue
+            text = _cell(value)
+            fields[name] = (
+                f"{fields[name]};{text}"
+                if fields.get(name) and text
+                else (text or fields.get(name, ""))
+            )
+        mapped.append((number, fields))
+    return mapped, sorted(unknown)
+
+
 def ingest_rows(
     session: Session,
     catalog: Catalog,
@@ -389,47 +413,34 @@ def ingest_rows(
     if len(rows) > MAX_API_ROWS:
         raise TooManyRows(MAX_API_ROWS)
     rt, department = resolve_target(session, catalog, record_type=record_type, source=source)
-    index = alias_index(rt)
-    unknown: set[str] = set()
-    mapped: list[tuple[int, dict[str, str]]] = []
-    for number, row in enumerate(rows, start=1):
-        fields: dict[str, str] = {}
-        for key, value in row.items():
-            name = index.get(header_key(key))
-            if name is None:
-                unknown.add(str(key))
-                continue
-            text = _cell(value)
-            fields[name] = (
-                f"{fields[name]};{text}"
-                if fields.get(name) and text
-                else (text or fields.get(name, ""))
-            )
-        mapped.append((number, fields))
-    batch = start_batch(
-        session,
-        department=department,
-        record_type=rt,
-        channel="api",
-        actor=actor,
-        now=now,
-        unknown_columns=sorted(unknown),
-    )
-    ctx = make_context(
-        catalog,
-        rt,
-        department_id=department.id,
-        department_sector=department.sector,
-        batch_id=batch.id,
-        secret=secret,
-        strict_org_code=strict_org_code,
-        max_field_chars=limits.max_field_chars,
-    )
-    outcome = process_chunk(session, ctx, mapped, now=now)
-    if too_many_rejects(outcome.rejected, limits):
-        raise TooManyRejects(limits.max_rejects, field_name="rows")
-    apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)
-    finish_batch(session, batch, actor=actor, now=now)
+    mapped, unknown = _mapped_rows(rt, rows)
+    # A savepoint, so that a refused call leaves nothing behind even in a caller's transaction
+    # that goes on (an objection decision re-ingesting a corrected record).
+    with session.begin_nested():
+        batch = start_batch(
+            session,
+            department=department,
+            record_type=rt,
+            channel="api",
+            actor=actor,
+            now=now,
+            unknown_columns=unknown,
+        )
+        ctx = make_context(
+            catalog,
+            rt,
+            department_id=department.id,
+            department_sector=department.sector,
+            batch_id=batch.id,
+            secret=secret,
+            strict_org_code=strict_org_code,
+            max_field_chars=limits.max_field_chars,
+        )
+        outcome = process_chunk(session, ctx, mapped, now=now)
+        if too_many_rejects(outcome.rejected, limits):
+            raise TooManyRejects(limits.max_rejects, field_name="rows")
+        apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)
+        finish_batch(session, batch, actor=actor, now=now)
     return batch_report(session, batch)
 
 
