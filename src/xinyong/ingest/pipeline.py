@@ -148,7 +148,8 @@ def _shown(text: str) -> str:
     """A cell as quarantine shows it: enough to find it in the file, never the megabyte."""
     if len(text) <= QUARANTINE_CELL_CHARS:
         return text
-    return f"{text[:QUARANTINE_CELL_CHARS]}…（共 {len(text)} 个字符，此处只保留前 {QUARANTINE_CELL_CHARS} 个）"
+    kept = QUARANTINE_CELL_CHARS
+    return f"{text[:kept]}…（共 {len(text)} 个字符，此处只保留前 {kept} 个）"
 
 
 def _safe_raw(raw: dict[str, str], id_fields: frozenset[str]) -> dict[str, str]:
