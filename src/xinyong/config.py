@@ -56,6 +56,24 @@ class Settings(BaseSettings):
     ingest_chunk_rows: int = 5000
     # Worker processes preparing chunks of large files while the main process stores.
     ingest_workers: int = 0
+    # Limits on what one request or imported file may hold; each refusal names its limit.
+    # Request bodies, counted as the bytes arrive whatever Content-Length says (http/limits.py):
+    # a full 5 000-row POST /records:batch or a 10 MB file in base64 fits.
+    max_request_body_bytes: int = Field(default=32 << 20, ge=1024)
+    # An imported file, and for XLSX the unpacked size of its parts (a zip bomb); 1 GB holds
+    # about 1.8 million 双公示 rows.
+    ingest_max_file_bytes: int = Field(default=1 << 30, ge=1024)
+    # Rows per file (per sheet for XLSX), blank rows included: Excel's own maximum.
+    ingest_max_rows: int = Field(default=1_048_576, ge=1)
+    # Columns of the header row.
+    ingest_max_columns: int = Field(default=1_000, ge=1)
+    # Characters in one cell of a field whose catalog entry sets no max_length (files and
+    # POST /records:batch): far above any 违法事实, far below the megabyte that reached the
+    # public file.
+    ingest_max_field_chars: int = Field(default=4_000, ge=1)
+    # Rejected rows of one batch past which the import stops (status stopped; rows stored
+    # so far are kept).
+    ingest_max_rejects: int = Field(default=10_000, ge=0)
     timezone: str = "Asia/Shanghai"
     # Requests per minute per API key (unless the key sets its own) and per logged-in user,
     # and per client IP for anonymous callers; enforced per worker process (http/ratelimit.py).

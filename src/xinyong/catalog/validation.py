@@ -112,17 +112,6 @@ class ValueProblem(Exception):
         self.message = message
 
 
-def _string(f: FieldDef) -> Normaliser:
-    limit = f.max_length
-
-    def norm(raw: str) -> str:
-        if limit is not None and len(raw) > limit:
-            raise ValueProblem("value.too_long", f"{f.label}超过{limit}个字符")
-        return raw
-
-    return norm
-
-
 def _date(f: FieldDef) -> Normaliser:
     def norm(raw: str) -> date:
         try:
@@ -237,8 +226,6 @@ def memoised(norm: Normaliser) -> Normaliser:
 
 
 _NORMALISERS: dict[FieldType, Callable[[FieldDef], Normaliser]] = {
-    FieldType.STRING: _string,
-    FieldType.TEXT: _string,
     FieldType.DATE: _date,
     FieldType.AMOUNT_WAN: _amount,
     FieldType.INTEGER: _integer,
@@ -295,18 +282,26 @@ class RowValidator:
     """Validates raw rows (cells already mapped to field names) of one record type."""
 
     def __init__(
-        self, rt: RecordType, *, strict_org_code: bool = False, carried: Carried | None = None
+        self,
+        rt: RecordType,
+        *,
+        strict_org_code: bool = False,
+        carried: Carried | None = None,
+        max_chars: int | None = None,
     ) -> None:
         self.rt = rt
         self._carried = carried or Carried()
+        # Characters a cell may hold: the catalog's max_length, else ``max_chars`` (the
+        # deployment's cap for every field), so no megabyte of text reaches a public field.
+        self._max_chars = {
+            f.name: limit for f in rt.fields if (limit := f.max_length or max_chars) is not None
+        }
         self._plans: list[tuple[FieldDef, Normaliser | None]] = []
         for f in rt.fields:
             if f.type is FieldType.USCC:
                 self._plans.append((f, memoised(_uscc(f, strict_org_code))))
-            elif f.type is FieldType.ID_NUMBER:
+            elif f.type in (FieldType.ID_NUMBER, FieldType.STRING, FieldType.TEXT):
                 self._plans.append((f, None))
-            elif f.type in (FieldType.STRING, FieldType.TEXT):
-                self._plans.append((f, _string(f) if f.max_length else None))
             elif f.type is FieldType.ENUM and f.multiple:
                 self._plans.append((f, memoised(_enum(f))))
             else:
@@ -334,6 +329,10 @@ class RowValidator:
             if not text:
                 if (missing := _missing(f, category)) is not None:
                     errors.append(missing)
+                continue
+            limit = self._max_chars.get(f.name)
+            if limit is not None and len(text) > limit:
+                errors.append(FieldError(f.name, "value.too_long", f"{f.label}超过{limit}个字符"))
                 continue
             if not is_storable(text):
                 errors.append(
