@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 DEFAULT_SECRET: Final = "xinyong-demo-secret-change-me"
 # The per-installation key `xinyong demo` generates in its data directory (mode 0600).
 SECRET_KEY_FILE: Final = "secret.key"
+MIB = 1024 * 1024
 
 
 def default_data_dir() -> Path:
@@ -55,6 +56,24 @@ class Settings(BaseSettings):
     ingest_chunk_rows: int = 5000
     # Worker processes preparing chunks of large files while the main process stores.
     ingest_workers: int = 0
+    # Limits on what one request or imported file may hold; each refusal names its limit.
+    # Request bodies, counted as the bytes arrive whatever Content-Length says (http/limits.py):
+    # a full 5 000-row POST /records:batch or a 10 MB file in base64 fits.
+    max_request_body_bytes: int = Field(default=32 << 20, ge=1024)
+    # An imported file, and for XLSX the unpacked size of its parts (a zip bomb); 1 GB holds
+    # about 1.8 million 双公示 rows.
+    ingest_max_file_bytes: int = Field(default=1 << 30, ge=1024)
+    # Rows per file (per sheet for XLSX), blank rows included: Excel's own maximum.
+    ingest_max_rows: int = Field(default=1_048_576, ge=1)
+    # Columns of the header row.
+    ingest_max_columns: int = Field(default=1_000, ge=1)
+    # Characters in one cell of a field whose catalog entry sets no max_length (files and
+    # POST /records:batch): far above any 违法事实, far below the megabyte that reached the
+    # public file.
+    ingest_max_field_chars: int = Field(default=4_000, ge=1)
+    # Rejected rows of one batch past which the import stops (status stopped; rows stored
+    # so far are kept).
+    ingest_max_rejects: int = Field(default=10_000, ge=0)
     timezone: str = "Asia/Shanghai"
     # Requests per minute per API key (unless the key sets its own) and per logged-in user,
     # and per client IP for anonymous callers; enforced per worker process (http/ratelimit.py).
@@ -89,10 +108,25 @@ class Settings(BaseSettings):
     sync_failing_after: int = 5
     # A claim left in "sending" this long (worker killed) is claimed again.
     sync_lease_seconds: int = 300
-    # Objection limits in working days (DOMAIN.md decision 5, 《上海市社会信用条例》第三十六条):
+    # The province whose regulation the platform's objection limits and their references follow
+    # (objections/definitions/jurisdictions.yaml): zhejiang (default) or shanghai.
+    jurisdiction: str = Field(default="zhejiang", pattern=r"^[a-z][a-z_]*$", max_length=32)
+    # Objection limits in working days, overriding the jurisdiction's (None: the regulation's):
     # flag, decision by the providing department after receipt.
-    objection_flag_workdays: int = Field(default=1, ge=0, le=30)
-    objection_decision_workdays: int = Field(default=5, ge=1, le=60)
+    objection_flag_workdays: int | None = Field(default=None, ge=0, le=30)
+    objection_decision_workdays: int | None = Field(default=None, ge=1, le=60)
+    # A third party's objection waits this many working days at most for the providing
+    # department to accept it as substantiated (then flagged 异议处理中) or dismiss it with
+    # reasons; 本平台默认值（可由信用办调整）, as long as a transfer to the provider.
+    objection_acceptance_workdays: int = Field(default=2, ge=1, le=30)
+    # Evidence of one objection: bytes per file, files, and bytes in all (413/422 beyond).
+    objection_evidence_max_file_bytes: int = Field(default=10 * MIB, ge=1024, le=10 * MIB)
+    objection_evidence_max_files: int = Field(default=10, ge=1, le=50)
+    objection_evidence_max_total_bytes: int = Field(default=20 * MIB, ge=1024, le=200 * MIB)
+    # Proofs of one repair application, first upload and supplements together.
+    repair_proof_max_file_bytes: int = Field(default=10 * MIB, ge=1024, le=10 * MIB)
+    repair_proof_max_files: int = Field(default=20, ge=1, le=100)
+    repair_proof_max_total_bytes: int = Field(default=30 * MIB, ge=1024, le=500 * MIB)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

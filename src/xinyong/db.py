@@ -27,10 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from xinyong.config import Settings, get_settings
+from xinyong.kit.clock import local
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,7 +46,9 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware timestamps on every engine (SQLite stores naive UTC text)."""
+    """Timezone-aware timestamps on every engine, stored in UTC (SQLite keeps naive UTC text)
+    and read back at Asia/Shanghai time (SPEC: one time zone), so that what the API answers
+    for a row is the same ``+08:00`` form whether the row was just written or read again."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -58,9 +61,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        return local(value if value.tzinfo is not None else value.replace(tzinfo=UTC))
+
+
+def _local_on_set(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return local(value) if isinstance(value, datetime) and value.tzinfo is not None else value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _localise_timestamps(mapper: Mapper[Any], class_: type) -> None:
+    """A timestamp set on a row takes the Shanghai form at once, so the reply of the request
+    that wrote it shows what a later read of the row shows (a naive value still fails on
+    flush, in ``process_bind_param``)."""
+    for prop in mapper.column_attrs:
+        if any(isinstance(c.type, UTCDateTime) for c in prop.columns):
+            event.listen(prop.class_attribute, "set", _local_on_set, retval=True)
 
 
 class Base(DeclarativeBase):

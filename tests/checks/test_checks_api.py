@@ -16,10 +16,13 @@ from factories.ingest import make_resident_id, make_uscc
 from factories.records import penalty_row
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
+from xinyong.audit.models import AuditEntry
+from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.lists.models import ManualListEntry
+from xinyong.rules.loader import load_all
 from xinyong.scoring.models import Score
 from xinyong.subjects.models import Subject
 from xinyong.web.app import create_app
@@ -35,14 +38,17 @@ EXCELLENT_FINED = make_uscc(9004)  # graded 优秀, one general penalty in publi
 UNKNOWN = make_uscc(9999)  # valid, never seen
 
 
+ENTERPRISE_MODEL = load_all(default_catalog())["enterprise_public_credit"]
+
+
 def _store_grade(session, subject_id, grade, total):
-    """A stored result of the enterprise model, as a batch evaluation writes it."""
+    """A stored result of the shipped enterprise model, as a batch evaluation writes it."""
     session.add(
         Score(
             subject_id=subject_id,
             model_id="enterprise_public_credit",
-            model_version=1,
-            definition_hash="0" * 64,
+            model_version=ENTERPRISE_MODEL.scorecard.version,
+            definition_hash=ENTERPRISE_MODEL.definition_hash,
             as_of=date(2026, 10, 31),
             total=Decimal(total),
             grade=grade,
@@ -226,7 +232,7 @@ def test_unknown_area_is_a_422_listing_the_areas(api):
 def _batch(api, codes, area="公共资源交易"):
     return api.post(
         "/api/v1/checks:batch",
-        json={"matter": "某工程施工招标", "area": area, "subject_codes": codes},
+        json={"matter": "某工程施工招标", "area": area, "subjects": [{"code": c} for c in codes]},
         headers=api.source,
     )
 
@@ -250,17 +256,68 @@ def test_batch_of_1000_is_answered_in_order(api):
     resp = _batch(api, codes)
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["total"] == 1000
-    assert [r["subject"]["code"] for r in body["results"]] == codes
+    assert (body["total"], body["succeeded"], body["failed"]) == (1000, 1000, 0)
+    assert [r["check"]["subject"]["code"] for r in body["results"]] == codes
+    assert [r["index"] for r in body["results"]] == list(range(1000))
     assert body["decisions"] == {"正常办理": 997, "不予办理": 1, "限制参与": 1, "优先办理": 1}
 
 
-def test_batch_names_every_invalid_code_and_checks_nothing(api):
-    before = len(_stats(api, "decision")["rows"])
-    resp = _batch(api, [SERIOUS, "bad-code", UNKNOWN, "123"])
+def test_batch_check_answers_good_codes_beside_a_mistyped_one(api):
+    mistyped = SERIOUS[:-1] + ("0" if SERIOUS[-1] != "0" else "1")  # a wrong check character
+    codes = [make_uscc(30_000 + i) for i in range(998)] + [SERIOUS]
+    codes.insert(500, mistyped)
+    resp = _batch(api, codes)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert (body["total"], body["succeeded"], body["failed"]) == (1000, 999, 1)
+    bad = body["results"][500]
+    assert bad["ok"] is False and bad["check"] is None
+    assert bad["error"]["field"] == "subjects[500].code"
+    assert bad["error"]["code"] == "uscc.check_digit"
+    assert "校验位" in bad["error"]["message"]
+    good = [r for r in body["results"] if r["ok"]]
+    assert [r["check"]["subject"]["code"] for r in good] == codes[:500] + codes[501:]
+    assert body["results"][-1]["check"]["decision"] == "不予办理"
+    # The good ones are logged in the subject's query log and audited like any check.
+    serious_check = body["results"][-1]["check"]["check_id"]
+    log = api.get(
+        "/api/v1/query-log",
+        params={"subject_code": SERIOUS, "channel": "check"},
+        headers=api.admin,
+    ).json()["items"]
+    assert log[0]["reference"] == f"check:{serious_check}"
+    with unit_of_work(api.engine) as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.object_id == body["batch_ref"])).one()
+    assert entry.action == "checks.batch"
+    assert len(entry.detail["checks"]) == 999
+    assert entry.detail["failed"] == [{"index": 500, "code": "uscc.check_digit"}]
+
+
+def test_batch_of_only_bad_codes_answers_each_and_checks_nothing(api):
+    before = _stats(api, "decision")["total"]["checks"]
+    resp = _batch(api, ["bad-code", "123", ""])
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert (body["succeeded"], body["failed"]) == (0, 3)
+    assert [r["error"]["field"] for r in body["results"]] == [
+        "subjects[0].code",
+        "subjects[1].code",
+        "subjects[2].code",
+    ]
+    assert all(r["error"]["code"] and r["error"]["message"] for r in body["results"])
+    assert _stats(api, "decision")["total"]["checks"] == before
+
+
+def test_a_batch_with_a_shape_error_is_refused_whole(api):
+    resp = api.post(
+        "/api/v1/checks:batch",
+        json={"matter": "某工程施工招标", "subjects": [{"code": SERIOUS}]},
+        headers=api.source,
+    )
     assert resp.status_code == 422
-    assert [e["field"] for e in resp.json()["errors"]] == ["subject_codes[1]", "subject_codes[3]"]
-    assert len(_stats(api, "decision")["rows"]) == before
+    resp = _batch(api, [SERIOUS, UNKNOWN], area="招商引资")
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "checks.unknown_area"
 
 
 def test_batch_and_single_check_agree(api):
@@ -269,8 +326,8 @@ def test_batch_and_single_check_agree(api):
         batch = _batch(api, codes, area=area).json()["results"]
         for code, from_batch in zip(codes, batch, strict=True):
             single = _check(api, code, area=area).json()
-            assert single["decision"] == from_batch["decision"], (code, area)
-            assert single["measures"] == from_batch["measures"], (code, area)
+            assert single["decision"] == from_batch["check"]["decision"], (code, area)
+            assert single["measures"] == from_batch["check"]["measures"], (code, area)
 
 
 def test_departments_and_systems_check_others_cannot(api):

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import csv
 import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -198,6 +205,23 @@ def write_xlsx(
     return path
 
 
+def with_stale_dimension(path: Path, ref: str) -> Path:
+    """Rewrite the first sheet's ``<dimension>`` to ``ref`` (as exporters that never update it
+    leave it), keeping every row and cell."""
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as old:
+        parts = {info: old.read(info.filename) for info in old.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for info, data in parts.items():
+            if info.filename == sheet:
+                data, n = re.subn(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data
+                )
+                assert n == 1, "the sheet has no <dimension> to make stale"
+            new.writestr(info, data)
+    return path
+
+
 def run_file(
     engine: Engine,
     path: Path,
@@ -213,3 +237,90 @@ def run_file(
         FileIngestOptions(record_type=record_type, source=source, secret=SECRET, **options),
         actor=CLI_ADMIN,
     )
+
+
+_PAUSING_IMPORT = """
+import sys
+import time
+from pathlib import Path
+
+from xinyong.catalog.loader import default_catalog
+from xinyong.db import make_engine
+from xinyong.ingest.runner import FileIngestOptions, ingest_file
+from xinyong.ingest.service import Actor
+
+url, path, source, secret, chunk, gate = sys.argv[1:7]
+gate = Path(gate)
+
+
+def pause_after_first_chunk(_rows, _size):
+    if (gate / "go").exists():
+        return
+    (gate / "paused").touch()
+    while not (gate / "go").exists():
+        time.sleep(0.02)
+
+
+ingest_file(
+    make_engine(url),
+    default_catalog(),
+    Path(path),
+    FileIngestOptions(
+        record_type="administrative_penalty",
+        source=source,
+        secret=secret.encode(),
+        chunk_rows=int(chunk),
+    ),
+    actor=Actor("cli", "admin"),
+    progress=pause_after_first_chunk,
+)
+"""
+
+
+class PausedImport:
+    """``ingest_file`` of ``path`` in another process, held after its first committed chunk
+    until :meth:`resume` (or :meth:`kill`): a second import of the same file runs meanwhile."""
+
+    def __init__(self, engine: Engine, path: Path, source: str, *, chunk_rows: int) -> None:
+        self.gate = path.parent / f"gate-{path.stem}"
+        self.gate.mkdir()
+        self.child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _PAUSING_IMPORT,
+                engine.url.render_as_string(hide_password=False),
+                str(path),
+                source,
+                SECRET.decode(),
+                str(chunk_rows),
+                str(self.gate),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 120
+        while not (self.gate / "paused").exists():
+            if self.child.poll() is not None:
+                raise AssertionError(self.child.stderr.read().decode() if self.child.stderr else "")
+            assert time.monotonic() < deadline, "the import never committed a chunk"
+            time.sleep(0.02)
+
+    def resume(self) -> None:
+        """Let the import finish; it must end well."""
+        (self.gate / "go").touch()
+        _, stderr = self.child.communicate(timeout=120)
+        assert self.child.returncode == 0, stderr.decode()
+
+    def kill(self) -> None:
+        """``kill -9`` the paused import."""
+        os.kill(self.child.pid, signal.SIGKILL)
+        self.child.wait(timeout=30)
+        assert self.child.returncode == -signal.SIGKILL
+
+    def close(self) -> None:
+        if self.child.poll() is None:
+            self.child.kill()
+            self.child.wait()
+        if self.child.stderr is not None:
+            self.child.stderr.close()

@@ -81,8 +81,10 @@ def push(
     rows: Sequence[Mapping[str, Any]],
     *,
     record_type: str = "administrative_penalty",
+    **options: Any,
 ) -> dict[str, Any]:
-    """Submit ``rows`` from department ``source`` through the API path; returns the report."""
+    """Submit ``rows`` from department ``source`` through the API path; returns the report.
+    ``options``: further keywords of ``ingest_rows`` (``limits``)."""
     return ingest_rows(
         session,
         default_catalog(),
@@ -93,6 +95,7 @@ def push(
         secret=SECRET,
         strict_org_code=False,
         now=NOW,
+        **options,
     )
 
 

@@ -21,6 +21,7 @@ from factories.ingest import (
     person_penalty_row,
     run_file,
     titled,
+    with_stale_dimension,
     write_csv,
     write_table_csv,
     write_xlsx,
@@ -37,10 +38,12 @@ from factories.records import (
     version_count,
     versions_of,
 )
+from xinyong.catalog.loader import default_catalog
 from xinyong.db import Base, unit_of_work
 from xinyong.ingest.errors import MissingColumns, UnknownRecordType, UnknownSource
 from xinyong.ingest.models import BatchStatus
 from xinyong.ingest.readers import SNIFF_BYTES, UnreadableFile
+from xinyong.ingest.service import quality_report
 from xinyong.kit.identifiers import hash_resident_id
 from xinyong.records.models import RecordStatus
 from xinyong.subjects.models import SubjectKind
@@ -251,6 +254,26 @@ class TestEncodingsAndLayouts:
         [record] = records_of(file_engine, source)
         assert record.decided_on == date(2024, 6, 1)
         assert record.fields["fine_amount"] == "5"
+
+    @pytest.mark.parametrize("columns", ["B", "all"])
+    def test_xlsx_with_a_stale_dimension_imports_every_row(self, file_engine, tmp_path, columns):
+        source = make_source(file_engine)
+        rows = [titled(penalty_row()) for _ in range(10)]
+        lines = [list(rows[0]), *[list(r.values()) for r in rows]]
+        last = "B" if columns == "B" else get_column_letter(len(lines[0]))
+        path = with_stale_dimension(write_xlsx(tmp_path / "p.xlsx", lines), f"A1:{last}3")
+        report = run_file(file_engine, path, source)
+        assert (report["accepted"], report["rejected"]) == (10, 0)
+        assert stored_keys(file_engine, source) == keys(rows)
+        [batch] = batches_of(file_engine, source)
+        assert (batch.status, batch.rows_done) == (BatchStatus.COMPLETED, 10)
+
+    def test_stored_file_name_has_no_control_characters(self, file_engine, tmp_path):
+        source = make_source(file_engine)
+        path = write_csv(tmp_path / "处罚\x1b[31m数据\r\n（2024）.csv", [penalty_row()])
+        run_file(file_engine, path, source)
+        [batch] = batches_of(file_engine, source)
+        assert batch.filename == "处罚[31m数据（2024）.csv"
 
     def test_blank_lines_are_skipped(self, file_engine, tmp_path):
         source = make_source(file_engine)
@@ -613,3 +636,13 @@ def test_dump_database_sees_stored_values(file_engine, tmp_path):
     row = penalty_row(CF_WSH="独一无二的文号-XYZ")
     run_file(file_engine, write_csv(tmp_path / "p.csv", [row]), source)
     assert "独一无二的文号-XYZ" in dump_database(file_engine)
+
+
+def test_quality_report_shows_an_example_message_per_reject_reason(file_engine, tmp_path):
+    source = make_source(file_engine)
+    path = write_csv(tmp_path / "p.csv", [penalty_row(), penalty_row(CF_JDRQ="2024-02-30")])
+    [reject] = run_file(file_engine, path, source)["rejects"]
+    with unit_of_work(file_engine) as session:
+        [quality] = quality_report(session, default_catalog(), source=source)
+    assert quality.reject_reasons == {"date.invalid": 1}
+    assert quality.reject_examples == {"date.invalid": reject["message"]}

@@ -11,7 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl.utils import get_column_letter
 
-from factories.ingest import penalty_row, titled, write_csv, write_table_csv, write_xlsx
+from factories.ingest import (
+    penalty_row,
+    titled,
+    with_stale_dimension,
+    write_csv,
+    write_table_csv,
+    write_xlsx,
+)
 from xinyong.catalog.loader import default_catalog
 from xinyong.catalog.validation import map_header
 from xinyong.ingest.readers import UnreadableFile, cell_text, detect_encoding, open_table
@@ -193,3 +200,14 @@ class TestParquet:
         with pytest.raises(UnreadableFile) as exc:
             read(path)
         assert exc.value.code == "ingest.bad_parquet"
+
+
+class TestStaleDimension:
+    def test_xlsx_rows_and_columns_past_a_stale_dimension_are_read(self, tmp_path):
+        rows = [titled(penalty_row()) for _ in range(10)]
+        header = list(rows[0])
+        path = write_xlsx(tmp_path / "p.xlsx", [header, *[list(r.values()) for r in rows]])
+        with_stale_dimension(path, "A1:B3")
+        header_row, found, data, _ = read(path)
+        assert (header_row, found) == (1, header)
+        assert data == [(i + 2, list(r.values())) for i, r in enumerate(rows)]

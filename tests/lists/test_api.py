@@ -114,13 +114,13 @@ def test_public_list_paginates_most_recent_first_without_suppressed_subjects(api
     codes = [i["code"] for i in first["items"] + second["items"]]
     assert codes[:3] == [RED[2], RED[1], RED[0]]
     assert BOTH not in codes
-    assert first["reference"] == "《上海市社会信用条例》第二十九条"
+    assert first["reference"] == "《浙江省公共信用信息管理条例》第二十二条"
     entry = first["items"][0]["entries"][0]
     assert entry == {
         "starts_on": "2026-02-03",
         "ends_on": "2028-01-31",
         "basis": "列入守信激励对象名单",
-        "reference": "《上海市社会信用条例》第二十九条",
+        "reference": "《浙江省公共信用信息管理条例》第二十二条",
         "manual": False,
     }
 

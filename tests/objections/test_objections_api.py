@@ -239,6 +239,12 @@ class TestWhoMayObject:
         third = _file(platform, "西市监罚〔2026〕299号", user="bank", evidence=True)
         assert third.status_code == 201, third.text
         assert third.json()["by_subject"] is False
+        accepted = platform.post(
+            f"/api/v1/objections/{third.json()['id']}/acceptance",
+            json={"outcome": "accepted"},
+            headers=platform.tokens[REVIEWER],
+        )
+        assert accepted.status_code == 200, accepted.text
         own = _file(platform, "西市监罚〔2026〕299号", user="qiye2", grounds="publicity_period")
         assert own.status_code == 201, own.text
         first = _decide(platform, third.json()["id"], {"outcome": "upheld", "reason": "证据不足"})

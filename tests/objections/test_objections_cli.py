@@ -1,4 +1,5 @@
-"""``xinyong objections list / decide``: the reviewer's console acts as the API does."""
+"""``xinyong objections list / accept / dismiss / decide``: the reviewer's console acts as the
+API does."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typer.testing import CliRunner
 
 import xinyong.db
 from objections.conftest import record_id
-from objections.world import HB, SCJG, SECRET
+from objections.world import EVIDENCE, HB, SCJG, SECRET
 from xinyong.config import get_settings
 from xinyong.db import unit_of_work
 from xinyong.objections.cli import objections_app
@@ -75,4 +76,40 @@ def test_console_refuses_another_departments_objection_and_missing_reasons(platf
     assert "不予更正须说明理由" in bare.output
     table = cli("list", "--department", SCJG)
     assert table.exit_code == 0
+    assert "西市监罚〔2026〕211号" in table.output
+
+
+def _file_as_third_party(platform, number):
+    resp = platform.post(
+        "/api/v1/objections",
+        json={
+            "record_id": record_id(platform, number),
+            "reason": "该处罚已被撤销",
+            "evidence": [{"filename": "复议决定书.pdf", "content_base64": EVIDENCE}],
+        },
+        headers=platform.tokens["bank"],
+    )
+    assert resp.status_code == 201, resp.text
+    return resp.json()["id"]
+
+
+def test_console_accepts_a_third_partys_objection_and_flags_the_record(platform, cli):
+    oid = _file_as_third_party(platform, "西市监罚〔2026〕210号")
+    waiting = cli("list", "--department", SCJG, "--status", "received", "--json")
+    assert oid in {o["id"] for o in json.loads(waiting.stdout)}
+    done = cli("accept", str(oid), "--department", SCJG, "--reason", "证据属实")
+    assert done.exit_code == 0, done.output
+    assert "异议处理中" in done.output and "2026-11-30" in done.output
+    with unit_of_work(platform.engine) as s:
+        assert s.get_one(Record, record_id(platform, "西市监罚〔2026〕210号")).disputed is True
+
+
+def test_console_dismisses_only_with_reasons(platform, cli):
+    oid = _file_as_third_party(platform, "西市监罚〔2026〕211号")
+    bare = cli("dismiss", str(oid), "--department", SCJG)
+    assert bare.exit_code != 0
+    done = cli("dismiss", str(oid), "--department", SCJG, "--reason", "证据与处罚无关")
+    assert done.exit_code == 0, done.output
+    assert "不予受理" in done.output
+    table = cli("list", "--department", SCJG, "--status", "dismissed")
     assert "西市监罚〔2026〕211号" in table.output

@@ -14,7 +14,7 @@ from factories.accounts import make_department
 from factories.records import penalty_row, push
 from factories.rules import SOUND
 from xinyong.catalog.loader import default_catalog
-from xinyong.rules.compiler import compile_scorecard
+from xinyong.rules.compiler import Scope, compile_scorecard
 from xinyong.rules.duck import duckdb_engine, load_facts
 from xinyong.rules.scorecard import Scorecard
 from xinyong.subjects.models import Subject
@@ -98,7 +98,7 @@ def _batch(session, card=CARD):
 
 def _online(session, subject_id, card=CARD):
     compiled = compile_scorecard(
-        card, default_catalog(), dialect=session.bind.dialect.name, one_subject=True
+        card, default_catalog(), dialect=session.bind.dialect.name, scope=Scope.ONE
     )
     rows = session.execute(compiled.select, compiled.params(AS_OF, subject_id)).all()
     assert len(rows) == 1

@@ -14,7 +14,7 @@ from factories.records import penalty_row, push
 from factories.rules import SOUND
 from xinyong.catalog.loader import default_catalog
 from xinyong.kit.identifiers import uscc_check_char
-from xinyong.rules.compiler import compile_scorecard
+from xinyong.rules.compiler import Scope, compile_scorecard
 from xinyong.rules.duck import duckdb_engine, load_facts
 from xinyong.rules.scorecard import Scorecard
 
@@ -75,10 +75,15 @@ def test_online_equals_batch_on_every_engine(session, rows):
     batch_rows = {
         r.subject_id: _norm(r) for r in session.execute(batch.select, batch.params(AS_OF))
     }
-    online = compile_scorecard(CARD, default_catalog(), dialect=dialect, one_subject=True)
+    online = compile_scorecard(CARD, default_catalog(), dialect=dialect, scope=Scope.ONE)
     for subject_id, expected in batch_rows.items():
         (row,) = session.execute(online.select, online.params(AS_OF, subject_id)).all()
         assert _norm(row) == expected
+    # A bidder list's subjects at once: the same rows, none of the others.
+    some = compile_scorecard(CARD, default_catalog(), dialect=dialect, scope=Scope.SOME)
+    wanted = sorted(batch_rows)[::2]
+    some_rows = session.execute(some.select, some.params(AS_OF, subject_ids=wanted))
+    assert {r.subject_id: _norm(r) for r in some_rows} == {s: batch_rows[s] for s in wanted}
     on_duck = compile_scorecard(CARD, default_catalog(), dialect="duckdb")
     with duckdb_engine() as duck:
         load_facts(session, duck)

@@ -99,7 +99,7 @@ def test_detail_retry_and_worker_acknowledges(client):
     )
     retried = client.post(f"/api/v1/sync/deliveries/{row['id']}/retry", headers=client.admin)
     assert retried.status_code == 200, retried.text
-    assert retried.json()["next_attempt_at"].startswith("2026-03-12T02:00:00")
+    assert retried.json()["next_attempt_at"] == "2026-03-12T10:00:00+08:00"  # Shanghai time
     run_once(client.engine, client.platforms, build_adapters(client.platforms), clock=lambda: NOW)
     detail = client.get(f"/api/v1/sync/deliveries/{row['id']}", headers=client.admin).json()
     assert detail["status"] == "acknowledged" and detail["overdue"] is False

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -29,6 +29,7 @@ from xinyong.kit.storable import is_storable
 
 PERSON = "自然人"
 RESIDENT_ID = "身份证"
+ID_NUMBER = "id_number"
 _SPLIT_MULTI = re.compile(r"[;；,，、/|]+")
 _DOCUMENT_NUMBER = re.compile(r"[0-9A-Z]{5,30}")
 _TRANSLATE = str.maketrans({"（": "(", "）": ")", "\u3000": " ", "\ufeff": ""})
@@ -109,17 +110,6 @@ class ValueProblem(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def _string(f: FieldDef) -> Normaliser:
-    limit = f.max_length
-
-    def norm(raw: str) -> str:
-        if limit is not None and len(raw) > limit:
-            raise ValueProblem("value.too_long", f"{f.label}超过{limit}个字符")
-        return raw
-
-    return norm
 
 
 def _date(f: FieldDef) -> Normaliser:
@@ -236,8 +226,6 @@ def memoised(norm: Normaliser) -> Normaliser:
 
 
 _NORMALISERS: dict[FieldType, Callable[[FieldDef], Normaliser]] = {
-    FieldType.STRING: _string,
-    FieldType.TEXT: _string,
     FieldType.DATE: _date,
     FieldType.AMOUNT_WAN: _amount,
     FieldType.INTEGER: _integer,
@@ -251,21 +239,69 @@ class RowResult:
     errors: list[FieldError]
     # Normalised ID number of a natural-person subject: used once to hash, never stored.
     person_id: str | None = None
+    # The stored keyed hash of a person subject whose ID number was carried (see Carried).
+    person_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Carried:
+    """Protected values (ID-number fields) a correction carries from the record's current
+    version. The platform keeps such a cell only masked, so a correction cannot send the full
+    number again: the stored masked value is accepted as it is, for its own field and only when
+    the cell still holds exactly that value. Anything else, and every department push (which
+    carries nothing), is validated as usual. ``person_hash`` is the subject's stored keyed hash,
+    standing for a person subject's carried ID number."""
+
+    masked: Mapping[str, str] = field(default_factory=dict)
+    person_hash: str | None = None
+
+    def keeps(self, name: str, text: str) -> bool:
+        stored = self.masked.get(name)
+        return stored is not None and "*" in stored and text == stored
+
+
+_REQUIRED_WHEN = {
+    "person": "行政相对人为自然人时",
+    "organisation": "行政相对人为法人及非法人组织或个体工商户时",
+}
+
+
+def _missing(f: FieldDef, category: str | None) -> FieldError | None:
+    """The error for an empty cell of ``f`` when the row's 行政相对人类别 requires it."""
+    required, is_person = f.required, category == PERSON
+    if required is True or (
+        category is not None
+        and ((required == "person" and is_person) or (required == "organisation" and not is_person))
+    ):
+        prefix = _REQUIRED_WHEN.get(str(required), "")
+        return FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
+    return None
 
 
 class RowValidator:
     """Validates raw rows (cells already mapped to field names) of one record type."""
 
-    def __init__(self, rt: RecordType, *, strict_org_code: bool = False) -> None:
+    def __init__(
+        self,
+        rt: RecordType,
+        *,
+        strict_org_code: bool = False,
+        carried: Carried | None = None,
+        max_chars: int | None = None,
+    ) -> None:
         self.rt = rt
+        self._carried = carried or Carried()
+        # Characters a cell may hold: the catalog's max_length, else ``max_chars`` (the
+        # deployment's cap for every field), so no megabyte of text reaches a public field.
+        self._max_chars = {
+            f.name: limit for f in rt.fields if (limit := f.max_length or max_chars) is not None
+        }
         self._plans: list[tuple[FieldDef, Normaliser | None]] = []
         for f in rt.fields:
             if f.type is FieldType.USCC:
                 self._plans.append((f, memoised(_uscc(f, strict_org_code))))
-            elif f.type is FieldType.ID_NUMBER:
+            elif f.type in (FieldType.ID_NUMBER, FieldType.STRING, FieldType.TEXT):
                 self._plans.append((f, None))
-            elif f.type in (FieldType.STRING, FieldType.TEXT):
-                self._plans.append((f, _string(f) if f.max_length else None))
             elif f.type is FieldType.ENUM and f.multiple:
                 self._plans.append((f, memoised(_enum(f))))
             else:
@@ -285,27 +321,18 @@ class RowValidator:
                 except ValueProblem:
                     category = None
         is_person = category == PERSON
-        person_id = None
-        document_number = None
+        person_id: str | None = None
+        person_hash: str | None = None
+        document_number: str | None = None
         for f, norm in self._plans:
             text = (raw.get(f.name) or "").strip()
             if not text:
-                required = f.required
-                if required is True or (
-                    category is not None
-                    and (
-                        (required == "person" and is_person)
-                        or (required == "organisation" and not is_person)
-                    )
-                ):
-                    who = {
-                        "person": "行政相对人为自然人时",
-                        "organisation": "行政相对人为法人及非法人组织或个体工商户时",
-                    }
-                    prefix = who.get(str(required), "")
-                    errors.append(
-                        FieldError(f.name, "field.required", f"{prefix}{f.label}不能为空")
-                    )
+                if (missing := _missing(f, category)) is not None:
+                    errors.append(missing)
+                continue
+            limit = self._max_chars.get(f.name)
+            if limit is not None and len(text) > limit:
+                errors.append(FieldError(f.name, "value.too_long", f"{f.label}超过{limit}个字符"))
                 continue
             if not is_storable(text):
                 errors.append(
@@ -318,28 +345,18 @@ class RowValidator:
                 values[f.name] = text
                 continue
             if norm is None:  # ID number: validate, keep only the masked form
-                if f.name == "id_number" and values.get("id_type", RESIDENT_ID) == RESIDENT_ID:
-                    try:
-                        number = validate_resident_id(text)
-                    except IdentifierError as exc:
-                        errors.append(FieldError(f.name, exc.code, f"{f.label}：{exc.message}"))
-                        continue
-                    values[f.name] = mask_resident_id(number)
+                resident = values.get("id_type", RESIDENT_ID) == RESIDENT_ID
+                try:
+                    values[f.name], number = self._id_cell(f, text, resident=resident)
+                except ValueProblem as exc:
+                    errors.append(FieldError(f.name, exc.code, exc.message))
+                    continue
+                if f.name == ID_NUMBER and number is None:
+                    person_hash = self._carried.person_hash if is_person else None
+                elif f.name == ID_NUMBER and resident:
                     person_id = number
-                else:
-                    document = normalise(unicodedata.normalize("NFKC", text))
-                    if not _DOCUMENT_NUMBER.fullmatch(document):
-                        errors.append(
-                            FieldError(
-                                f.name,
-                                "id_number.format",
-                                f"{f.label}格式不正确：应为5-30位字母或数字",
-                            )
-                        )
-                        continue
-                    values[f.name] = mask_id_value(document)
-                    if f.name == "id_number":
-                        document_number = document
+                elif f.name == ID_NUMBER:
+                    document_number = number
                 continue
             try:
                 values[f.name] = norm(text)
@@ -348,4 +365,20 @@ class RowValidator:
         if is_person and person_id is None and document_number is not None:
             # A foreign document: key the person on its type and normalised number.
             person_id = f"{values.get('id_type', '')}:{document_number}"
-        return RowResult(values, errors, person_id)
+        return RowResult(values, errors, person_id, person_hash)
+
+    def _id_cell(self, f: FieldDef, text: str, *, resident: bool) -> tuple[str, str | None]:
+        """An ID-number cell as kept (masked) and its normalised number — None when the cell
+        is carried unchanged from the current version; ValueProblem when malformed."""
+        if self._carried.keeps(f.name, text):
+            return text, None
+        if f.name == ID_NUMBER and resident:
+            try:
+                number = validate_resident_id(text)
+            except IdentifierError as exc:
+                raise ValueProblem(exc.code, f"{f.label}：{exc.message}") from None
+            return mask_resident_id(number), number
+        document = normalise(unicodedata.normalize("NFKC", text))
+        if not _DOCUMENT_NUMBER.fullmatch(document):
+            raise ValueProblem("id_number.format", f"{f.label}格式不正确：应为5-30位字母或数字")
+        return mask_id_value(document), document

@@ -6,6 +6,7 @@ check and every subject of a batch, so the two cannot disagree.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,14 +35,25 @@ def _show(name: str, facts: SubjectFacts, measure: Measure) -> str:
         grade = facts.grades.get(measure.model or "")
         if grade is None:
             return "公共信用评价等级：暂无评价结果"
-        return f"{grade.model_name}等级：{grade.grade}（{grade.total} 分，评价日 {grade.as_of}）"
+        how = "，核查时按现行模型实时计算" if grade.online else ""
+        return (
+            f"{grade.model_name}等级：{grade.grade}（{grade.total} 分，"
+            f"第 {grade.model_version} 版模型，评价日 {grade.as_of}{how}）"
+        )
     if name == "lists":
-        names = [m.list_name for m in facts.lists if m.suppressed_by is None]
-        return f"所在名单：{'、'.join(names) if names else '无'}"
+        return f"所在名单：{list_names(facts)}"
     if name == "subject_kind":
         return f"主体类别：{SubjectKind(facts.kind).label}"
     value = getattr(facts, name)
     return f"{FACT_LABELS[name]}：{'无' if value is None else value}"
+
+
+def list_names(facts: SubjectFacts) -> str:
+    """Each list the subject counts as being on, once, in the order of the list catalog, with
+    the number of its entries where there are several: 重点监管对象名单（2 条）、经营异常名录."""
+    counts = Counter(m.list_name for m in facts.lists if m.suppressed_by is None)
+    shown = [name if n == 1 else f"{name}（{n} 条）" for name, n in counts.items()]
+    return "、".join(shown) or "无"
 
 
 def _reason(measure: Measure, catalog: MeasureCatalog, facts: SubjectFacts) -> str:

@@ -30,25 +30,26 @@ class UnknownArea(FieldProblem):
 
 class EmptyBatch(FieldProblem):
     def __init__(self) -> None:
-        super().__init__("checks.empty_batch", "subject_codes", "批量核查至少需要一个主体代码")
+        super().__init__("checks.empty_batch", "subjects", "批量核查至少需要一个主体")
 
 
 class BatchTooLarge(FieldProblem):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(
             "checks.batch_too_large",
-            "subject_codes",
+            "subjects",
             f"批量核查一次最多 {limit} 个主体，本次 {size} 个；请分批提交",
         )
 
 
 class InvalidCodes(XinyongError):
-    """Some codes of a batch are neither a USCC nor a resident ID: every one is named."""
+    """The code of a single check is neither a USCC nor a resident ID (a batch answers such a
+    code in its own item instead)."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__(
             code="checks.invalid_codes",
-            title=f"批量核查中有 {len(errors)} 个主体代码无效，未执行核查",
+            title="主体代码无效，未执行核查",
             status=422,
             errors=errors,
         )

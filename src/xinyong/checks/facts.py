@@ -1,10 +1,15 @@
 """What a credit check knows of a subject, gathered set-based for one subject or a bidder list.
 
 The same facts feed the measures' triggers (as a row for ``predicate_eval``) and the response:
-the latest stored grade under each model that needs no consent, list memberships (a red entry
+the grade under each model in force that needs no consent, list memberships (a red entry
 suppressed by black does not count), and the subject's bad records in publicity: how many,
 how many serious, how many full years since the latest serious penalty, how many commitment
 breaches. Expired, revoked and (from issue 5) repaired records count for nothing.
+
+A grade is the one ``/subjects/{code}/scores`` gives for the model version in force: the
+latest stored result of that very version (definition hash and all), else the model's compiled
+select run online for the subjects that lack one. A result of an earlier version never counts,
+so a check made right after a publish already answers with the new version.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, bindparam, case, func, select
+from sqlalchemy import Date, bindparam, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
@@ -29,6 +34,7 @@ from xinyong.rules.expression import FieldSpec
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import Score
+from xinyong.scoring.service import evaluate_subjects
 from xinyong.subjects.models import SubjectKind
 
 SERIOUS_PENALTY_TYPE = "administrative_penalty"
@@ -37,12 +43,16 @@ COMMITMENT_BREACH_TYPE = "commitment_breach"
 
 @dataclass(frozen=True)
 class GradeFact:
+    """A grade and where it comes from: the model version, the evaluation date, and whether it
+    was computed online for this check (no stored result of the version in force)."""
+
     model_id: str
     model_name: str
     model_version: int
     grade: str
     total: Decimal
     as_of: date
+    online: bool = False
 
 
 @dataclass
@@ -143,7 +153,7 @@ _RECORD_COUNTS = (
     )
     .group_by(Record.subject_id)
 )
-_GRADES = (
+_STORED_GRADES = (
     select(
         Score.subject_id,
         Score.model_id,
@@ -154,10 +164,13 @@ _GRADES = (
     )
     .where(
         Score.subject_id.in_(_SUBJECT_IDS),
-        Score.model_id.in_(bindparam("model_ids", expanding=True)),
+        # Only results of the versions in force: (model, version, definition hash).
+        tuple_(Score.model_id, Score.model_version, Score.definition_hash).in_(
+            bindparam("versions", expanding=True)
+        ),
         Score.as_of <= _AS_OF,
     )
-    .order_by(Score.as_of.desc(), Score.model_version.desc(), Score.id.desc())
+    .order_by(Score.as_of.desc(), Score.id.desc())
 )
 
 
@@ -171,27 +184,55 @@ def _record_counts(
     }
 
 
-def _grades(
+def _stored_grades(
     session: Session,
-    scorecards: Mapping[str, LoadedScorecard],
+    models: Mapping[str, LoadedScorecard],
     subject_ids: Collection[int],
     as_of: date,
 ) -> dict[int, dict[str, GradeFact]]:
-    models = {m: c.scorecard for m, c in scorecards.items() if not c.scorecard.consent_required}
-    out: dict[int, dict[str, GradeFact]] = {}
-    if not models:
-        return out
+    """The latest stored result of each model's version in force, per subject."""
+    versions = [(m, c.scorecard.version, c.definition_hash) for m, c in sorted(models.items())]
     rows = session.execute(
-        _GRADES,
-        {"subject_ids": list(subject_ids), "model_ids": sorted(models), "as_of": as_of},
+        _STORED_GRADES,
+        {"subject_ids": list(subject_ids), "versions": versions, "as_of": as_of},
     )
+    out: dict[int, dict[str, GradeFact]] = {}
     for subject_id, model_id, version, grade, total, scored_on in rows:
         per_subject = out.setdefault(subject_id, {})
         if model_id not in per_subject:
-            per_subject[model_id] = GradeFact(
-                model_id, models[model_id].name, version, grade, total, scored_on
-            )
+            name = models[model_id].scorecard.name
+            per_subject[model_id] = GradeFact(model_id, name, version, grade, total, scored_on)
     return out
+
+
+def _grades(
+    session: Session,
+    catalog: Catalog,
+    scorecards: Mapping[str, LoadedScorecard],
+    subjects: Mapping[int, str],
+    as_of: date,
+) -> dict[int, dict[str, GradeFact]]:
+    """Each subject's grade under every model of its kind that needs no consent: stored when
+    the version in force has a result, else online as of ``as_of`` (one select per model for
+    all the subjects lacking one)."""
+    models = {m: c for m, c in scorecards.items() if not c.scorecard.consent_required}
+    if not models:
+        return {}
+    out = _stored_grades(session, models, subjects, as_of)
+    for model_id, loaded in models.items():
+        card = loaded.scorecard
+        missing = [
+            sid
+            for sid, kind in subjects.items()
+            if kind in card.subject_kinds and model_id not in out.get(sid, {})
+        ]
+        computed = evaluate_subjects(session, loaded, catalog, subject_ids=missing, as_of=as_of)
+        for sid, row in computed.items():
+            out.setdefault(sid, {})[model_id] = GradeFact(
+                model_id, card.name, card.version, row.grade, row.total, as_of, online=True
+            )
+    # In the models' order, whichever way each grade was found.
+    return {sid: {m: g[m] for m in models if m in g} for sid, g in out.items()}
 
 
 def gather(
@@ -204,7 +245,8 @@ def gather(
     as_of: date,
     now: datetime,
 ) -> dict[int, SubjectFacts]:
-    """Facts of every subject in ``subjects`` (id → kind) on ``as_of``, in four queries."""
+    """Facts of every subject in ``subjects`` (id → kind) on ``as_of``: four queries, plus one
+    online evaluation per model for the subjects without a stored result of its version."""
     facts = {sid: SubjectFacts(subject_id=sid, kind=kind) for sid, kind in subjects.items()}
     if not facts:
         return facts
@@ -212,10 +254,15 @@ def gather(
         f = facts[sid]
         f.bad_records, f.serious_bad_records, f.commitment_breaches = n, n_serious, breaches
         f.serious_penalty_years_ago = full_years_between(latest, as_of) if latest else None
-    for sid, grades in _grades(session, scorecards, facts, as_of).items():
+    for sid, grades in _grades(session, catalog, scorecards, subjects, as_of).items():
         facts[sid].grades = grades
+    # Entries in the order of the list catalog (then by listing date), so that reasons and the
+    # answer name the lists in one fixed order whatever order the database returned them in.
+    order = {d.id: i for i, d in enumerate(list_definitions.lists)}
     for sid, entries in memberships_of(
         session, list_definitions, catalog, subject_ids=list(facts), as_of=as_of, now=now
     ).items():
-        facts[sid].lists = entries
+        facts[sid].lists = sorted(
+            entries, key=lambda m: (order.get(m.list_id, len(order)), m.starts_on, m.basis)
+        )
     return facts

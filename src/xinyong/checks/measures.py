@@ -5,8 +5,8 @@ predicate in the same safe grammar as scorecards and lists (``rules/expression.p
 check facts of ``checks/facts.py``: the grade under one model, list memberships, counts of
 bad records in publicity, the age of the latest serious penalty, commitment breaches. A measure
 may only read a model that needs no consent (a personal score is never a basis for
-punishment); a measure not yet in force, or no longer, is not applied (上海条例第三十二条:
-unpublished measures may not be applied).
+punishment); a measure not yet in force, or no longer, is not applied (《浙江省公共信用信息管理
+条例》第二十八条: a punishment measure that was not published may not be taken).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ MEASURES_PATH: Final = Path(__file__).parent / "definitions" / "measures.yaml"
 
 
 class Area(StrEnum):
-    """The five areas of 浙江省守信激励与失信惩戒措施参考清单 (seed 004)."""
+    """The five areas Zhejiang's credit checks are applied in (seed 004)."""
 
     APPROVAL = "审批服务"
     SUPERVISION = "行政监管"

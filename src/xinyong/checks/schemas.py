@@ -27,6 +27,16 @@ class CheckRequest(BaseModel):
     )
 
 
+class BatchSubject(BaseModel):
+    """批量核查中的一个主体。"""
+
+    # Checked by the service, one by one: a mistyped code is answered with its own error and
+    # the rest of the list is still checked. The bound only protects the parser.
+    code: Annotated[str, StringConstraints(max_length=200)] = Field(
+        description="统一社会信用代码或居民身份证号码"
+    )
+
+
 class BatchCheckRequest(BaseModel):
     """批量核查（如投标人名单），一次最多 1000 个主体。"""
 
@@ -34,8 +44,8 @@ class BatchCheckRequest(BaseModel):
     area: AreaText
     # The 1 000 limit is checked by the service with its own code; this bound only protects
     # the parser from absurd bodies.
-    subject_codes: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
-        max_length=100_000, description="主体代码列表（最多 1000 个）"
+    subjects: list[BatchSubject] = Field(
+        max_length=100_000, description="主体列表（最多 1000 个），每项 {code}"
     )
 
 
@@ -59,12 +69,18 @@ class MeasureApplied(BaseModel):
 
 
 class GradeRead(BaseModel):
+    """核查所用的评价等级及其来源：模型版本、评价日，以及是否为本次核查时实时计算。"""
+
     model_id: str
     model_name: str
-    model_version: int
+    model_version: int = Field(description="现行模型版本")
     grade: str
     total: Decimal
-    as_of: date
+    as_of: date = Field(description="评价日")
+    # Checks stored before this field existed read their grades from stored results.
+    online: bool = Field(
+        default=False, description="true：该版本尚无批量评价结果，本次核查时按现行模型实时计算"
+    )
 
 
 class ListRef(BaseModel):
@@ -89,13 +105,32 @@ class CheckResult(BaseModel):
     reasons: list[str]
 
 
+class ItemError(BaseModel):
+    """为什么这一项未核查：稳定代码、中文说明和所指字段（如 subjects[3].code）。"""
+
+    field: str
+    code: str
+    message: str
+
+
+class BatchItem(BaseModel):
+    """批量核查中一项的答复：核查结论，或该项未能核查的原因。"""
+
+    index: int = Field(description="在请求 subjects 中的位置（从 0 起）")
+    ok: bool
+    check: CheckResult | None = None
+    error: ItemError | None = None
+
+
 class BatchCheckResult(BaseModel):
     batch_ref: str
     matter: str
     area: str
     total: int
+    succeeded: int = Field(description="已核查（已登记、已审计）的主体数")
+    failed: int = Field(description="代码有误、未核查的主体数")
     decisions: dict[str, int]
-    results: list[CheckResult]
+    results: list[BatchItem] = Field(description="按请求顺序，每个主体一项")
 
 
 class FeedbackIn(BaseModel):

@@ -40,11 +40,13 @@ from xinyong.checks.schemas import (
     MAX_BATCH,
     BatchCheckRequest,
     BatchCheckResult,
+    BatchItem,
     CheckRequest,
     CheckResult,
     FeedbackIn,
     FeedbackRead,
     GradeRead,
+    ItemError,
     ListRef,
     SubjectRef,
 )
@@ -72,6 +74,13 @@ class CheckSetup:
     lists: ListDefinitions
     measures: MeasureCatalog
     secret: bytes
+
+    @property
+    def graded(self) -> dict[str, LoadedScorecard]:
+        """The models in force whose grade a check reads and shows: those a measure names
+        (grading a subject online under every other model too would only slow checks)."""
+        named = {m.model for m in self.measures.measures if m.model is not None}
+        return {m: c for m, c in self.scorecards.items() if m in named}
 
 
 def load_check_setup(session: Session, catalog: Catalog, *, secret: bytes) -> CheckSetup:
@@ -120,6 +129,7 @@ def _snapshot(
             grade=g.grade,
             total=g.total,
             as_of=g.as_of,
+            online=g.online,
         )
         for g in (facts.grades.values() if facts else ())
     ]
@@ -166,52 +176,70 @@ def _result(check: CreditCheck) -> CheckResult:
     )
 
 
-def _run(
-    session: Session,
-    setup: CheckSetup,
-    *,
-    principal: Principal,
-    keys: Sequence[subjects.SubjectKey],
-    matter: str,
-    area: Area,
-    now: datetime,
-    batch_ref: str | None,
-) -> list[CreditCheck]:
-    today = local_date(now)
+@dataclass(frozen=True)
+class _Ask:
+    """What one run of checks asks: by whom, for which matter, in which area, when."""
+
+    principal: Principal
+    matter: str
+    area: Area
+    now: datetime
+    batch_ref: str | None
+
+
+def _decide_all(
+    session: Session, setup: CheckSetup, ask: _Ask, keys: Sequence[subjects.SubjectKey]
+) -> tuple[list[CreditCheck], list[Decision]]:
+    """One decision per key (in order) from one set of fact queries, as unsaved checks."""
+    today = local_date(ask.now)
     found = subjects.find_many(session, keys)
     facts = gather(
         session,
         setup.catalog,
-        setup.scorecards,
+        setup.graded,
         setup.lists,
         subjects={s.id: s.kind.value for s in found.values()},
         as_of=today,
-        now=now,
+        now=ask.now,
     )
     checks: list[CreditCheck] = []
     decisions: list[Decision] = []
     for key in keys:
         subject = found.get(key)
         subject_facts = facts.get(subject.id) if subject else None
-        decision = decide(setup.measures, subject_facts, area, today)
+        decision = decide(setup.measures, subject_facts, ask.area, today)
         ref = _subject_ref(key, subject)
         checks.append(
             CreditCheck(
-                checked_at=now,
-                actor=principal.actor,
-                actor_role=principal.role_name,
-                department_code=principal.department_code,
+                checked_at=ask.now,
+                actor=ask.principal.actor,
+                actor_role=ask.principal.role_name,
+                department_code=ask.principal.department_code,
                 subject_code=ref.code,
                 subject_id=subject.id if subject else None,
                 found=subject is not None,
-                matter=matter,
-                area=area.value,
+                matter=ask.matter,
+                area=ask.area.value,
                 decision=decision.action.value,
-                batch_ref=batch_ref,
+                batch_ref=ask.batch_ref,
                 snapshot=_snapshot(ref, subject_facts, decision, setup),
             )
         )
         decisions.append(decision)
+    return checks, decisions
+
+
+def _run(
+    session: Session,
+    setup: CheckSetup,
+    ask: _Ask,
+    keys: Sequence[subjects.SubjectKey],
+    *,
+    failed: Sequence[Mapping[str, Any]] = (),
+) -> list[CreditCheck]:
+    """Decide, store the checks and their measures, log each found subject's check in its
+    query log and audit the run; ``failed`` (a batch's unchecked items) goes into the audit."""
+    checks, decisions = _decide_all(session, setup, ask, keys)
     session.add_all(checks)
     session.flush()
     measure_rows = [
@@ -224,28 +252,31 @@ def _run(
     logged = [c for c in checks if c.subject_id is not None]
     access.log_queries(
         session,
-        principal=principal,
+        principal=ask.principal,
         subject_ids=[c.subject_id for c in logged if c.subject_id is not None],
         channel=QueryChannel.CHECK,
-        purpose=matter,
-        now=now,
+        purpose=ask.matter,
+        now=ask.now,
         references=[f"check:{c.id}" for c in logged],
     )
+    detail: dict[str, Any] = {
+        "matter": ask.matter,
+        "area": ask.area.value,
+        "checks": [c.id for c in checks],
+        "subject_ids": [c.subject_id for c in checks],
+        "decisions": dict(Counter(c.decision for c in checks)),
+    }
+    if failed:
+        detail["failed"] = list(failed)
     audit.record(
         session,
-        actor=principal.actor,
-        actor_role=principal.role_name,
-        action="checks.batch" if batch_ref else "checks.check",
+        actor=ask.principal.actor,
+        actor_role=ask.principal.role_name,
+        action="checks.batch" if ask.batch_ref else "checks.check",
         object_type="credit_check",
-        object_id=batch_ref or checks[0].id,
-        detail={
-            "matter": matter,
-            "area": area.value,
-            "checks": [c.id for c in checks],
-            "subject_ids": [c.subject_id for c in checks],
-            "decisions": dict(Counter(c.decision for c in checks)),
-        },
-        now=now,
+        object_id=ask.batch_ref or checks[0].id,
+        detail=detail,
+        now=ask.now,
     )
     return checks
 
@@ -271,17 +302,23 @@ def check_subject(
         key = subjects.parse_code(request.subject_code, secret=setup.secret)
     except XinyongError as exc:
         raise InvalidCodes([_field(exc, "subject_code")]) from None
-    [check] = _run(
-        session,
-        setup,
-        principal=principal,
-        keys=[key],
-        matter=request.matter,
-        area=area,
-        now=now,
-        batch_ref=None,
-    )
+    ask = _Ask(principal, request.matter, area, now, batch_ref=None)
+    [check] = _run(session, setup, ask, [key])
     return _result(check)
+
+
+def _parse_batch(
+    request: BatchCheckRequest, secret: bytes
+) -> tuple[dict[int, subjects.SubjectKey], dict[int, FieldError]]:
+    """Each item's key, or its error naming ``subjects[i].code``, by position."""
+    keys: dict[int, subjects.SubjectKey] = {}
+    problems: dict[int, FieldError] = {}
+    for i, item in enumerate(request.subjects):
+        try:
+            keys[i] = subjects.parse_code(item.code, secret=secret)
+        except XinyongError as exc:
+            problems[i] = _field(exc, f"subjects[{i}].code")
+    return keys, problems
 
 
 def check_batch(
@@ -292,40 +329,42 @@ def check_batch(
     request: BatchCheckRequest,
     now: datetime,
 ) -> BatchCheckResult:
-    """Up to 1 000 subjects for one matter (a bidder list), in one set of queries; results in
-    the order given. Any invalid code refuses the whole batch, naming every one."""
+    """Up to 1 000 subjects for one matter (a bidder list), in one set of queries; one answer
+    per subject in the order given. A code that is neither a USCC nor a resident ID is
+    answered with its own error (``subjects[i].code``) and the others are checked, logged and
+    audited as usual. Only the request's shape (no subjects, more than 1 000, an unknown
+    area) refuses the whole batch."""
     require_checker(principal)
     area = parse_area(request.area)
-    if not request.subject_codes:
+    if not request.subjects:
         raise EmptyBatch()
-    if len(request.subject_codes) > MAX_BATCH:
-        raise BatchTooLarge(len(request.subject_codes), MAX_BATCH)
-    keys, problems = [], []
-    for i, code in enumerate(request.subject_codes):
-        try:
-            keys.append(subjects.parse_code(code, secret=setup.secret))
-        except XinyongError as exc:
-            problems.append(_field(exc, f"subject_codes[{i}]"))
-    if problems:
-        raise InvalidCodes(problems)
+    if len(request.subjects) > MAX_BATCH:
+        raise BatchTooLarge(len(request.subjects), MAX_BATCH)
+    keys, problems = _parse_batch(request, setup.secret)
     batch_ref = "cb_" + secrets.token_hex(8)
     checks = _run(
         session,
         setup,
-        principal=principal,
-        keys=keys,
-        matter=request.matter,
-        area=area,
-        now=now,
-        batch_ref=batch_ref,
+        _Ask(principal, request.matter, area, now, batch_ref),
+        list(keys.values()),
+        failed=[{"index": i, "code": p.code} for i, p in problems.items()],
     )
+    by_index = dict(zip(keys, checks, strict=True))
+    results = [
+        BatchItem(index=i, ok=True, check=_result(by_index[i]))
+        if i in by_index
+        else BatchItem(index=i, ok=False, error=ItemError(**problems[i].as_dict()))
+        for i in range(len(request.subjects))
+    ]
     return BatchCheckResult(
         batch_ref=batch_ref,
         matter=request.matter,
         area=area.value,
-        total=len(checks),
+        total=len(results),
+        succeeded=len(checks),
+        failed=len(problems),
         decisions=dict(Counter(c.decision for c in checks)),
-        results=[_result(c) for c in checks],
+        results=results,
     )
 
 

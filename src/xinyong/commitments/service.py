@@ -93,7 +93,7 @@ def check_decision(
     facts = gather(
         session,
         setup.catalog,
-        setup.checks.scorecards,
+        setup.checks.graded,
         setup.checks.lists,
         subjects={subject.id: subject.kind.value},
         as_of=today,

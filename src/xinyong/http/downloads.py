@@ -13,7 +13,9 @@ CSV_RESPONSE: Final[dict[str, Any]] = {
 
 
 def csv_download(text: str, filename: str) -> Response:
-    """``text`` as a CSV attachment named ``filename``."""
+    """``text`` as a CSV attachment named ``filename``. Build ``text`` with
+    :func:`xinyong.kit.spreadsheet.csv_text`, which neutralises formula cells; ``filename`` is
+    the route's own fixed name, never the caller's."""
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

@@ -14,6 +14,7 @@ from xinyong.errors import Forbidden, Unauthorized
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.ingest import service
+from xinyong.ingest.limits import IngestLimits
 from xinyong.ingest.service import Actor
 from xinyong.kit import clock
 from xinyong.kit.storable import MAX_ROW_ID, StorableStr
@@ -41,8 +42,15 @@ class RejectOut(BaseModel):
     message: str
 
 
+class StopOut(BaseModel):
+    code: str
+    message: str
+
+
 class BatchReport(BaseModel):
     batch_id: int
+    status: str = Field(description="running（导入中）、completed（已完成）或 stopped（已停止）")
+    stop: StopOut | None = Field(default=None, description="批次提前停止时的原因")
     accepted: int
     updated: int
     unchanged: int
@@ -79,7 +87,7 @@ def _source_for(principal: Principal, requested: str | None) -> str:
     "/records:batch",
     response_model=BatchReport,
     summary="部门批量报送信用记录（校验、幂等、更正与撤销）",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 413, 422),
 )
 def post_records(
     body: RecordBatchIn,
@@ -99,6 +107,7 @@ def post_records(
         secret=settings.hmac_key,
         strict_org_code=settings.strict_org_code,
         now=clock.now(),
+        limits=IngestLimits.from_settings(settings),
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -15,10 +17,49 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.config import get_settings
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
+from xinyong.ingest.limits import IngestLimits
 from xinyong.ingest.runner import FileIngestOptions, ingest_file
 from xinyong.ingest.service import Actor, quality_report
 
 console = Console(stderr=True)
+
+
+def _run(path: Path, options: FileIngestOptions, *, as_json: bool) -> dict[str, Any]:
+    settings = get_settings()
+    engine, catalog, actor = get_engine(settings), default_catalog(), Actor("cli", "admin")
+    if as_json:
+        return ingest_file(engine, catalog, path, options, actor=actor)
+    with Progress(
+        TextColumn("[bold]归集[/bold] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[rows]} 行"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(path.name, total=None, rows=0)
+        return ingest_file(
+            engine,
+            catalog,
+            path,
+            options,
+            actor=actor,
+            progress=lambda rows, _size: bar.update(task, rows=rows),
+        )
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    console.print(
+        f"批次 {report['batch_id']}：新增 {report['accepted']}，更正 {report['updated']}，"
+        f"未变 {report['unchanged']}，撤销 {report['revoked']}，拒收 {report['rejected']}"
+    )
+    if report["unknown_columns"]:
+        console.print(
+            f"[yellow]已忽略无法识别的列：{'、'.join(report['unknown_columns'])}[/yellow]"
+        )
+    for r in report["rejects"][:20]:
+        console.print(f"  第{r['row']}行：{r['message']}（{r['code']}）")
+    if len(report["rejects"]) > 20:
+        console.print(f"  …… 共 {len(report['rejects'])} 条问题，用 --json 查看全部")
 
 
 def ingest_command(
@@ -36,52 +77,24 @@ def ingest_command(
         strict_org_code=settings.strict_org_code,
         chunk_rows=settings.ingest_chunk_rows,
         workers=settings.ingest_workers,
+        limits=IngestLimits.from_settings(settings),
     )
     try:
-        if as_json:
-            report = ingest_file(
-                get_engine(settings), default_catalog(), path, options, actor=Actor("cli", "admin")
-            )
-        else:
-            with Progress(
-                TextColumn("[bold]归集[/bold] {task.description}"),
-                BarColumn(),
-                TextColumn("{task.fields[rows]} 行"),
-                TimeElapsedColumn(),
-                console=console,
-            ) as bar:
-                task = bar.add_task(path.name, total=None, rows=0)
-                report = ingest_file(
-                    get_engine(settings),
-                    default_catalog(),
-                    path,
-                    options,
-                    actor=Actor("cli", "admin"),
-                    progress=lambda rows, _size: bar.update(task, rows=rows),
-                )
+        report = _run(path, options, as_json=as_json)
     except XinyongError as exc:
+        # Also a second import of a file being imported (ingest.already_running) and a batch
+        # stopped by a limit: exit 1 with the reason, never a traceback.
         if as_json:
             typer.echo(json.dumps(exc.problem(), ensure_ascii=False))
         else:
-            console.print(f"[red]{exc.title}[/red]（{exc.code}）")
+            console.print(f"[red]{escape(exc.title)}[/red]（{exc.code}）")
             for e in exc.errors:
-                console.print(f"  · {e.message}")
+                console.print(f"  · {escape(e.message)}")
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(report, ensure_ascii=False))
-        return
-    console.print(
-        f"批次 {report['batch_id']}：新增 {report['accepted']}，更正 {report['updated']}，"
-        f"未变 {report['unchanged']}，撤销 {report['revoked']}，拒收 {report['rejected']}"
-    )
-    if report["unknown_columns"]:
-        console.print(
-            f"[yellow]已忽略无法识别的列：{'、'.join(report['unknown_columns'])}[/yellow]"
-        )
-    for r in report["rejects"][:20]:
-        console.print(f"  第{r['row']}行：{r['message']}（{r['code']}）")
-    if len(report["rejects"]) > 20:
-        console.print(f"  …… 共 {len(report['rejects'])} 条问题，用 --json 查看全部")
+    else:
+        _print_report(report)
 
 
 def quality_command(

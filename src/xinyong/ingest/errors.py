@@ -54,3 +54,76 @@ class TooManyRows(FieldProblem):
         super().__init__(
             "ingest.too_many_rows", "rows", f"单次提交最多{limit}条记录，请分批提交或上传文件"
         )
+
+
+class IngestAlreadyRunning(FieldProblem):
+    """409: the same file (source, type and content) is being imported by another process."""
+
+    def __init__(self, batch_id: int | None) -> None:
+        which = f"（批次 {batch_id}）" if batch_id is not None else ""
+        super().__init__(
+            "ingest.already_running",
+            "file",
+            f"同一文件正在由另一个导入进程处理{which}，本次未导入任何数据：请等待其完成后查看"
+            "批次结果；如该进程已中断，重新运行本命令即可从断点继续",
+            status=409,
+        )
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):g} MB"
+
+
+class FileTooLarge(FieldProblem):
+    def __init__(self, limit: int, *, unpacked: bool = False) -> None:
+        what = "XLSX 文件解压后的内容" if unpacked else "文件"
+        super().__init__(
+            "ingest.file_too_large",
+            "file",
+            f"{what}超过 {_mib(limit)} 的上限，整个文件未导入：请拆分为多个文件后分别导入",
+            status=413,
+        )
+
+
+class TooManyColumns(FieldProblem):
+    def __init__(self, columns: int, limit: int) -> None:
+        super().__init__(
+            "ingest.too_many_columns",
+            "file",
+            f"表头有 {columns} 列，超过 {limit} 列的上限，整个文件未导入",
+        )
+
+
+class TooManyFileRows(FieldProblem):
+    def __init__(self, limit: int, *, batch_id: int) -> None:
+        super().__init__(
+            "ingest.too_many_file_rows",
+            "file",
+            f"文件（工作表）超过 {limit} 行的上限，已停止导入（批次 {batch_id}）：此前的行已导入，"
+            "请将超出的行拆分为新文件后导入",
+        )
+
+
+class TooManyRejects(FieldProblem):
+    """Past the reject limit an import stops: a file keeps the chunks it stored, a call to
+    POST /records:batch (one transaction) stores nothing."""
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        field_name: str = "file",
+        batch_id: int | None = None,
+        rows_done: int = 0,
+    ) -> None:
+        where = (
+            f"（批次 {batch_id}）：已处理的 {rows_done} 行中合格的已入库、被拒收的已隔离，"
+            "其余行未处理。"
+            if batch_id is not None
+            else "，本次提交未保存任何数据。"
+        )
+        super().__init__(
+            "ingest.too_many_rejects",
+            field_name,
+            f"超过 {limit} 行被拒收，已停止导入{where}请按拒收原因修正后重新导入",
+        )

@@ -13,8 +13,11 @@ from xinyong.db import Base, JSONType, UTCDateTime
 
 
 class BatchStatus(StrEnum):
-    RUNNING = "running"
+    RUNNING = "running"  # being imported, or killed mid-file: the same file resumes it
     COMPLETED = "completed"
+    # Ended early by a limit or a problem found mid-file (stats["stop"] says which); the
+    # chunks stored before it are kept, and the file is not resumed.
+    STOPPED = "stopped"
 
 
 class Batch(Base):
@@ -54,7 +57,8 @@ class Batch(Base):
     revoked: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     unknown_columns: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    # {"filled": {field: rows with a value}, "valid_rows": n, "reject_codes": {code: n}}
+    # {"filled": {field: rows with a value}, "valid_rows": n, "reject_codes": {code: n},
+    #  "stop": {"code", "message"} once stopped}
     stats: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     actor: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())

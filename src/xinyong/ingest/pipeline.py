@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.classify import Classification, Classifier
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import RecordType
-from xinyong.catalog.validation import PERSON, RowValidator, mask_id_value
+from xinyong.catalog.validation import PERSON, Carried, RowResult, RowValidator, mask_id_value
 from xinyong.db import JsonText, bulk_insert, one_of
 from xinyong.errors import FieldError
 from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
@@ -27,6 +27,9 @@ from xinyong.records.models import Record, RecordStatus, RecordVersion
 from xinyong.subjects.service import Registration, SubjectRef, apply_registration, resolve_many
 
 REVOKED_VALUE = "撤销"
+# Characters of one raw cell kept in a quarantined row: a display cut, not a limit on input
+# (the cell itself is refused by the field's limit).
+QUARANTINE_CELL_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,18 @@ def make_context(
     batch_id: int,
     secret: bytes,
     strict_org_code: bool,
+    max_field_chars: int,
+    carried: Carried | None = None,
 ) -> IngestContext:
     return IngestContext(
         catalog=catalog,
         record_type=record_type,
-        validator=RowValidator(record_type, strict_org_code=strict_org_code),
+        validator=RowValidator(
+            record_type,
+            strict_org_code=strict_org_code,
+            carried=carried,
+            max_chars=max_field_chars,
+        ),
         department_id=department_id,
         department_sector=department_sector,
         batch_id=batch_id,
@@ -138,12 +148,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _shown(text: str) -> str:
+    """A cell as quarantine shows it: enough to find it in the file, never the megabyte."""
+    if len(text) <= QUARANTINE_CELL_CHARS:
+        return text
+    kept = QUARANTINE_CELL_CHARS
+    return f"{text[:kept]}…（共 {len(text)} 个字符，此处只保留前 {kept} 个）"
+
+
 def _safe_raw(raw: dict[str, str], id_fields: frozenset[str]) -> dict[str, str]:
-    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked, and
-    what the database cannot hold (NUL, lone surrogates) dropped or replaced."""
+    """Raw cells as kept in quarantine: ID-number cells masked, any ID-like text masked, long
+    cells cut, and what the database cannot hold (NUL, lone surrogates) dropped or replaced."""
     return {
+        # masked before it is cut, so that a cut never leaves part of an ID number unmasked
         storable_copy(k): storable_copy(
-            mask_id_value(v) if k in id_fields and v else mask_text_ids(v)
+            _shown(mask_id_value(v) if k in id_fields else mask_text_ids(v))
         )
         for k, v in raw.items()
         if v
@@ -169,102 +188,105 @@ def prepare_chunk(ctx: IngestContext, rows: Sequence[tuple[int, dict[str, str]]]
     """The CPU part of a chunk, no database: validate, identify subjects and records, hash,
     judge polarity, severity and publicity, and reject duplicates within the chunk. Its result
     pickles, so it can run in a worker process while the previous chunk is being stored."""
-    """Validate and store ``rows`` (row number, field → raw text). Good rows land even when
-    others in the chunk are rejected; rejected rows go to ``outcome.rejects``."""
-    rt = ctx.record_type
     out = Prepared()
-    valid: list[_Valid] = []
-    for number, raw in rows:
-        result = ctx.validator.validate(raw)
-        if result.errors:
-            out.rejects.append(Reject(number, result.errors, _safe_raw(raw, ctx.id_fields)))
-            continue
-        values = result.values
-        is_person = values.get("subject_category") == PERSON
-        id_hash = (
-            hash_resident_id(result.person_id, ctx.secret)
-            if is_person and result.person_id
-            else None
-        )
-        subject = SubjectRef(
-            name=values.get("subject_name", ""),
-            category=values.get("subject_category"),
-            uscc=None if is_person else values.get("uscc"),
-            id_hash=id_hash,
-            id_masked=values.get("id_number") if is_person else None,
-            legal_rep=values.get("legal_rep"),
-        )
-        if not subject.uscc and not subject.id_hash:
-            out.reject(
-                ctx,
-                number,
-                raw,
-                "uscc",
-                "subject.unidentified",
-                "无法识别行政相对人：缺少统一社会信用代码或证件号码",
-            )
-            continue
-        status = values.get(rt.status_field) if rt.status_field else None
-        item = _Valid(
-            number, raw, values, subject, values[rt.decision_date_field], status == REVOKED_VALUE
-        )
-        key = _record_key(rt, values, subject.key)
-        if key is None:
-            names = "、".join(f.label for f in rt.fields if f.name in rt.key_fields)
-            out.reject(
-                ctx,
-                number,
-                raw,
-                rt.key_fields[0],
-                "record.no_key",
-                f"无法识别记录：缺少{names}，且无可替代的记录标识",
-            )
-            continue
-        item.key = key
-        item.fields_json = {k: _jsonable(v) for k, v in values.items()}
-        item.fields_text = json.dumps(item.fields_json, sort_keys=True, ensure_ascii=False)
-        item.content_hash = hashlib.blake2b(
-            item.fields_text.encode(),
-            digest_size=16,
-        ).hexdigest()
-        item.judged = ctx.classifier.classify(values, item.decided_on)
-        valid.append(item)
-        out.valid_rows += 1
-        out.filled.update(k for k, v in values.items() if v not in (None, "", []))
+    valid = [item for number, raw in rows if (item := _prepare_row(ctx, out, number, raw))]
+    out.items.extend(_first_of_each_key(ctx, out, valid))
+    return out
 
-    # The same key twice in this chunk: the later row is a duplicate.
+
+def _subject(ctx: IngestContext, result: RowResult) -> SubjectRef:
+    values = result.values
+    is_person = values.get("subject_category") == PERSON
+    # A correction carrying the person's masked number identifies them by the stored hash.
+    id_hash = result.person_hash or (
+        hash_resident_id(result.person_id, ctx.secret) if is_person and result.person_id else None
+    )
+    return SubjectRef(
+        name=values.get("subject_name", ""),
+        category=values.get("subject_category"),
+        uscc=None if is_person else values.get("uscc"),
+        id_hash=id_hash,
+        id_masked=values.get("id_number") if is_person else None,
+        legal_rep=values.get("legal_rep"),
+    )
+
+
+def _prepare_row(
+    ctx: IngestContext, out: Prepared, number: int, raw: dict[str, str]
+) -> _Valid | None:
+    """One row validated, its subject and record identified, hashed and judged; ``None`` when
+    it is rejected (into ``out``)."""
+    rt = ctx.record_type
+    result = ctx.validator.validate(raw)
+    if result.errors:
+        out.rejects.append(Reject(number, result.errors, _safe_raw(raw, ctx.id_fields)))
+        return None
+    values = result.values
+    subject = _subject(ctx, result)
+    if not subject.uscc and not subject.id_hash:
+        out.reject(
+            ctx,
+            number,
+            raw,
+            "uscc",
+            "subject.unidentified",
+            "无法识别行政相对人：缺少统一社会信用代码或证件号码",
+        )
+        return None
+    key = _record_key(rt, values, subject.key)
+    if key is None:
+        names = "、".join(f.label for f in rt.fields if f.name in rt.key_fields)
+        out.reject(
+            ctx,
+            number,
+            raw,
+            rt.key_fields[0],
+            "record.no_key",
+            f"无法识别记录：缺少{names}，且无可替代的记录标识",
+        )
+        return None
+    status = values.get(rt.status_field) if rt.status_field else None
+    item = _Valid(
+        number, raw, values, subject, values[rt.decision_date_field], status == REVOKED_VALUE
+    )
+    item.key = key
+    item.fields_json = {k: _jsonable(v) for k, v in values.items()}
+    item.fields_text = json.dumps(item.fields_json, sort_keys=True, ensure_ascii=False)
+    item.content_hash = hashlib.blake2b(item.fields_text.encode(), digest_size=16).hexdigest()
+    item.judged = ctx.classifier.classify(values, item.decided_on)
+    out.valid_rows += 1
+    out.filled.update(k for k, v in values.items() if v not in (None, "", []))
+    return item
+
+
+def _first_of_each_key(ctx: IngestContext, out: Prepared, valid: list[_Valid]) -> list[_Valid]:
+    """The same key twice in this chunk: the later row is a duplicate."""
     first_row: dict[str, int] = {}
-    unique = out.items
+    unique: list[_Valid] = []
     for item in valid:
         if item.key in first_row:
             out.reject(
                 ctx,
                 item.row,
                 item.raw,
-                rt.key_fields[0],
+                ctx.record_type.key_fields[0],
                 "row.duplicate",
                 f"与第{first_row[item.key]}行重复（同一数据来源、信息类型和记录标识）",
             )
             continue
         first_row[item.key] = item.row
         unique.append(item)
+    return unique
 
-    return out
 
-
-def store_chunk(
-    session: Session, ctx: IngestContext, prepared: Prepared, *, now: datetime
-) -> ChunkOutcome:
-    """The database part of a chunk: compare with stored records, create subjects, insert,
-    correct or revoke. Runs in the caller's transaction."""
+def _to_store(
+    ctx: IngestContext, out: ChunkOutcome, items: list[_Valid], existing: dict[str, Record]
+) -> list[_Valid]:
+    """The items that may be stored: not a key this batch already stored, not a revocation
+    of a record that does not exist."""
     rt = ctx.record_type
-    out = ChunkOutcome(
-        rejects=list(prepared.rejects), filled=prepared.filled, valid_rows=prepared.valid_rows
-    )
-    unique = prepared.items
-    existing = _existing(session, ctx, [i.key for i in unique])
-    pending_new: list[_Valid] = []
-    for item in unique:
+    kept: list[_Valid] = []
+    for item in items:
         current = existing.get(item.key)
         if current is not None and current.batch_id == ctx.batch_id:
             out.reject(
@@ -286,11 +308,51 @@ def store_chunk(
                 "要撤销的记录不存在（未找到同一数据来源、信息类型和记录标识的记录）",
             )
             continue
-        pending_new.append(item)
+        kept.append(item)
+    return kept
 
-    subject_ids = resolve_many(session, (i.subject for i in pending_new), now=now)
+
+def _supersede(
+    session: Session,
+    ctx: IngestContext,
+    current: Record,
+    item: _Valid,
+    columns: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Keep ``current`` as a version and write ``item`` over it (a correction or revocation)."""
+    session.add(
+        RecordVersion(
+            record_id=current.id,
+            version=current.version,
+            status=current.status,
+            fields=current.fields,
+            content_hash=current.content_hash,
+            batch_id=current.batch_id,
+            superseded_by_batch_id=ctx.batch_id,
+            superseded_at=now,
+        )
+    )
+    columns.pop("created_at")
+    columns["fields"] = item.fields_json  # an UPDATE goes through the JSON type
+    session.execute(
+        update(Record).where(Record.id == current.id).values(version=current.version + 1, **columns)
+    )
+
+
+def store_chunk(
+    session: Session, ctx: IngestContext, prepared: Prepared, *, now: datetime
+) -> ChunkOutcome:
+    """The database part of a chunk: compare with stored records, create subjects, insert,
+    correct or revoke. Runs in the caller's transaction."""
+    out = ChunkOutcome(
+        rejects=list(prepared.rejects), filled=prepared.filled, valid_rows=prepared.valid_rows
+    )
+    existing = _existing(session, ctx, [i.key for i in prepared.items])
+    pending = _to_store(ctx, out, prepared.items, existing)
+    subject_ids = resolve_many(session, (i.subject for i in pending), now=now)
     inserts: list[dict[str, Any]] = []
-    for item in pending_new:
+    for item in pending:
         subject_id = subject_ids[item.subject.key]
         out.subject_ids.add(subject_id)
         current = existing.get(item.key)
@@ -302,30 +364,12 @@ def store_chunk(
             inserts.append({**columns, "version": 1, "disputed": False})
             out.accepted += 1
         else:
-            session.add(
-                RecordVersion(
-                    record_id=current.id,
-                    version=current.version,
-                    status=current.status,
-                    fields=current.fields,
-                    content_hash=current.content_hash,
-                    batch_id=current.batch_id,
-                    superseded_by_batch_id=ctx.batch_id,
-                    superseded_at=now,
-                )
-            )
-            columns.pop("created_at")
-            columns["fields"] = item.fields_json  # an UPDATE goes through the JSON type
-            session.execute(
-                update(Record)
-                .where(Record.id == current.id)
-                .values(version=current.version + 1, **columns)
-            )
+            _supersede(session, ctx, current, item, columns, now)
             if item.revoke:
                 out.revoked += 1
             else:
                 out.updated += 1
-        if rt.creates_subject and not item.revoke:
+        if ctx.record_type.creates_subject and not item.revoke:
             apply_registration(
                 session, subject_id, _registration(item.values), as_of=item.decided_on, now=now
             )

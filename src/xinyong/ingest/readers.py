@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import openpyxl
 import pyarrow.parquet as pq
 
 from xinyong.errors import FieldProblem
+from xinyong.ingest.errors import FileTooLarge
 
 HEADER_SCAN_ROWS = 10
 SNIFF_BYTES = 1 << 20
@@ -77,8 +79,11 @@ HeaderScore = Callable[[Sequence[str]], int]
 
 def _pick_header(head: list[list[str]], score: HeaderScore) -> tuple[int, list[str]]:
     best_index, best_names, best_score = 0, head[0] if head else [], -1
+    # Rows end at their last written cell: a header row whose titles are merged from above
+    # may be shorter than the row above it.
+    width = max((len(row) for row in head), default=0)
     for i, row in enumerate(head):
-        names = list(row)
+        names = list(row) + [""] * (width - len(row))
         for col, name in enumerate(names):
             if name.strip():
                 continue
@@ -124,12 +129,13 @@ def require_file(path: Path) -> None:
 
 
 @contextmanager
-def open_table(path: Path, score: HeaderScore) -> Iterator[Table]:
-    """Open ``path`` by its extension (.csv/.txt, .xlsx, .parquet) as a streaming table."""
+def open_table(path: Path, score: HeaderScore, *, max_bytes: int | None = None) -> Iterator[Table]:
+    """Open ``path`` by its extension (.csv/.txt, .xlsx, .parquet) as a streaming table. An
+    XLSX whose parts unpack to more than ``max_bytes`` is refused before it is read."""
     require_file(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        with _open_xlsx(path, score) as table:
+        with _open_xlsx(path, score, max_bytes) as table:
             yield table
     elif suffix == ".parquet":
         yield _open_parquet(path, score)
@@ -180,7 +186,7 @@ def _open_csv(path: Path, score: HeaderScore) -> Iterator[Table]:
     with open(path, encoding=encoding, newline="", errors="strict") as text:
         reader = csv.reader(text, delimiter=delimiter)
         try:
-            yield _framed(iter(reader), score, "csv", encoding)
+            yield _framed(_csv_rows(reader), score, "csv", encoding)
         except UnicodeDecodeError:
             raise UnreadableFile(
                 "ingest.encoding",
@@ -188,16 +194,49 @@ def _open_csv(path: Path, score: HeaderScore) -> Iterator[Table]:
             ) from None
 
 
-@contextmanager
-def _open_xlsx(path: Path, score: HeaderScore) -> Iterator[Table]:
+def _csv_rows(reader: Any) -> Iterator[list[str]]:
+    """The parser's rows; a line it cannot parse (a cell over the parser's 16 MB) is a file
+    problem with its line number, not a crash."""
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        yield from reader
+    except csv.Error:
         raise UnreadableFile(
-            "ingest.bad_xlsx", f"无法读取 XLSX 文件：{type(exc).__name__}"
+            "ingest.bad_csv",
+            f"CSV 文件第 {reader.line_num} 行无法解析（单元格过大或引号不成对），已停止读取",
         ) from None
+
+
+def _unpacked_bytes(path: Path) -> int:
+    # zipfile stops each part at its declared size, so the sum bounds what can be inflated.
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def _bad_xlsx(exc: Exception) -> UnreadableFile:
+    return UnreadableFile("ingest.bad_xlsx", f"无法读取 XLSX 文件：{type(exc).__name__}")
+
+
+def _load_workbook(path: Path, max_bytes: int | None) -> Any:
+    try:
+        unpacked = _unpacked_bytes(path)
+    except Exception as exc:  # not a zip archive, or a damaged one
+        raise _bad_xlsx(exc) from None
+    if max_bytes is not None and unpacked > max_bytes:
+        raise FileTooLarge(max_bytes, unpacked=True)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise _bad_xlsx(exc) from None
+
+
+@contextmanager
+def _open_xlsx(path: Path, score: HeaderScore, max_bytes: int | None) -> Iterator[Table]:
+    wb = _load_workbook(path, max_bytes)
     try:
         ws = wb.worksheets[0]
+        # Read-only mode trusts the sheet's <dimension>, which many exporters leave stale
+        # (A1:B3 over thousands of rows): rows and columns past it were silently dropped.
+        ws.reset_dimensions()
         raw = ([cell_text(v) for v in row] for row in ws.iter_rows(values_only=True))
         yield _framed(raw, score, "xlsx", None)
     finally:

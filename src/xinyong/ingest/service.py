@@ -20,15 +20,26 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
-from xinyong.catalog.validation import alias_index, header_key
-from xinyong.errors import NotFound
-from xinyong.ingest.errors import SourceNotAllowed, TooManyRows, UnknownRecordType, UnknownSource
+from xinyong.catalog.validation import Carried, alias_index, header_key
+from xinyong.errors import NotFound, XinyongError
+from xinyong.ingest.errors import (
+    SourceNotAllowed,
+    TooManyRejects,
+    TooManyRows,
+    UnknownRecordType,
+    UnknownSource,
+)
+from xinyong.ingest.limits import DEFAULT_LIMITS, IngestLimits, too_many_rejects
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
 from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
 from xinyong.kit.storable import storable_copy
+from xinyong.kit.uploads import safe_filename
 
 MAX_REJECTS_REPORTED = 10_000
 MAX_API_ROWS = 5_000
+# Names of unrecognised columns or keys kept with a batch, for the report only.
+MAX_UNKNOWN_KEPT = 100
+UNKNOWN_NAME_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,8 @@ def start_batch(
     file_size: int | None = None,
     unknown_columns: Sequence[str] = (),
 ) -> Batch:
+    if filename is not None:
+        filename = safe_filename(filename)  # shown and exported: never a path or control chars
     batch = Batch(
         source_department_id=department.id,
         record_type=record_type.code,
@@ -117,7 +130,9 @@ def start_batch(
         unchanged=0,
         revoked=0,
         rejected=0,
-        unknown_columns=[storable_copy(c) for c in unknown_columns],
+        unknown_columns=[
+            storable_copy(c[:UNKNOWN_NAME_CHARS]) for c in list(unknown_columns)[:MAX_UNKNOWN_KEPT]
+        ],
         stats={"filled": {}, "valid_rows": 0, "reject_codes": {}},
         actor=actor.actor,
         started_at=now,
@@ -139,6 +154,26 @@ def start_batch(
         now,
     )
     return batch
+
+
+def _merged_stats(stats: dict[str, Any], outcome: ChunkOutcome) -> dict[str, Any]:
+    """The batch's quality statistics with one more chunk: filled fields, reject codes with
+    one example message each (shown by ``xinyong quality``), valid rows."""
+    filled = Counter(stats.get("filled", {}))
+    filled.update(outcome.filled)
+    codes = Counter(stats.get("reject_codes", {}))
+    codes.update(e.code for r in outcome.rejects for e in r.errors)
+    examples = dict(stats.get("reject_examples", {}))
+    for r in outcome.rejects:
+        for e in r.errors:
+            examples.setdefault(e.code, e.message)
+    return {
+        **stats,
+        "filled": dict(filled),
+        "reject_codes": dict(codes),
+        "reject_examples": examples,
+        "valid_rows": int(stats.get("valid_rows", 0)) + outcome.valid_rows,
+    }
 
 
 def apply_outcome(
@@ -171,21 +206,7 @@ def apply_outcome(
     batch.revoked += outcome.revoked
     batch.rejected += outcome.rejected
     batch.rows_done = rows_done
-    stats = dict(batch.stats or {})
-    filled = Counter(stats.get("filled", {}))
-    filled.update(outcome.filled)
-    codes = Counter(stats.get("reject_codes", {}))
-    codes.update(e.code for r in outcome.rejects for e in r.errors)
-    examples = dict(stats.get("reject_examples", {}))
-    for r in outcome.rejects:
-        for e in r.errors:
-            examples.setdefault(e.code, e.message)
-    stats.update(
-        filled=dict(filled),
-        reject_codes=dict(codes),
-        valid_rows=int(stats.get("valid_rows", 0)) + outcome.valid_rows,
-    )
-    batch.stats = stats
+    batch.stats = _merged_stats(batch.stats or {}, outcome)
     _audit_batch(
         session,
         actor,
@@ -224,6 +245,25 @@ def finish_batch(session: Session, batch: Batch, *, actor: Actor, now: datetime)
     session.flush()
 
 
+def stop_batch(
+    session: Session, batch: Batch, reason: XinyongError, *, actor: Actor, now: datetime
+) -> None:
+    """End ``batch`` early for ``reason`` (a limit, or a problem found mid-file): the chunks
+    already stored stay, the batch is never resumed, and the report says why."""
+    batch.status = BatchStatus.STOPPED
+    batch.finished_at = now
+    batch.stats = {**(batch.stats or {}), "stop": {"code": reason.code, "message": reason.title}}
+    _audit_batch(
+        session,
+        actor,
+        "ingest.batch_stop",
+        batch,
+        {"code": reason.code, "rows_done": batch.rows_done, "rejected": batch.rejected},
+        now,
+    )
+    session.flush()
+
+
 def batch_report(session: Session, batch: Batch) -> dict[str, Any]:
     """The one JSON shape the CLI prints and the API returns."""
     rejects = session.execute(
@@ -234,6 +274,8 @@ def batch_report(session: Session, batch: Batch) -> dict[str, Any]:
     ).all()
     return {
         "batch_id": batch.id,
+        "status": batch.status.value,
+        "stop": (batch.stats or {}).get("stop"),
         "accepted": batch.accepted,
         "updated": batch.updated,
         "unchanged": batch.unchanged,
@@ -329,22 +371,10 @@ def list_batches(
     return items, total
 
 
-def ingest_rows(
-    session: Session,
-    catalog: Catalog,
-    *,
-    record_type: str,
-    source: str,
-    rows: Sequence[Mapping[str, Any]],
-    actor: Actor,
-    secret: bytes,
-    strict_org_code: bool,
-    now: datetime,
-) -> dict[str, Any]:
-    """The API path: a batch of row objects (keys in any alias form) in one transaction."""
-    if len(rows) > MAX_API_ROWS:
-        raise TooManyRows(MAX_API_ROWS)
-    rt, department = resolve_target(session, catalog, record_type=record_type, source=source)
+def _mapped_rows(
+    rt: RecordType, rows: Sequence[Mapping[str, Any]]
+) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
+    """(row number, field → cell text) of each row, and the keys no field is known by."""
     index = alias_index(rt)
     unknown: set[str] = set()
     mapped: list[tuple[int, dict[str, str]]] = []
@@ -362,27 +392,62 @@ def ingest_rows(
                 else (text or fields.get(name, ""))
             )
         mapped.append((number, fields))
-    batch = start_batch(
-        session,
-        department=department,
-        record_type=rt,
-        channel="api",
-        actor=actor,
-        now=now,
-        unknown_columns=sorted(unknown),
-    )
-    ctx = make_context(
-        catalog,
-        rt,
-        department_id=department.id,
-        department_sector=department.sector,
-        batch_id=batch.id,
-        secret=secret,
-        strict_org_code=strict_org_code,
-    )
-    outcome = process_chunk(session, ctx, mapped, now=now)
-    apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)
-    finish_batch(session, batch, actor=actor, now=now)
+    return mapped, sorted(unknown)
+
+
+def ingest_rows(
+    session: Session,
+    catalog: Catalog,
+    *,
+    record_type: str,
+    source: str,
+    rows: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    secret: bytes,
+    strict_org_code: bool,
+    now: datetime,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    carried: Carried | None = None,
+) -> dict[str, Any]:
+    """The API path: a batch of row objects (keys in any alias form) in one transaction. Past
+    the reject limit the whole call is refused (nothing of it is stored).
+
+    ``carried`` is for the single row of a correction only (an objection's 更正): the masked
+    ID numbers it keeps from the record's current version. Department pushes never pass it."""
+    if len(rows) > MAX_API_ROWS:
+        raise TooManyRows(MAX_API_ROWS)
+    if carried is not None and len(rows) != 1:
+        raise ValueError("carried values belong to the one row of a correction")
+    rt, department = resolve_target(session, catalog, record_type=record_type, source=source)
+    mapped, unknown = _mapped_rows(rt, rows)
+    # A savepoint, so that a refused call leaves nothing behind even in a caller's transaction
+    # that goes on (an objection decision re-ingesting a corrected record).
+    with session.begin_nested():
+        batch = start_batch(
+            session,
+            department=department,
+            record_type=rt,
+            channel="api",
+            actor=actor,
+            now=now,
+            unknown_columns=unknown,
+        )
+        ctx = make_context(
+            catalog,
+            rt,
+            department_id=department.id,
+            department_sector=department.sector,
+            batch_id=batch.id,
+            secret=secret,
+            strict_org_code=strict_org_code,
+            max_field_chars=limits.max_field_chars,
+            carried=carried,
+        )
+        outcome = process_chunk(session, ctx, mapped, now=now)
+        if too_many_rejects(outcome.rejected, limits):
+            raise TooManyRejects(limits.max_rejects, field_name="rows")
+        apply_outcome(session, batch, outcome, rows_done=len(rows), actor=actor, now=now)
+        finish_batch(session, batch, actor=actor, now=now)
     return batch_report(session, batch)
 
 

@@ -41,8 +41,15 @@ def local_date(at: datetime) -> date:
 
 
 def aware(value: datetime) -> datetime:
-    """``value`` with a time zone: a naive time given by a user is Shanghai time."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
+    """``value`` with a time zone, in Shanghai time: a naive time given by a user is Shanghai
+    time; an aware one is the same moment shown at +08:00."""
+    return local(value) if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
+
+
+def local(value: datetime) -> datetime:
+    """The moment ``value`` (aware) at Shanghai time: the one form every timestamp the platform
+    stores, answers and prints takes, whatever offset it arrived with."""
+    return value.astimezone(SHANGHAI)
 
 
 @dataclass(frozen=True)

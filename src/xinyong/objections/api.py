@@ -11,8 +11,14 @@ from xinyong.config import Settings
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
-from xinyong.objections import decision, read, service
-from xinyong.objections.schemas import ObjectionCreate, ObjectionDecision, ObjectionRead
+from xinyong.objections import acceptance, decision, read, service
+from xinyong.objections.intake import IntakeLimits
+from xinyong.objections.schemas import (
+    ObjectionAcceptance,
+    ObjectionCreate,
+    ObjectionDecision,
+    ObjectionRead,
+)
 from xinyong.objections.setup import ObjectionSetup
 
 router = APIRouter(tags=["信用异议"])
@@ -28,6 +34,7 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionS
         outbox=request.app.state.sync_outbox,
         strict_org_code=settings.strict_org_code,
         limits=ObjectionSetup.limits_from(settings),
+        intake=IntakeLimits.from_settings(settings),
     )
 
 
@@ -35,8 +42,8 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionS
     "/objections",
     response_model=ObjectionRead,
     status_code=201,
-    summary="提出信用异议（信息当即标注“异议处理中”）",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="提出信用异议（信息主体本人提出的当即标注“异议处理中”；第三方提出的经数据来源部门受理后标注）",
+    responses=problem_responses(401, 403, 404, 409, 413, 422),
 )
 def file_objection(
     body: ObjectionCreate,
@@ -61,8 +68,14 @@ def list_objections(
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
-    status: Annotated[Literal["open", "corrected", "withdrawn", "upheld"] | None, Query()] = None,
-    overdue: Annotated[bool | None, Query(description="只看已超过处理期限的异议")] = None,
+    status: Annotated[
+        Literal["pending", "received", "open", "corrected", "withdrawn", "upheld", "dismissed"]
+        | None,
+        Query(description="pending 为待受理和处理中的全部异议"),
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="只看已超过当前环节期限（受理或处理）的异议")
+    ] = None,
 ) -> list[ObjectionRead]:
     return decision.list_objections(
         session, catalog, principal=principal, status=status, overdue=overdue, now=clock.now()
@@ -99,6 +112,31 @@ def decide(
     settings: SettingsDep,
 ) -> ObjectionRead:
     return decision.decide(
+        session,
+        _setup(request, catalog, settings),
+        principal=principal,
+        objection_id=objection_id,
+        data=body,
+        now=clock.now(),
+    )
+
+
+@router.post(
+    "/objections/{objection_id}/acceptance",
+    response_model=ObjectionRead,
+    summary="受理第三方异议（认定有据，当即标注“异议处理中”）或不予受理（须说明理由）",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def review(
+    objection_id: Id,
+    body: ObjectionAcceptance,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> ObjectionRead:
+    return acceptance.review(
         session,
         _setup(request, catalog, settings),
         principal=principal,

@@ -1,7 +1,8 @@
 """``xinyong objections``: the reviewer's console for departments without their own system.
 
 The department code given stands for the reviewer; the console acts as that department's
-reviewer would through the API (same service, same checks, same audit).
+reviewer would through the API (same service, same checks, same audit): list the queue,
+accept or dismiss a third party's objection, decide an accepted one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
@@ -20,8 +22,9 @@ from xinyong.console import fail
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
-from xinyong.objections import decision
-from xinyong.objections.schemas import ObjectionDecision
+from xinyong.objections import acceptance, decision
+from xinyong.objections.intake import IntakeLimits
+from xinyong.objections.schemas import ObjectionAcceptance, ObjectionDecision, ObjectionRead
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.rules.loader import load_all
 from xinyong.scoring.lifecycle import published_scorecards
@@ -40,6 +43,20 @@ def _fail(exc: XinyongError) -> typer.Exit:
     return fail(exc, console)
 
 
+def _setup(session: Session) -> ObjectionSetup:
+    settings = get_settings()
+    catalog = default_catalog()
+    return ObjectionSetup(
+        catalog=catalog,
+        secret=settings.hmac_key,
+        scorecards=published_scorecards(session, catalog, load_all(catalog)),
+        outbox=SyncOutbox(load_platforms(settings)),
+        strict_org_code=settings.strict_org_code,
+        limits=ObjectionSetup.limits_from(settings),
+        intake=IntakeLimits.from_settings(settings),
+    )
+
+
 def _corrected(pairs: list[str]) -> dict[str, str] | None:
     out = {}
     for pair in pairs:
@@ -54,14 +71,15 @@ def _corrected(pairs: list[str]) -> dict[str, str] | None:
 def list_objections(
     department: str = typer.Option(..., "--department", help="本部门代码"),
     status: str = typer.Option(
-        "open",
+        "pending",
         "--status",
-        help="状态：open 处理中、corrected 已更正、withdrawn 已撤销、upheld 不予更正",
+        help="状态：pending 待受理和处理中、received 待受理、open 处理中、corrected 已更正、"
+        "withdrawn 已撤销、upheld 不予更正、dismissed 不予受理",
     ),
-    overdue: bool = typer.Option(False, "--overdue", help="只看已超期的异议"),
+    overdue: bool = typer.Option(False, "--overdue", help="只看已超过当前环节期限的异议"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """列出本部门的异议（按处理期限排序，超期标红）。"""
+    """列出本部门的异议（按当前环节的期限排序，超期标红）。"""
     try:
         with unit_of_work(get_engine()) as session:
             rows = decision.list_objections(
@@ -78,10 +96,10 @@ def list_objections(
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
         return
     table = Table(title=f"{department} 信用异议（{len(rows)}）")
-    for col in ("编号", "主体", "信息", "异议事项", "状态", "处理期限"):
+    for col in ("编号", "主体", "信息", "异议事项", "状态", "期限"):
         table.add_column(col)
     for o in rows:
-        due = f"{o.decision_due_on}{'（暂定）' if o.due_provisional else ''}"
+        due = f"{o.due_on or '—'}{'（暂定）' if o.due_provisional else ''}"
         if o.overdue:
             due = f"[red]{due}（已超期）[/red]"
         table.add_row(
@@ -109,24 +127,14 @@ def decide(
     """处理一件异议；更正或删除当即生效并保留历史版本，信息的“异议处理中”标注随之解除。"""
     if outcome not in ("corrected", "withdrawn", "upheld"):
         raise typer.BadParameter("应为 corrected、withdrawn 或 upheld", param_hint="--outcome")
-    settings = get_settings()
-    catalog = default_catalog()
     data = ObjectionDecision.model_validate(
         {"outcome": outcome, "reason": reason, "corrected": _corrected(corrected)}
     )
     try:
         with unit_of_work(get_engine()) as session:
-            setup = ObjectionSetup(
-                catalog=catalog,
-                secret=settings.hmac_key,
-                scorecards=published_scorecards(session, catalog, load_all(catalog)),
-                outbox=SyncOutbox(load_platforms(settings)),
-                strict_org_code=settings.strict_org_code,
-                limits=ObjectionSetup.limits_from(settings),
-            )
             result = decision.decide(
                 session,
-                setup,
+                _setup(session),
                 principal=_reviewer(department, reviewer),
                 objection_id=objection_id,
                 data=data,
@@ -137,4 +145,50 @@ def decide(
     console.print(
         f"[green]异议 {result.id} 已处理[/green]：{result.status_label}"
         f"（信息 #{result.record_id}，当前版本 {result.record_version}）"
+    )
+
+
+def _review(objection_id: int, department: str, reviewer: str, data: ObjectionAcceptance) -> None:
+    try:
+        with unit_of_work(get_engine()) as session:
+            result = acceptance.review(
+                session,
+                _setup(session),
+                principal=_reviewer(department, reviewer),
+                objection_id=objection_id,
+                data=data,
+                now=clock.now(),
+            )
+    except XinyongError as exc:
+        raise _fail(exc) from None
+    console.print(f"[green]异议 {result.id}[/green]：{result.status_label}{_due(result)}")
+
+
+def _due(result: ObjectionRead) -> str:
+    return f"，请于 {result.decision_due_on} 前作出处理" if result.decision_due_on else ""
+
+
+@objections_app.command("accept")
+def accept(
+    objection_id: int = typer.Argument(..., help="异议编号"),
+    department: str = typer.Option(..., "--department", help="本部门代码"),
+    reason: str = typer.Option(None, "--reason", help="受理意见（可选）"),
+    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+) -> None:
+    """受理第三方提出的异议（证据认定有据）：信息当即标注“异议处理中”，处理期限自今日起算。"""
+    _review(
+        objection_id, department, reviewer, ObjectionAcceptance(outcome="accepted", reason=reason)
+    )
+
+
+@objections_app.command("dismiss")
+def dismiss(
+    objection_id: int = typer.Argument(..., help="异议编号"),
+    department: str = typer.Option(..., "--department", help="本部门代码"),
+    reason: str = typer.Option(..., "--reason", help="不予受理的理由（必填）"),
+    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+) -> None:
+    """不予受理第三方提出的异议（须说明理由）：异议终结，信息不作标注。"""
+    _review(
+        objection_id, department, reviewer, ObjectionAcceptance(outcome="dismissed", reason=reason)
     )

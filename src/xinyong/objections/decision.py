@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service as accounts
@@ -21,7 +21,8 @@ from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
-from xinyong.catalog.validation import alias_index, header_key
+from xinyong.catalog.schemas import FieldType, RecordType
+from xinyong.catalog.validation import Carried, alias_index, header_key, mask_id_value
 from xinyong.db import compare_and_set
 from xinyong.errors import FieldError, Unauthorized
 from xinyong.ingest.pipeline import REVOKED_VALUE
@@ -35,6 +36,7 @@ from xinyong.objections.errors import (
     Conflict,
     CorrectionRejected,
     InvalidInput,
+    NotAccepted,
     NotYourObjection,
     ObjectionNotFound,
     RecordRevoked,
@@ -43,15 +45,17 @@ from xinyong.objections.errors import (
 from xinyong.objections.models import Objection
 from xinyong.objections.read import count_open, reads
 from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
-from xinyong.objections.service import add_event
+from xinyong.objections.service import add_event, lock_record, set_disputed
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
+from xinyong.subjects.models import Subject, SubjectKind
 
 # Fields that identify the record or its subject: changing them would make another record,
 # not a corrected version of this one.
 IDENTITY_FIELDS: Final = frozenset({"uscc", "subject_category", "id_type"})
 ID_NUMBER: Final = "id_number"
 MAX_QUEUE: Final = 500
+PENDING_FILTER: Final = "pending"
 
 
 def reviewing_department(session: Session, principal: Principal) -> Department | None:
@@ -68,29 +72,46 @@ def list_objections(
     overdue: bool | None,
     now: datetime,
 ) -> list[ObjectionRead]:
-    """Reviewers: their department's queue, oldest deadline first; admins: every queue;
-    anyone else logged in: the objections they filed. ``overdue`` keeps open objections past
-    their decision deadline."""
+    """Reviewers: their department's queue, nearest deadline first; admins: every queue;
+    anyone else logged in: the objections they filed. ``status`` is one status or
+    ``pending`` (awaiting acceptance or decision); ``overdue`` keeps pending objections past
+    the deadline of their current step."""
     if principal.is_anonymous:
         raise Unauthorized()
-    query = select(Objection).order_by(Objection.decision_due_on, Objection.id).limit(MAX_QUEUE)
+    # The current step's deadline: the decision once set (open), else the acceptance.
+    due = func.coalesce(Objection.decision_due_on, Objection.accept_due_on)
+    query = select(Objection).order_by(due, Objection.id).limit(MAX_QUEUE)
     if principal.role in accounts.REVIEW_ROLES or principal.is_admin:
         department = reviewing_department(session, principal)
         if department is not None:
             query = query.where(Objection.department_id == department.id)
     else:
         query = query.where(Objection.applicant == principal.actor)
-    if status:
+    if status == PENDING_FILTER:
+        query = query.where(Objection.status.in_(wf.PENDING))
+    elif status:
         query = query.where(Objection.status == status)
     today = local_date(now)
+    pending = Objection.status.in_(wf.PENDING)
     if overdue is True:
-        query = query.where(Objection.status == wf.OPEN, Objection.decision_due_on < today)
+        query = query.where(pending, due < today)
     elif overdue is False:
-        query = query.where((Objection.status != wf.OPEN) | (Objection.decision_due_on >= today))
+        query = query.where(~pending | (due >= today))
     return reads(session, catalog, list(session.scalars(query)), today)
 
 
-def _move(session: Session, objection: Objection, action: wf.ObjectionAction, **values: Any) -> str:
+def own_objection(session: Session, principal: Principal, objection_id: int) -> Objection:
+    """The objection, if the caller's department provided its record (admins: any)."""
+    department = reviewing_department(session, principal)
+    objection = session.get(Objection, objection_id)
+    if objection is None:
+        raise ObjectionNotFound()
+    if department is not None and objection.department_id != department.id:
+        raise NotYourObjection()
+    return objection
+
+
+def move(session: Session, objection: Objection, action: wf.ObjectionAction, **values: Any) -> str:
     """Compare-and-set along the table; 409 when the table forbids it or another won."""
     seen_status, seen_version = objection.status, objection.version
     to = wf.target(seen_status, action)
@@ -111,19 +132,21 @@ def _move(session: Session, objection: Objection, action: wf.ObjectionAction, **
 def _close_with_record(
     session: Session, decided: Objection, *, principal: Principal, now: datetime
 ) -> None:
-    """The record is withdrawn: every other open objection on it has what it asked for, and is
-    closed as withdrawn too (each along the table, with its event), so none is left to go
-    overdue on a record that no longer exists."""
+    """The record is withdrawn: every other pending objection on it (open, or a third party's
+    still awaiting acceptance) has what it asked for, and is closed as withdrawn too (each
+    along the table, with its event), so none is left to go overdue on a record that no
+    longer exists."""
     others = session.scalars(
         select(Objection).where(
             Objection.record_id == decided.record_id,
-            Objection.status == wf.OPEN,
+            Objection.status.in_(wf.PENDING),
             Objection.id != decided.id,
         )
     ).all()
     reason = f"该信息已因异议 #{decided.id} 删除（撤销公示）"
     for other in others:
-        to = _move(
+        from_status = other.status
+        to = move(
             session,
             other,
             wf.ObjectionAction.WITHDRAW,
@@ -137,7 +160,7 @@ def _close_with_record(
             session,
             other.id,
             action=wf.ObjectionAction.WITHDRAW.value,
-            from_status=wf.OPEN.value,
+            from_status=from_status,
             to_status=to,
             actor=principal.actor,
             now=now,
@@ -145,15 +168,46 @@ def _close_with_record(
         )
 
 
-def _masked(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Corrected values as kept on the objection: ID numbers masked, as everywhere else."""
+def _protected(rt: RecordType | None) -> frozenset[str]:
+    """The record type's protected fields: every ID-number field, kept only masked."""
+    if rt is None:
+        return frozenset()
+    return frozenset(f.name for f in rt.fields if f.type is FieldType.ID_NUMBER)
+
+
+def _masked(rt: RecordType | None, values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Corrected values as kept on the objection: a protected field's new number masked like
+    the record's own cell, ID numbers in any other text masked, as everywhere else."""
     if not values:
         return None
-    return {k: mask_text_ids(v) if isinstance(v, str) else v for k, v in values.items()}
+    index, protected = (alias_index(rt) if rt else {}), _protected(rt)
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str) and index.get(header_key(key)) in protected:
+            out[key] = mask_id_value(value)
+        else:
+            out[key] = mask_text_ids(value) if isinstance(value, str) else value
+    return out
+
+
+def _carried(session: Session, rt: RecordType | None, record: Record) -> Carried:
+    """What a correction carries unchanged: the stored masked value of every protected field
+    (the platform never kept the full numbers, so it cannot send them again), and for a
+    person's own ID number the subject's stored keyed hash that identifies them."""
+    stored = record.fields or {}
+    masked = {
+        name: value
+        for name in _protected(rt)
+        if isinstance(value := stored.get(name), str) and "*" in value
+    }
+    subject = session.get_one(Subject, record.subject_id)
+    person_hash = subject.id_hash if subject.kind is SubjectKind.PERSON else None
+    return Carried(masked=masked, person_hash=person_hash)
 
 
 def _row(setup: ObjectionSetup, record: Record, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's stored row with ``changes`` (keys by field name or alias) applied."""
+    """The record's stored row with ``changes`` (keys by field name or alias) applied; its
+    protected fields keep their stored masked values unless a change gives a new number."""
     rt = setup.catalog.get(record.record_type)
     if rt is None:
         raise InvalidInput("corrected", f"未知的信息类型：{record.record_type}")
@@ -171,12 +225,6 @@ def _row(setup: ObjectionSetup, record: Record, changes: Mapping[str, Any]) -> d
                 "objection.identity_field",
             )
         row[name] = value
-    if "*" in str(row.get(ID_NUMBER) or ""):
-        raise InvalidInput(
-            f"corrected.{ID_NUMBER}",
-            "自然人的信息须提供完整的证件号码才能更正或撤销（平台只保存脱敏后的号码）",
-            "objection.id_number_required",
-        )
     return row
 
 
@@ -204,6 +252,7 @@ def _through_ingest(
         secret=setup.secret,
         strict_org_code=setup.strict_org_code,
         now=now,
+        carried=_carried(session, setup.catalog.get(record.record_type), record),
     )
     if report["rejects"]:
         raise CorrectionRejected(
@@ -227,6 +276,59 @@ def _through_ingest(
         )
 
 
+def _apply_to_record(
+    session: Session,
+    setup: ObjectionSetup,
+    *,
+    objection: Objection,
+    record: Record,
+    action: wf.ObjectionAction,
+    data: ObjectionDecision,
+    principal: Principal,
+    now: datetime,
+) -> None:
+    """更正 or 删除 through the ingest path, then what follows from it: a withdrawal closes
+    the record's other pending objections; the subject is re-scored and platforms are told."""
+    if record.status == RecordStatus.REVOKED:
+        raise RecordRevoked()
+    rt = setup.catalog.get(record.record_type)
+    changes = dict(data.corrected or {})
+    if action is wf.ObjectionAction.WITHDRAW:
+        if rt is None or rt.status_field is None:
+            raise CannotRevoke()
+        changes[rt.status_field] = REVOKED_VALUE
+    row = _row(setup, record, changes)
+    expect = "updated" if action is wf.ObjectionAction.CORRECT else "revoked"
+    _through_ingest(
+        session, setup, record=record, row=row, principal=principal, expect=expect, now=now
+    )
+    session.refresh(record)
+    if action is wf.ObjectionAction.WITHDRAW:
+        _close_with_record(session, objection, principal=principal, now=now)
+    propagate(
+        session,
+        setup,
+        objection=session.get_one(Objection, objection.id),
+        record=record,
+        withdrawn=action is wf.ObjectionAction.WITHDRAW,
+        now=now,
+    )
+
+
+def _decision_action(objection: Objection, data: ObjectionDecision) -> wf.ObjectionAction:
+    """The action the decision takes, once its content and the objection's step allow it."""
+    action = wf.OUTCOME_ACTIONS[data.outcome]
+    problem = wf.decision_problem(action, reason=data.reason, corrected=data.corrected)
+    if problem is not None:
+        field, message = problem
+        raise InvalidInput(field, message, f"objection.{field}_required")
+    if action is wf.ObjectionAction.WITHDRAW and set(data.corrected or {}) - {ID_NUMBER}:
+        raise InvalidInput("corrected", "删除（撤销公示）时不能更正其他字段")
+    if objection.status == wf.RECEIVED and wf.target(objection.status, action) is None:
+        raise NotAccepted()
+    return action
+
+
 def decide(
     session: Session,
     setup: ObjectionSetup,
@@ -237,80 +339,78 @@ def decide(
     now: datetime,
 ) -> ObjectionRead:
     """Decide an open objection once: 更正 (new record version through the ingest path),
-    删除 (the record is revoked and leaves publicity) or 不予更正 (reasons mandatory). Only the
-    providing department (or an admin) decides; a second, concurrent decision gets 409."""
-    department = reviewing_department(session, principal)
-    objection = session.get(Objection, objection_id)
-    if objection is None:
-        raise ObjectionNotFound()
-    if department is not None and objection.department_id != department.id:
-        raise NotYourObjection()
-    action = wf.OUTCOME_ACTIONS[data.outcome]
-    problem = wf.decision_problem(action, reason=data.reason, corrected=data.corrected)
-    if problem is not None:
-        field, message = problem
-        raise InvalidInput(field, message, f"objection.{field}_required")
-    if action is wf.ObjectionAction.WITHDRAW and set(data.corrected or {}) - {ID_NUMBER}:
-        raise InvalidInput("corrected", "删除（撤销公示）时只能提供完整的证件号码")
+    删除 (the record revoked; for a third party's also before acceptance) or 不予更正 (with
+    reasons). Only the providing department or an admin; a concurrent second one gets 409."""
+    objection = own_objection(session, principal, objection_id)
+    action = _decision_action(objection, data)
+    rt = setup.catalog.get(session.get_one(Record, objection.record_id).record_type)
     from_status = objection.status
-    to = _move(
+    to = move(
         session,
         objection,
         action,
         outcome=data.outcome,
         decision_reason=data.reason or None,
-        corrected_values=_masked(data.corrected) if action is wf.ObjectionAction.CORRECT else None,
+        corrected_values=(
+            _masked(rt, data.corrected) if action is wf.ObjectionAction.CORRECT else None
+        ),
         decided_at=now,
         decided_on=local_date(now),
         decided_by=principal.actor,
     )
-    # Lock the record: concurrent decisions on its other objections then see this one closed.
-    record = session.scalars(
-        select(Record)
-        .where(Record.id == objection.record_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    record = lock_record(session, objection.record_id)
     if action is not wf.ObjectionAction.UPHOLD:
-        if record.status == RecordStatus.REVOKED:
-            raise RecordRevoked()
-        rt = setup.catalog.get(record.record_type)
-        changes = dict(data.corrected or {})
-        if action is wf.ObjectionAction.WITHDRAW:
-            if rt is None or rt.status_field is None:
-                raise CannotRevoke()
-            changes[rt.status_field] = REVOKED_VALUE
-        row = _row(setup, record, changes)
-        expect = "updated" if action is wf.ObjectionAction.CORRECT else "revoked"
-        _through_ingest(
-            session, setup, record=record, row=row, principal=principal, expect=expect, now=now
-        )
-        session.refresh(record)
-        if action is wf.ObjectionAction.WITHDRAW:
-            _close_with_record(session, objection, principal=principal, now=now)
-        propagate(
+        _apply_to_record(
             session,
             setup,
-            objection=session.get_one(Objection, objection.id),
+            objection=objection,
             record=record,
-            withdrawn=action is wf.ObjectionAction.WITHDRAW,
+            action=action,
+            data=data,
+            principal=principal,
             now=now,
         )
     cleared = count_open(session, record.id) == 0
     if cleared:
-        session.execute(
-            update(Record)
-            .where(Record.id == record.id)
-            .values(disputed=False)
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(record, ["disputed"])
-    add_event(
+        set_disputed(session, record, False)
+    _log_decision(
         session,
         objection.id,
-        action=action.value,
+        action=action,
         from_status=from_status,
         to_status=to,
+        data=data,
+        record=record,
+        cleared=cleared,
+        principal=principal,
+        now=now,
+    )
+    session.flush()
+    return reads(
+        session, setup.catalog, [session.get_one(Objection, objection.id)], local_date(now)
+    )[0]
+
+
+def _log_decision(
+    session: Session,
+    objection_id: int,
+    *,
+    action: wf.ObjectionAction,
+    from_status: str,
+    to_status: str,
+    data: ObjectionDecision,
+    record: Record,
+    cleared: bool,
+    principal: Principal,
+    now: datetime,
+) -> None:
+    """The decision's event and its audit row."""
+    add_event(
+        session,
+        objection_id,
+        action=action.value,
+        from_status=from_status,
+        to_status=to_status,
         actor=principal.actor,
         now=now,
         note=data.reason,
@@ -321,7 +421,7 @@ def decide(
         actor_role=principal.role_name,
         action=f"objection.{action.value}",
         object_type="objection",
-        object_id=objection.id,
+        object_id=objection_id,
         detail={
             "record_id": record.id,
             "outcome": data.outcome,
@@ -331,7 +431,3 @@ def decide(
         },
         now=now,
     )
-    session.flush()
-    return reads(
-        session, setup.catalog, [session.get_one(Objection, objection.id)], local_date(now)
-    )[0]

@@ -134,3 +134,50 @@ class CannotRevoke(XinyongError):
             title="该信息类型没有“当前状态”字段，不能通过异议撤销，请由数据来源部门处理",
             status=409,
         )
+
+
+def _size(limit: int) -> str:
+    """A byte limit as people read it: 10 MB, 1.5 MB, 500 KB."""
+    if limit >= 1024 * 1024:
+        return f"{limit / 1024 / 1024:.3g} MB"
+    return f"{limit / 1024:.3g} KB"
+
+
+class EvidenceTooLarge(FieldProblem):
+    """One evidence file, or all of them together, exceed the deployment's limit (413)."""
+
+    def __init__(self, field_name: str, limit: int, *, total: bool = False) -> None:
+        what = "全部证据材料合计" if total else "单个证据材料"
+        super().__init__(
+            "objection.evidence_total_too_large" if total else "objection.evidence_too_large",
+            field_name,
+            f"{what}不能超过 {_size(limit)}",
+            status=413,
+        )
+
+
+class TooManyEvidenceFiles(FieldProblem):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "objection.evidence_too_many", "evidence", f"一件异议最多提交 {limit} 个证据材料"
+        )
+
+
+class NotAccepted(XinyongError):
+    """A third party's objection is decided only once the providing department accepted it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            code="objection.not_accepted",
+            title="第三方提出的异议须先由数据来源部门受理（认定有据）后才能作出更正或不予更正的决定",
+            status=409,
+        )
+
+
+class NotAwaitingAcceptance(XinyongError):
+    def __init__(self) -> None:
+        super().__init__(
+            code="objection.not_awaiting_acceptance",
+            title="该异议不在待受理状态（信息主体本人的异议无需受理，或已受理、已处理）",
+            status=409,
+        )

@@ -2,7 +2,8 @@
 files and the event log of every move.
 
 An objection moves only along ``workflow.TRANSITIONS``, by compare-and-set on ``version``.
-At most one open objection per (record, applicant), enforced by a partial unique index.
+At most one pending (received or open) objection per (record, applicant), enforced by a
+partial unique index.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.db import Base, JSONType, UTCDateTime
 
+PENDING_WHERE = "status IN ('received', 'open')"
+
 
 class Objection(Base):
     """信用异议: an applicant disputes one record's content, its publicity period, or the
@@ -34,12 +37,12 @@ class Objection(Base):
     __table_args__ = (
         Index("ix_objections_department_status", "department_id", "status"),
         Index(
-            "uq_objections_open_record_applicant",
+            "uq_objections_pending_record_applicant",
             "record_id",
             "applicant",
             unique=True,
-            postgresql_where=text("status = 'open'"),
-            sqlite_where=text("status = 'open'"),
+            postgresql_where=text(PENDING_WHERE),
+            sqlite_where=text(PENDING_WHERE),
         ),
     )
 
@@ -61,9 +64,15 @@ class Objection(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_on: Mapped[date] = mapped_column(Date)
-    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    flag_due_on: Mapped[date] = mapped_column(Date)
-    decision_due_on: Mapped[date] = mapped_column(Date)
+    # A third party's objection: the providing department accepts it by this day, or not.
+    accept_due_on: Mapped[date | None] = mapped_column(Date)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_by: Mapped[str | None] = mapped_column(String(64))
+    # Set when the record is flagged 异议处理中: at filing for the subject, on acceptance for
+    # a third party (never, if dismissed).
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    flag_due_on: Mapped[date | None] = mapped_column(Date)
+    decision_due_on: Mapped[date | None] = mapped_column(Date)
     due_provisional: Mapped[bool] = mapped_column(Boolean)
     outcome: Mapped[str | None] = mapped_column(String(16))
     decision_reason: Mapped[str | None] = mapped_column(Text)

@@ -25,6 +25,58 @@ from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 
+def step_due(objection: Objection) -> date | None:
+    """The deadline of the step the objection waits in (acceptance, then decision)."""
+    return wf.step_due(
+        objection.status,
+        accept_due_on=objection.accept_due_on,
+        decision_due_on=objection.decision_due_on,
+    )
+
+
+def _evidence(session: Session, ids: list[int]) -> dict[int, list[EvidenceRead]]:
+    """objection id → its evidence files (without their content)."""
+    evidence: dict[int, list[EvidenceRead]] = defaultdict(list)
+    for e in session.execute(
+        select(
+            ObjectionEvidence.objection_id,
+            ObjectionEvidence.filename,
+            ObjectionEvidence.content_type,
+            ObjectionEvidence.size,
+            ObjectionEvidence.sha256,
+        )
+        .where(ObjectionEvidence.objection_id.in_(ids))
+        .order_by(ObjectionEvidence.id)
+    ):
+        evidence[e.objection_id].append(
+            EvidenceRead(
+                filename=e.filename, content_type=e.content_type, size=e.size, sha256=e.sha256
+            )
+        )
+    return evidence
+
+
+def _events(session: Session, ids: list[int]) -> dict[int, list[EventRead]]:
+    """objection id → its events, oldest first."""
+    events: dict[int, list[EventRead]] = defaultdict(list)
+    for ev in session.scalars(
+        select(ObjectionEvent)
+        .where(ObjectionEvent.objection_id.in_(ids))
+        .order_by(ObjectionEvent.at, ObjectionEvent.id)
+    ):
+        events[ev.objection_id].append(
+            EventRead(
+                at=ev.at,
+                action=ev.action,
+                from_status=ev.from_status,
+                to_status=ev.to_status,
+                actor=ev.actor,
+                note=ev.note,
+            )
+        )
+    return events
+
+
 def reads(
     session: Session, catalog: Catalog, objections: Sequence[Objection], today: date
 ) -> list[ObjectionRead]:
@@ -51,76 +103,68 @@ def reads(
             )
         ).all()
     )
-    evidence: dict[int, list[EvidenceRead]] = defaultdict(list)
-    for e in session.execute(
-        select(
-            ObjectionEvidence.objection_id,
-            ObjectionEvidence.filename,
-            ObjectionEvidence.content_type,
-            ObjectionEvidence.size,
-            ObjectionEvidence.sha256,
+    evidence, events = _evidence(session, ids), _events(session, ids)
+    return [
+        _read(
+            o,
+            records[o.record_id],
+            departments[o.department_id],
+            subject_name=subject_names.get(o.subject_id, ""),
+            evidence=evidence[o.id],
+            events=events[o.id],
+            catalog=catalog,
+            today=today,
         )
-        .where(ObjectionEvidence.objection_id.in_(ids))
-        .order_by(ObjectionEvidence.id)
-    ):
-        evidence[e.objection_id].append(
-            EvidenceRead(
-                filename=e.filename, content_type=e.content_type, size=e.size, sha256=e.sha256
-            )
-        )
-    events: dict[int, list[EventRead]] = defaultdict(list)
-    for ev in session.scalars(
-        select(ObjectionEvent)
-        .where(ObjectionEvent.objection_id.in_(ids))
-        .order_by(ObjectionEvent.at, ObjectionEvent.id)
-    ):
-        events[ev.objection_id].append(
-            EventRead(
-                at=ev.at,
-                action=ev.action,
-                from_status=ev.from_status,
-                to_status=ev.to_status,
-                actor=ev.actor,
-                note=ev.note,
-            )
-        )
-    out = []
-    for o in objections:
-        record, department = records[o.record_id], departments[o.department_id]
-        out.append(
-            ObjectionRead(
-                id=o.id,
-                record_id=o.record_id,
-                record_type=record.record_type,
-                record_title=record_title(record, catalog),
-                record_version=record.version,
-                subject_name=subject_names.get(o.subject_id, ""),
-                department_code=department.code,
-                department_name=department.name,
-                repair_item_id=o.repair_item_id,
-                by_subject=o.by_subject,
-                grounds=o.grounds,
-                grounds_label=wf.GROUNDS_LABELS.get(o.grounds, o.grounds),
-                reason=o.reason,
-                contact=o.contact,
-                status=o.status,
-                status_label=wf.STATUS_LABELS.get(o.status, o.status),
-                allowed_actions=[a.value for a in wf.allowed_actions(o.status)],
-                received_on=o.received_on,
-                flagged_at=o.flagged_at,
-                flag_due_on=o.flag_due_on,
-                decision_due_on=o.decision_due_on,
-                due_provisional=o.due_provisional,
-                overdue=wf.is_overdue(o.status, o.decision_due_on, today),
-                outcome=o.outcome,
-                decision_reason=o.decision_reason,
-                corrected_values=o.corrected_values,
-                decided_at=o.decided_at,
-                evidence=evidence[o.id],
-                events=events[o.id],
-            )
-        )
-    return out
+        for o in objections
+    ]
+
+
+def _read(
+    o: Objection,
+    record: Record,
+    department: Department,
+    *,
+    subject_name: str,
+    evidence: list[EvidenceRead],
+    events: list[EventRead],
+    catalog: Catalog,
+    today: date,
+) -> ObjectionRead:
+    due = step_due(o)
+    return ObjectionRead(
+        id=o.id,
+        record_id=o.record_id,
+        record_type=record.record_type,
+        record_title=record_title(record, catalog),
+        record_version=record.version,
+        subject_name=subject_name,
+        department_code=department.code,
+        department_name=department.name,
+        repair_item_id=o.repair_item_id,
+        by_subject=o.by_subject,
+        grounds=o.grounds,
+        grounds_label=wf.GROUNDS_LABELS.get(o.grounds, o.grounds),
+        reason=o.reason,
+        contact=o.contact,
+        status=o.status,
+        status_label=wf.STATUS_LABELS.get(o.status, o.status),
+        allowed_actions=[a.value for a in wf.allowed_actions(o.status)],
+        received_on=o.received_on,
+        accept_due_on=o.accept_due_on,
+        accepted_at=o.accepted_at,
+        flagged_at=o.flagged_at,
+        flag_due_on=o.flag_due_on,
+        decision_due_on=o.decision_due_on,
+        due_on=due,
+        due_provisional=o.due_provisional,
+        overdue=wf.is_overdue(due, today),
+        outcome=o.outcome,
+        decision_reason=o.decision_reason,
+        corrected_values=o.corrected_values,
+        decided_at=o.decided_at,
+        evidence=evidence,
+        events=events,
+    )
 
 
 def _department_code_of(session: Session, department_id: int) -> str | None:

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, StringConstraints
 from xinyong.objections.workflow import Grounds
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-MAX_EVIDENCE_FILES = 10
+# Hard ceilings of a request; the deployment's own, lower limits are settings (intake.py).
+MAX_EVIDENCE_FILES = 50
 DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 CorrectedValue = Annotated[str, StringConstraints(max_length=2000)] | list[str] | int | float
 
@@ -39,6 +40,13 @@ class ObjectionCreate(BaseModel):
     contact: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = (
         Field(default=None, description="联系方式（电话或邮箱）")
     )
+
+
+class ObjectionAcceptance(BaseModel):
+    """第三方异议的受理：accepted 认定有据、予以受理（当即标注“异议处理中”）；dismissed 不予受理（须说明理由，信息不作标注）。"""
+
+    outcome: Literal["accepted", "dismissed"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
 class ObjectionDecision(BaseModel):
@@ -86,9 +94,16 @@ class ObjectionRead(BaseModel):
     status_label: str
     allowed_actions: list[str]
     received_on: date
-    flagged_at: datetime
-    flag_due_on: date
-    decision_due_on: date
+    accept_due_on: date | None = Field(description="第三方异议：数据来源部门决定是否受理的期限")
+    accepted_at: datetime | None
+    flagged_at: datetime | None = Field(
+        description="标注“异议处理中”的时间；未受理的第三方异议为空"
+    )
+    flag_due_on: date | None
+    decision_due_on: date | None = Field(description="作出处理决定的期限（第三方异议自受理起算）")
+    due_on: date | None = Field(
+        description="当前环节的期限：待受理时为受理期限，处理中时为处理期限"
+    )
     due_provisional: bool = Field(description="期限含尚未公布的节假日安排，为暂定")
     overdue: bool
     outcome: str | None

@@ -1,19 +1,20 @@
-"""Filing an objection (信用异议) and reading objections back.
+"""Filing an objection (信用异议) and the pieces its later steps share.
 
-Filing flags the record 异议处理中 in the same transaction (the public file shows it at once,
-well inside the 1 working day of 《上海市社会信用条例》 第三十六条) and routes the objection
-straight to the department that provided the record, which must decide within 5 working days
-of receipt. Who may object: the record's subject (信息主体) on any grounds; anyone logged in,
-with evidence, on the content of administrative-penalty information (市场监管总局令第45号
-第十二条).
+Who may object: the record's subject (信息主体) on any grounds; anyone logged in, with
+evidence, on the content of administrative-penalty information (市场监管总局令第45号
+第十二条). Only the subject's objection flags the record 异议处理中 at once, in the same
+transaction (well inside the flagging limit of 1 working day), and is due for the providing
+department's decision within its working days of receipt. A third party's objection waits,
+unflagged, for the providing department to accept it as substantiated (``acceptance.py``):
+otherwise anyone could mark any public penalty as disputed with a one-byte file.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Final
+from datetime import date, datetime
+from typing import Any, Final
 
 from sqlalchemy import column, select, table, update
 from sqlalchemy.exc import IntegrityError
@@ -24,11 +25,12 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
-from xinyong.kit.uploads import MAX_UPLOAD_BYTES, UploadError, decode_upload
+from xinyong.kit.uploads import UploadError, decode_upload
 from xinyong.objections import workflow as wf
 from xinyong.objections.errors import (
     AlreadyOpen,
     EvidenceRequired,
+    EvidenceTooLarge,
     InvalidInput,
     NotOwnRecord,
     RecordNotFound,
@@ -37,7 +39,9 @@ from xinyong.objections.errors import (
     RepairItemNotFound,
     RepairNotRejected,
     SubjectOnly,
+    TooManyEvidenceFiles,
 )
+from xinyong.objections.intake import IntakeLimits
 from xinyong.objections.models import Objection, ObjectionEvent, ObjectionEvidence
 from xinyong.objections.read import reads
 from xinyong.objections.schemas import (
@@ -49,7 +53,6 @@ from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
 from xinyong.workdays.service import work_calendar
 
-MAX_EVIDENCE_BYTES: Final = MAX_UPLOAD_BYTES
 # Information anyone may object to with evidence (市场监管总局令第45号 第十二条).
 OPEN_TO_ANYONE: Final = frozenset({"administrative_penalty"})
 
@@ -87,25 +90,64 @@ def add_event(
     )
 
 
-def decode_evidence(files: Sequence[EvidenceFile]) -> list[tuple[EvidenceFile, bytes]]:
-    """The uploaded files decoded; a bad encoding or an oversized file is named (422)."""
-    out = []
+def lock_record(session: Session, record_id: int) -> Record:
+    """The record, locked for this transaction (PostgreSQL): of concurrent moves on its
+    objections, each then sees the others' outcome (SQLite serialises writers anyway)."""
+    return session.scalars(
+        select(Record)
+        .where(Record.id == record_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def set_disputed(session: Session, record: Record, disputed: bool) -> None:
+    """Mark the record 异议处理中 (or clear the mark) for every view at once."""
+    session.execute(
+        update(Record)
+        .where(Record.id == record.id)
+        .values(disputed=disputed)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(record, ["disputed"])
+
+
+def flagging(session: Session, setup: ObjectionSetup, day: date) -> dict[str, Any]:
+    """The deadlines of an objection flagged on ``day``: flag (met at once) and decision,
+    counted in working days; provisional when the holiday calendar is not yet published."""
+    calendar = work_calendar(session)
+    flag = calendar.add_workdays(day, setup.limits.flag_workdays)
+    decision = calendar.add_workdays(day, setup.limits.decision_workdays)
+    return {
+        "flag_due_on": flag.due,
+        "decision_due_on": decision.due,
+        "due_provisional": flag.provisional or decision.provisional,
+    }
+
+
+def decode_evidence(
+    files: Sequence[EvidenceFile], limits: IntakeLimits
+) -> list[tuple[EvidenceFile, bytes]]:
+    """The uploaded files decoded, within the deployment's limits on files per objection,
+    bytes per file and bytes in all; the file (or the list) at fault is named."""
+    if len(files) > limits.evidence_max_files:
+        raise TooManyEvidenceFiles(limits.evidence_max_files)
+    out, total = [], 0
     for i, f in enumerate(files):
         name = f"evidence[{i}].content_base64"
         try:
-            content = decode_upload(f.content_base64, max_bytes=MAX_EVIDENCE_BYTES)
+            content = decode_upload(f.content_base64, max_bytes=limits.evidence_max_file_bytes)
         except UploadError as exc:
             if exc.kind == "encoding":
                 raise InvalidInput(
                     name, "证据材料须为 base64 编码", "objection.evidence_encoding"
                 ) from None
-            raise InvalidInput(
-                name,
-                f"证据材料超过 {MAX_EVIDENCE_BYTES // 1024 // 1024} MB",
-                "objection.evidence_too_large",
-            ) from None
+            raise EvidenceTooLarge(name, limits.evidence_max_file_bytes) from None
         if not content:
             raise InvalidInput(name, "证据材料为空文件", "objection.evidence_empty")
+        total += len(content)
+        if total > limits.evidence_max_total_bytes:
+            raise EvidenceTooLarge("evidence", limits.evidence_max_total_bytes, total=True)
         out.append((f, content))
     return out
 
@@ -148,20 +190,8 @@ def _target(
     return session.get_one(Record, record_id), data.repair_item_id
 
 
-def file_objection(
-    session: Session,
-    setup: ObjectionSetup,
-    *,
-    principal: Principal,
-    data: ObjectionCreate,
-    now: datetime,
-) -> ObjectionRead:
-    """File an objection: checks who may object to what, stores the evidence, flags the record
-    异议处理中 at once and routes the objection to the providing department with its
-    working-day deadlines (provisional when the holiday calendar is not yet published)."""
-    if principal.is_anonymous:
-        raise Unauthorized()
-    record, repair_item_id = _target(session, principal, data)
+def _by_subject(principal: Principal, record: Record, data: ObjectionCreate) -> bool:
+    """Whether the applicant is the record's subject; refuses what they may not object to."""
     by_subject = principal.role is Role.ENTERPRISE and principal.subject_id == record.subject_id
     if not by_subject:
         if record.record_type not in OPEN_TO_ANYONE:
@@ -174,22 +204,90 @@ def file_objection(
         raise RecordRevoked()
     if record.repaired_on is not None and data.grounds is not wf.Grounds.REPAIR_RESULT:
         raise RecordRepaired()
-    files = decode_evidence(data.evidence)
-    if not by_subject and not files:
-        raise EvidenceRequired()
-    open_already = session.scalar(
+    return by_subject
+
+
+def _first_step(
+    session: Session, setup: ObjectionSetup, *, by_subject: bool, now: datetime
+) -> dict[str, Any]:
+    """Status and deadlines at filing: the subject's objection is flagged now and due for
+    decision; a third party's is due for acceptance and flags nothing yet."""
+    status = wf.initial_status(by_subject=by_subject)
+    if status is wf.OPEN:
+        return {
+            "status": status.value,
+            "flagged_at": now,
+            **flagging(session, setup, local_date(now)),
+        }
+    accept = work_calendar(session).add_workdays(local_date(now), setup.intake.acceptance_workdays)
+    return {
+        "status": status.value,
+        "accept_due_on": accept.due,
+        "due_provisional": accept.provisional,
+    }
+
+
+def _filing_note(setup: ObjectionSetup, objection: Objection, grounds: wf.Grounds) -> str:
+    if objection.status == wf.OPEN:
+        return (
+            f"{wf.GROUNDS_LABELS[grounds]}；已标注“异议处理中”，"
+            f"请于 {objection.decision_due_on} 前作出处理（{setup.limits.reference}）"
+        )
+    return (
+        f"{wf.GROUNDS_LABELS[grounds]}；第三方异议，请数据来源部门于 {objection.accept_due_on}"
+        f" 前审查证据、决定是否受理，受理后方标注“异议处理中”（{setup.intake.acceptance_reference}）"
+    )
+
+
+def _store_evidence(
+    session: Session, objection_id: int, files: list[tuple[EvidenceFile, bytes]], now: datetime
+) -> None:
+    for f, content in files:
+        session.add(
+            ObjectionEvidence(
+                objection_id=objection_id,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+                created_at=now,
+            )
+        )
+
+
+def _refuse_second(session: Session, record_id: int, applicant: str) -> None:
+    """One pending objection per applicant and record (a partial unique index backs this)."""
+    pending = session.scalar(
         select(Objection.id).where(
-            Objection.record_id == record.id,
-            Objection.applicant == principal.actor,
-            Objection.status == wf.OPEN,
+            Objection.record_id == record_id,
+            Objection.applicant == applicant,
+            Objection.status.in_(wf.PENDING),
         )
     )
-    if open_already is not None:
+    if pending is not None:
         raise AlreadyOpen()
-    today = local_date(now)
-    calendar = work_calendar(session)
-    flag_due = calendar.add_workdays(today, setup.limits.flag_workdays)
-    decision_due = calendar.add_workdays(today, setup.limits.decision_workdays)
+
+
+def file_objection(
+    session: Session,
+    setup: ObjectionSetup,
+    *,
+    principal: Principal,
+    data: ObjectionCreate,
+    now: datetime,
+) -> ObjectionRead:
+    """File an objection: checks who may object to what, stores the evidence within the
+    deployment's limits and routes the objection to the providing department. The subject's
+    flags the record 异议处理中 at once; a third party's waits for acceptance."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    record, repair_item_id = _target(session, principal, data)
+    by_subject = _by_subject(principal, record, data)
+    files = decode_evidence(data.evidence, setup.intake)
+    if not by_subject and not files:
+        raise EvidenceRequired()
+    _refuse_second(session, record.id, principal.actor)
     objection = Objection(
         record_id=record.id,
         subject_id=record.subject_id,
@@ -203,14 +301,10 @@ def file_objection(
         reason=data.reason,
         contact=data.contact or None,
         record_version=record.version,
-        status=wf.OPEN,
         filed_at=now,
-        received_on=today,
-        flagged_at=now,
-        flag_due_on=flag_due.due,
-        decision_due_on=decision_due.due,
-        due_provisional=decision_due.provisional or flag_due.provisional,
+        received_on=local_date(now),
         version=1,
+        **_first_step(session, setup, by_subject=by_subject, now=now),
     )
     session.add(objection)
     try:
@@ -218,51 +312,49 @@ def file_objection(
     except IntegrityError:
         # The same applicant filed on the same record at the same moment.
         raise AlreadyOpen() from None
-    for f, content in files:
-        session.add(
-            ObjectionEvidence(
-                objection_id=objection.id,
-                filename=f.filename,
-                content_type=f.content_type,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                content=content,
-                created_at=now,
-            )
-        )
-    session.execute(
-        update(Record)
-        .where(Record.id == record.id)
-        .values(disputed=True)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(record, ["disputed"])
+    _store_evidence(session, objection.id, files, now)
+    if objection.status == wf.OPEN:
+        set_disputed(session, record, True)
+    _log_filing(session, setup, objection, grounds=data.grounds, files=len(files), now=now)
+    session.flush()
+    return reads(session, setup.catalog, [objection], local_date(now))[0]
+
+
+def _log_filing(
+    session: Session,
+    setup: ObjectionSetup,
+    objection: Objection,
+    *,
+    grounds: wf.Grounds,
+    files: int,
+    now: datetime,
+) -> None:
+    """The filing's event (with the next step and its deadline) and its audit row."""
     add_event(
         session,
         objection.id,
         action="file",
-        to_status=wf.OPEN,
-        actor=principal.actor,
+        to_status=objection.status,
+        actor=objection.applicant,
         now=now,
-        note=f"{wf.GROUNDS_LABELS[data.grounds]}；已标注“异议处理中”，"
-        f"请于 {decision_due.due} 前作出处理（{setup.limits.reference}）",
+        note=_filing_note(setup, objection, grounds),
     )
     audit.record(
         session,
-        actor=principal.actor,
-        actor_role=principal.role_name,
+        actor=objection.applicant,
+        actor_role=objection.applicant_role,
         action="objection.file",
         object_type="objection",
         object_id=objection.id,
         detail={
-            "record_id": record.id,
-            "grounds": data.grounds.value,
-            "by_subject": by_subject,
-            "repair_item_id": repair_item_id,
-            "evidence": len(files),
-            "decision_due_on": decision_due.due,
+            "record_id": objection.record_id,
+            "grounds": grounds.value,
+            "by_subject": objection.by_subject,
+            "status": objection.status,
+            "repair_item_id": objection.repair_item_id,
+            "evidence": files,
+            "accept_due_on": objection.accept_due_on,
+            "decision_due_on": objection.decision_due_on,
         },
         now=now,
     )
-    session.flush()
-    return reads(session, setup.catalog, [objection], today)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class View(StrEnum):
@@ -32,14 +32,41 @@ class FieldValue(BaseModel):
     value: str
 
 
+class ObjectionRoute(BaseModel):
+    """How to object to a repair result (国办发〔2025〕22号: 对修复结果可提出异议)."""
+
+    label: str
+    method: str = "POST"
+    href: str
+    body: dict[str, str | int]
+
+
+class RepairDecision(BaseModel):
+    """The last decision on an application to repair this record."""
+
+    outcome: str = Field(description="approved 准予修复；rejected 不予修复；expired 逾期未补正")
+    outcome_label: str
+    reason: str | None
+    decided_on: date
+    department: str = Field(description="作出决定的部门")
+    application_id: int
+    item_id: int
+    reapply_from: date | None = Field(
+        None, description="不予修复或逾期终止后，可重新申请修复的日期"
+    )
+    objection: ObjectionRoute | None = Field(None, description="对不予修复的决定提出异议")
+
+
 class RepairStatus(BaseModel):
-    """Whether a bad record can be repaired now; if not, why and from which date."""
+    """Whether a bad record can be repaired now; if not, why and from which date; and the
+    last decision on an application for it."""
 
     possible: bool
     code: str
     reason: str
     possible_from: date | None = None
-    application_id: int | None = None
+    application_id: int | None = Field(None, description="处理中的修复申请")
+    last_decision: RepairDecision | None = None
 
 
 class RecordRead(BaseModel):

@@ -29,7 +29,7 @@ from xinyong.repair.schemas import (
     TaskDecision,
     TaskRead,
 )
-from xinyong.repair.setup import RepairSetup
+from xinyong.repair.setup import ProofLimits, RepairSetup
 
 router = APIRouter(tags=["信用修复"])
 
@@ -44,6 +44,7 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> RepairSetu
         outbox=request.app.state.sync_outbox,
         commitments=commitment_setup(request, catalog, settings),
         secret=settings.hmac_key,
+        proofs=ProofLimits.from_settings(settings),
     )
 
 
@@ -154,13 +155,15 @@ def read_application(
 def supplement(
     application_id: Id,
     body: SupplementIn,
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> ApplicationRead:
     return review.supplement(
         session,
-        catalog,
+        _setup(request, catalog, settings),
         principal=principal,
         application_id=application_id,
         data=body,

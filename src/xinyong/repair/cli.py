@@ -25,7 +25,7 @@ from xinyong.kit import clock
 from xinyong.repair import review
 from xinyong.repair.rules import load_rules
 from xinyong.repair.schemas import Decision, TaskDecision
-from xinyong.repair.setup import RepairSetup
+from xinyong.repair.setup import ProofLimits, RepairSetup
 from xinyong.sync.outbox import SyncOutbox
 from xinyong.sync.platforms import load_platforms
 
@@ -101,6 +101,7 @@ def decide(
                 outbox=SyncOutbox(load_platforms(settings)),
                 commitments=CommitmentSetup.over(checks, strict_org_code=settings.strict_org_code),
                 secret=settings.hmac_key,
+                proofs=ProofLimits.from_settings(settings),
             )
             task = review.decide(
                 session,

@@ -1,23 +1,37 @@
 """Can this record be repaired now? One answer, with a reason and a date, used by the
-application, the subject's own credit file and the eligibility endpoint alike."""
+application, the subject's own credit file and the eligibility endpoint alike — and the last
+decision on an application for it: outcome, reason, date, deciding department, when a new
+application may be made, and for a rejection how to object to it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.catalog.schemas import Polarity
+from xinyong.kit.clock import local_date
 from xinyong.records.credit_file import publicity_state
 from xinyong.records.models import Record, RecordStatus
-from xinyong.records.schemas import PublicityState, RepairStatus
-from xinyong.repair.models import RepairItem
-from xinyong.repair.rules import RepairRule, RepairRules
-from xinyong.repair.workflow import ITEM_PENDING
+from xinyong.records.schemas import ObjectionRoute, PublicityState, RepairDecision, RepairStatus
+from xinyong.repair.models import RepairItem, RepairTask
+from xinyong.repair.rules import Reapplication, RepairRule, RepairRules
+from xinyong.repair.workflow import (
+    ITEM_APPROVED,
+    ITEM_EXPIRED,
+    ITEM_PENDING,
+    ITEM_REJECTED,
+    STATUS_LABELS,
+)
+
+# Where a rejected repair result is objected to (the objections domain: grounds repair_result).
+OBJECTION_HREF: Final = "/api/v1/objections"
+DECIDED: Final = (ITEM_APPROVED, ITEM_REJECTED, ITEM_EXPIRED)
 
 
 def _status(code: str, reason: str, possible_from: date | None = None) -> RepairStatus:
@@ -30,8 +44,71 @@ def judge(
     *,
     as_of: date,
     open_application: int | None,
+    last: RepairDecision | None = None,
+    reapplication: Reapplication | None = None,
 ) -> RepairStatus:
-    """The repair status of ``record`` on ``as_of`` under ``rule`` (None: no rule)."""
+    """The repair status of ``record`` on ``as_of`` under ``rule`` (None: no rule), with the
+    last decision on it. After a rejection a new application may be made once the repair
+    rules' waiting days have passed (none by default: at once, the reason remedied)."""
+    status = _judge_now(record, rule, as_of=as_of, open_application=open_application)
+    if last is None:
+        return status
+    last = _next_steps(last, reapplication)
+    status.last_decision = last
+    if not status.possible or open_application is not None or last.reapply_from is None:
+        return status
+    if as_of < last.reapply_from:
+        waiting = _status(
+            "repair.reapply_wait",
+            f"{_previous(last)}。{last.reapply_from} 起可重新申请修复",
+            last.reapply_from,
+        )
+        waiting.last_decision = last
+        return waiting
+    status.code = "repair.reapply"
+    decider = f"（{rule.name}；由{rule.decider}决定）" if rule else ""
+    status.reason = f"{_previous(last)}。{_remedy(last)}{decider}"
+    return status
+
+
+def _next_steps(last: RepairDecision, reapplication: Reapplication | None) -> RepairDecision:
+    """When a new application may be made after ``last``, and how to object to a rejection."""
+    if last.outcome == ITEM_EXPIRED:
+        return last.model_copy(update={"reapply_from": last.decided_on})
+    if last.outcome != ITEM_REJECTED:
+        return last
+    wait = reapplication.after_rejection_days if reapplication else 0
+    route = ObjectionRoute(
+        label="对不予修复的决定提出异议（修复结果）",
+        href=OBJECTION_HREF,
+        body={"grounds": "repair_result", "repair_item_id": last.item_id},
+    )
+    return last.model_copy(
+        update={"reapply_from": last.decided_on + timedelta(days=wait), "objection": route}
+    )
+
+
+def _previous(last: RepairDecision) -> str:
+    if last.outcome == ITEM_EXPIRED:
+        return f"上次申请因逾期未补正材料，已于 {last.decided_on} 终止"
+    reason = f"：{last.reason}" if last.reason else ""
+    return f"上次申请于 {last.decided_on} 经{last.department}决定{last.outcome_label}{reason}"
+
+
+def _remedy(last: RepairDecision) -> str:
+    if last.outcome == ITEM_EXPIRED:
+        return "可重新申请"
+    return "按上述理由纠正后可重新申请；对该决定有异议的，可提出“修复结果”异议"
+
+
+def _judge_now(
+    record: Record,
+    rule: RepairRule | None,
+    *,
+    as_of: date,
+    open_application: int | None,
+) -> RepairStatus:
+    """The repair status of ``record`` on ``as_of`` under ``rule``, before any history."""
     if record.status is not RecordStatus.ACTIVE:
         return _status("repair.revoked", "该信息已撤销，无需修复")
     if record.polarity != Polarity.BAD.value:
@@ -87,6 +164,38 @@ def open_items(session: Session, record_ids: Sequence[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
+def last_decisions(session: Session, record_ids: Sequence[int]) -> dict[int, RepairDecision]:
+    """record id → the last decision on an application for it (approved, rejected, or
+    ended for want of a supplement), with the deciding department by name."""
+    if not record_ids:
+        return {}
+    rows = session.execute(
+        select(RepairItem, Department.name)
+        .join(RepairTask, RepairTask.id == RepairItem.task_id)
+        .join(Department, Department.id == RepairTask.department_id)
+        .where(
+            RepairItem.record_id.in_(list(record_ids)),
+            RepairItem.status.in_(DECIDED),
+            RepairItem.decided_at.is_not(None),
+        )
+        .order_by(RepairItem.decided_at, RepairItem.id)
+    )
+    out: dict[int, RepairDecision] = {}
+    for item, department in rows:
+        if item.decided_at is None:
+            continue
+        out[item.record_id] = RepairDecision(
+            outcome=item.status,
+            outcome_label=STATUS_LABELS.get(item.status, item.status),
+            reason=item.reason,
+            decided_on=local_date(item.decided_at),
+            department=department,
+            application_id=item.application_id,
+            item_id=item.id,
+        )
+    return out
+
+
 def sectors(session: Session, records: Sequence[Record]) -> dict[int, str | None]:
     """department id → sector, for the departments that made ``records``."""
     ids = {r.source_department_id for r in records}
@@ -110,13 +219,21 @@ class Assessment:
 def assess(
     session: Session, records: Sequence[Record], as_of: date, *, rules: RepairRules
 ) -> dict[int, Assessment]:
-    """record id → its rule and status, for many records in two queries."""
+    """record id → its rule and status, for many records in three queries."""
     by_department = sectors(session, records)
-    pending = open_items(session, [r.id for r in records])
+    ids = [r.id for r in records]
+    pending, decided = open_items(session, ids), last_decisions(session, ids)
     out = {}
     for r in records:
         rule = rules.rule_for(r.record_type, r.severity, by_department.get(r.source_department_id))
-        status = judge(r, rule, as_of=as_of, open_application=pending.get(r.id))
+        status = judge(
+            r,
+            rule,
+            as_of=as_of,
+            open_application=pending.get(r.id),
+            last=decided.get(r.id),
+            reapplication=rules.reapplication,
+        )
         out[r.id] = Assessment(rule, status)
     return out
 

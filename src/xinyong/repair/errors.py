@@ -67,9 +67,32 @@ class ProofRequired(FieldProblem):
         )
 
 
+def _size(limit: int) -> str:
+    """A byte limit as people read it: 10 MB, 1.5 MB, 500 KB."""
+    if limit >= 1024 * 1024:
+        return f"{limit / 1024 / 1024:.3g} MB"
+    return f"{limit / 1024:.3g} KB"
+
+
 class ProofTooLarge(FieldProblem):
-    def __init__(self, field_name: str, limit_mb: int) -> None:
-        super().__init__("repair.proof_too_large", field_name, f"证明文件超过 {limit_mb} MB")
+    """One proof file, or all of an application's together, exceed the limit (413)."""
+
+    def __init__(self, field_name: str, limit: int, *, total: bool = False) -> None:
+        what = "本申请全部证明材料合计" if total else "单个证明文件"
+        super().__init__(
+            "repair.proofs_total_too_large" if total else "repair.proof_too_large",
+            field_name,
+            f"{what}不能超过 {_size(limit)}",
+            status=413,
+        )
+
+
+class TooManyProofs(FieldProblem):
+    def __init__(self, field_name: str, limit: int, already: int) -> None:
+        held = f"（已提交 {already} 个）" if already else ""
+        super().__init__(
+            "repair.proofs_too_many", field_name, f"一件修复申请最多提交 {limit} 个证明文件{held}"
+        )
 
 
 class ProofNotBase64(FieldProblem):

@@ -49,6 +49,14 @@ def _publicity(rule: RepairRule, catalog: Catalog) -> list[str]:
     return lines
 
 
+def _reapplication(rules: RepairRules) -> str:
+    days = rules.reapplication.after_rejection_days
+    when = (
+        "按不予修复的理由纠正后即可重新申请" if days == 0 else f"自决定之日起满 {days} 日可重新申请"
+    )
+    return f"不予修复的，决定部门须说明理由；{when}；对决定有异议的，可提出“修复结果”异议（{rules.reapplication.reference}）"
+
+
 def build_guide(rules: RepairRules, catalog: Catalog, record_type: str | None = None) -> Guide:
     """The guide, for every rule or for the rules covering ``record_type``."""
     chosen = [r for r in rules.rules if record_type is None or record_type in r.record_types]
@@ -68,7 +76,8 @@ def build_guide(rules: RepairRules, catalog: Catalog, record_type: str | None = 
             f"受理后 {sla.intake_feedback_workdays} 个工作日内反馈办理结果",
             f"各决定部门收到后 {sla.department_decision_workdays} 个工作日内作出决定（补正材料期间暂停计时）",
             f"准予修复后 {sla.display_stop_workdays} 个工作日内各信用平台停止公示",
-            f"需补正材料的，请于 {sla.supplement_workdays} 个工作日内补正，逾期终止",
+            f"需补正材料的，请于 {sla.supplement_workdays} 个工作日内补正，逾期终止（可重新申请）",
+            _reapplication(rules),
             "信用修复不收取任何费用，谨防有偿“删除”信息的诈骗",
         ],
         rules=[

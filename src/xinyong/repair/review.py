@@ -36,7 +36,7 @@ from xinyong.repair.errors import (
 from xinyong.repair.models import RepairApplication, RepairItem, RepairTask
 from xinyong.repair.read import read_application, task_reads
 from xinyong.repair.schemas import ApplicationRead, SupplementIn, TaskDecision, TaskRead
-from xinyong.repair.service import decode_proofs, log_event, store_proofs
+from xinyong.repair.service import decode_proofs, log_event, proofs_held, store_proofs
 from xinyong.repair.setup import RepairSetup
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
@@ -280,15 +280,16 @@ def request_supplement(
 
 def supplement(
     session: Session,
-    catalog: Catalog,
+    setup: RepairSetup,
     *,
     principal: Principal,
     application_id: int,
     data: SupplementIn,
     now: datetime,
 ) -> ApplicationRead:
-    """The applicant supplies what was asked; each waiting task resumes with its deadline
-    moved by the working days it waited."""
+    """The applicant supplies what was asked (within the application's proof limits, counting
+    what it already holds); each waiting task resumes with its deadline moved by the working
+    days it waited."""
     if principal.is_anonymous:
         raise Unauthorized()
     application = session.get(RepairApplication, application_id)
@@ -303,7 +304,7 @@ def supplement(
     ).all()
     if not waiting:
         raise NoSupplementPending()
-    files = decode_proofs(data.proofs)
+    files = decode_proofs(data.proofs, setup.proofs, held=proofs_held(session, application_id))
     store_proofs(session, application_id, files, now)
     today = local_date(now)
     calendar = work_calendar(session)
@@ -334,7 +335,7 @@ def supplement(
         now=now,
     )
     return read_application(
-        session, catalog, application_id=application_id, principal=principal, now=now
+        session, setup.catalog, application_id=application_id, principal=principal, now=now
     )
 
 

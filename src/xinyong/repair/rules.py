@@ -72,11 +72,20 @@ class Sla(_Strict):
     reference: str
 
 
+class Reapplication(_Strict):
+    """When a record may be applied for again after a rejection: ``after_rejection_days``
+    calendar days from the decision (0: at once, once the reason given is remedied)."""
+
+    after_rejection_days: int = Field(ge=0, le=3650)
+    reference: str = Field(min_length=1)
+
+
 class RepairRules(_Strict):
     version: int = Field(ge=1)
     effective_from: date
     reference: str
     free_of_charge: Literal[True]
+    reapplication: Reapplication
     commitment_template: str
     commitment_text: str = Field(min_length=20)
     sla: Sla

@@ -11,6 +11,9 @@ from xinyong.records.schemas import RepairStatus
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MAX_RECORDS = 200
+# Hard ceilings of a request; the deployment's own, lower limits are settings (ProofLimits).
+MAX_PROOF_FILES = 100
+MAX_PROOF_BASE64 = 14_000_000  # 10 MiB of file, base64-encoded
 
 
 class CommitmentSignature(BaseModel):
@@ -27,7 +30,7 @@ class ProofFile(BaseModel):
 
     filename: Annotated[NonBlank, StringConstraints(max_length=200)]
     content_type: Annotated[str, StringConstraints(max_length=100)] = "application/pdf"
-    content_base64: Annotated[str, StringConstraints(max_length=8_000_000)]
+    content_base64: Annotated[str, StringConstraints(max_length=MAX_PROOF_BASE64)]
     record_ids: list[int] = Field(default_factory=list, max_length=MAX_RECORDS)
 
 
@@ -39,7 +42,7 @@ class ApplicationCreate(BaseModel):
     )
     record_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=1000)
     commitment: CommitmentSignature | None = None
-    proofs: list[ProofFile] = Field(default_factory=list, max_length=20)
+    proofs: list[ProofFile] = Field(default_factory=list, max_length=MAX_PROOF_FILES)
     channel: Literal["online", "window"] = Field(
         default="online", description="online 网上申请；window 服务大厅（修复服务站）代办"
     )
@@ -126,7 +129,7 @@ class SupplementRequest(BaseModel):
 
 
 class SupplementIn(BaseModel):
-    proofs: list[ProofFile] = Field(min_length=1, max_length=20)
+    proofs: list[ProofFile] = Field(min_length=1, max_length=MAX_PROOF_FILES)
     note: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime
-from typing import Any, Final
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,8 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import sign_repair_commitment
 from xinyong.errors import FieldError, Unauthorized
-from xinyong.kit.clock import local_date
-from xinyong.kit.uploads import MAX_UPLOAD_BYTES, UploadError, decode_upload
+from xinyong.kit.clock import Deadline, local_date
+from xinyong.kit.uploads import UploadError, decode_upload
 from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
 from xinyong.repair import eligibility
@@ -37,6 +37,7 @@ from xinyong.repair.errors import (
     ProofNotBase64,
     ProofRequired,
     ProofTooLarge,
+    TooManyProofs,
     TooManyRecords,
 )
 from xinyong.repair.models import (
@@ -54,7 +55,7 @@ from xinyong.repair.schemas import (
     ApplicationRead,
     ProofFile,
 )
-from xinyong.repair.setup import RepairSetup
+from xinyong.repair.setup import ProofLimits, RepairSetup
 from xinyong.repair.workflow import (
     APP_IN_REVIEW,
     ITEM_PENDING,
@@ -62,8 +63,6 @@ from xinyong.repair.workflow import (
 )
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
-
-MAX_PROOF_BYTES: Final = MAX_UPLOAD_BYTES
 
 
 def log_event(
@@ -94,19 +93,43 @@ def log_event(
     )
 
 
-def decode_proofs(proofs: list[ProofFile], field: str = "proofs") -> list[tuple[ProofFile, bytes]]:
-    """The uploaded files decoded; a bad encoding or an oversized file is named."""
+def decode_proofs(
+    proofs: list[ProofFile],
+    limits: ProofLimits,
+    *,
+    field: str = "proofs",
+    held: tuple[int, int] = (0, 0),
+) -> list[tuple[ProofFile, bytes]]:
+    """The uploaded files decoded, within the deployment's limits on the application's proofs
+    (``held``: files and bytes it already has): files, bytes per file, bytes in all. A bad
+    encoding or an excess is named by the file or the list at fault."""
+    held_files, total = held
+    if held_files + len(proofs) > limits.max_files:
+        raise TooManyProofs(field, limits.max_files, held_files)
     out = []
     for i, proof in enumerate(proofs):
         name = f"{field}[{i}].content_base64"
         try:
-            content = decode_upload(proof.content_base64, max_bytes=MAX_PROOF_BYTES)
+            content = decode_upload(proof.content_base64, max_bytes=limits.max_file_bytes)
         except UploadError as exc:
             if exc.kind == "encoding":
                 raise ProofNotBase64(name) from None
-            raise ProofTooLarge(name, MAX_PROOF_BYTES // 1024 // 1024) from None
+            raise ProofTooLarge(name, limits.max_file_bytes) from None
+        total += len(content)
+        if total > limits.max_total_bytes:
+            raise ProofTooLarge(field, limits.max_total_bytes, total=True)
         out.append((proof, content))
     return out
+
+
+def proofs_held(session: Session, application_id: int) -> tuple[int, int]:
+    """How many proof files, and how many bytes, the application already has."""
+    count, size = session.execute(
+        select(func.count(), func.coalesce(func.sum(RepairMaterial.size), 0)).where(
+            RepairMaterial.application_id == application_id, RepairMaterial.kind == "proof"
+        )
+    ).one()
+    return int(count), int(size)
 
 
 def store_proofs(
@@ -181,19 +204,11 @@ def _form(
     }
 
 
-def submit(
-    session: Session,
-    setup: RepairSetup,
-    *,
-    principal: Principal,
-    data: ApplicationCreate,
-    now: datetime,
-) -> ApplicationRead:
-    """File one application for ``data.record_ids``: every record eligible (else 409 naming
-    each with its reason and date), one commitment for all, proofs only where needed; one
-    pending task per deciding department, due in the rules' working days."""
-    subject, records = _records(session, principal, data, setup.secret)
-    today = local_date(now)
+def _eligible(
+    session: Session, setup: RepairSetup, records: list[Record], today: date
+) -> dict[int, RepairRule]:
+    """record id → its repair rule, once every record can be repaired now (else 409 naming
+    each with its reason and date)."""
     assessed = eligibility.assess(session, records, today, rules=setup.rules)
     rules: dict[int, RepairRule] = {}
     problems = []
@@ -205,58 +220,49 @@ def submit(
             rules[record.id] = rule
     if problems:
         raise NotEligible(problems)
-    if data.commitment is None or not data.commitment.accepted:
-        raise CommitmentRequired()
-    needs_upload = [r for r in records if rules[r.id].needs_upload]
-    if needs_upload and not data.proofs:
-        raise ProofRequired(
-            [f"{record_title(r, setup.catalog)}（{rules[r.id].name}）" for r in needs_upload]
-        )
-    files = decode_proofs(data.proofs)
-    calendar = work_calendar(session)
-    feedback = calendar.add_workdays(today, setup.rules.sla.intake_feedback_workdays)
-    application = RepairApplication(
-        subject_id=subject.id,
-        applicant=principal.actor,
-        applicant_name=principal.name[:128],
-        channel=data.channel,
-        status=APP_IN_REVIEW,
-        rules_version=setup.rules.version,
-        submitted_at=now,
-        submitted_on=today,
-        feedback_due_on=feedback.due,
-        feedback_due_provisional=feedback.provisional,
-        commitment_text=setup.rules.commitment_text,
-        commitment_signer=data.commitment.signer_name,
-        commitment_signed_at=now,
-        form=_form(subject, records, rules, setup.catalog),
-    )
-    session.add(application)
-    session.flush()
+    return rules
+
+
+def _materials(session: Session, application_id: int, now: datetime) -> None:
+    """The generated form and the signed commitment (proofs are stored as uploaded)."""
     session.add_all(
         [
             RepairMaterial(
-                application_id=application.id,
+                application_id=application_id,
                 kind="form",
                 name="信用修复申请表（系统根据已归集信息生成）",
                 created_at=now,
             ),
             RepairMaterial(
-                application_id=application.id,
+                application_id=application_id,
                 kind="commitment",
                 name="信用承诺书（在线签署）",
                 created_at=now,
             ),
         ]
     )
-    store_proofs(session, application.id, files, now)
-    decision = calendar.add_workdays(today, setup.rules.sla.department_decision_workdays)
+
+
+def _tasks(
+    session: Session,
+    setup: RepairSetup,
+    application_id: int,
+    records: list[Record],
+    rules: dict[int, RepairRule],
+    today: date,
+) -> list[int]:
+    """One pending task per deciding department, due in the rules' working days, with an
+    item per record; returns the departments. Another application taking one of the records
+    at the same moment is refused (409)."""
+    decision = work_calendar(session).add_workdays(
+        today, setup.rules.sla.department_decision_workdays
+    )
     per_department: dict[int, list[Record]] = defaultdict(list)
     for record in records:
         per_department[record.source_department_id].append(record)
     for department_id, own in sorted(per_department.items()):
         task = RepairTask(
-            application_id=application.id,
+            application_id=application_id,
             department_id=department_id,
             status=TASK_PENDING,
             received_on=today,
@@ -265,17 +271,17 @@ def submit(
         )
         session.add(task)
         session.flush()
-        for record in own:
-            session.add(
-                RepairItem(
-                    application_id=application.id,
-                    task_id=task.id,
-                    record_id=record.id,
-                    record_type=record.record_type,
-                    rule_id=rules[record.id].id,
-                    status=ITEM_PENDING,
-                )
+        session.add_all(
+            RepairItem(
+                application_id=application_id,
+                task_id=task.id,
+                record_id=record.id,
+                record_type=record.record_type,
+                rule_id=rules[record.id].id,
+                status=ITEM_PENDING,
             )
+            for record in own
+        )
     try:
         session.flush()
     except IntegrityError:
@@ -283,6 +289,79 @@ def submit(
         raise NotEligible(
             [FieldError("record_ids", "repair.already_open", "该信息已有处理中的修复申请")]
         ) from None
+    return sorted(per_department)
+
+
+def _new_application(
+    setup: RepairSetup,
+    subject: Subject,
+    records: list[Record],
+    rules: dict[int, RepairRule],
+    *,
+    principal: Principal,
+    signer: str,
+    channel: str,
+    feedback: Deadline,
+    now: datetime,
+) -> RepairApplication:
+    return RepairApplication(
+        subject_id=subject.id,
+        applicant=principal.actor,
+        applicant_name=principal.name[:128],
+        channel=channel,
+        status=APP_IN_REVIEW,
+        rules_version=setup.rules.version,
+        submitted_at=now,
+        submitted_on=local_date(now),
+        feedback_due_on=feedback.due,
+        feedback_due_provisional=feedback.provisional,
+        commitment_text=setup.rules.commitment_text,
+        commitment_signer=signer,
+        commitment_signed_at=now,
+        form=_form(subject, records, rules, setup.catalog),
+    )
+
+
+def submit(
+    session: Session,
+    setup: RepairSetup,
+    *,
+    principal: Principal,
+    data: ApplicationCreate,
+    now: datetime,
+) -> ApplicationRead:
+    """File one application for ``data.record_ids``: every record eligible (else 409 naming
+    each with its reason and date), one commitment for all, proofs only where needed (within
+    the deployment's limits); one pending task per deciding department, due in the rules'
+    working days."""
+    subject, records = _records(session, principal, data, setup.secret)
+    today = local_date(now)
+    rules = _eligible(session, setup, records, today)
+    if data.commitment is None or not data.commitment.accepted:
+        raise CommitmentRequired()
+    needs_upload = [r for r in records if rules[r.id].needs_upload]
+    if needs_upload and not data.proofs:
+        raise ProofRequired(
+            [f"{record_title(r, setup.catalog)}（{rules[r.id].name}）" for r in needs_upload]
+        )
+    files = decode_proofs(data.proofs, setup.proofs)
+    feedback = work_calendar(session).add_workdays(today, setup.rules.sla.intake_feedback_workdays)
+    application = _new_application(
+        setup,
+        subject,
+        records,
+        rules,
+        principal=principal,
+        signer=data.commitment.signer_name,
+        channel=data.channel,
+        feedback=feedback,
+        now=now,
+    )
+    session.add(application)
+    session.flush()
+    _materials(session, application.id, now)
+    store_proofs(session, application.id, files, now)
+    departments = _tasks(session, setup, application.id, records, rules, today)
     # The one online 信用承诺书 is a public 信用修复型 commitment like any other (C10): its
     # fulfilment is verified by the first deciding department, a breach becomes a record.
     commitment = sign_repair_commitment(
@@ -292,10 +371,25 @@ def submit(
         signer=principal,
         signer_name=data.commitment.signer_name,
         text=setup.rules.commitment_text,
-        receiving_department_id=min(per_department),
+        receiving_department_id=departments[0],
         now=now,
     )
     application.commitment_id = commitment.id
+    _log_submission(session, application, records, departments, principal=principal, now=now)
+    return read_application(
+        session, setup.catalog, application_id=application.id, principal=principal, now=now
+    )
+
+
+def _log_submission(
+    session: Session,
+    application: RepairApplication,
+    records: list[Record],
+    departments: list[int],
+    *,
+    principal: Principal,
+    now: datetime,
+) -> None:
     log_event(
         session,
         application.id,
@@ -303,7 +397,7 @@ def submit(
         to_status=APP_IN_REVIEW,
         actor=principal.actor,
         now=now,
-        note=f"{len(records)} 条信息，{len(per_department)} 个决定部门",
+        note=f"{len(records)} 条信息，{len(departments)} 个决定部门",
     )
     audit.record(
         session,
@@ -312,9 +406,6 @@ def submit(
         action="repair.submit",
         object_type="repair_application",
         object_id=application.id,
-        detail={"subject_id": subject.id, "record_ids": [r.id for r in records]},
+        detail={"subject_id": application.subject_id, "record_ids": [r.id for r in records]},
         now=now,
-    )
-    return read_application(
-        session, setup.catalog, application_id=application.id, principal=principal, now=now
     )

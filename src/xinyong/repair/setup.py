@@ -1,10 +1,10 @@
 """What repair reads besides the database: definitions in force, the outbox, the commitments
-it signs through, the HMAC key."""
+it signs through, the HMAC key, and the deployment's limits on uploaded proofs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import CommitmentSetup
+from xinyong.config import MIB, Settings
 from xinyong.repair.rules import RepairRules
 from xinyong.rules.loader import LoadedScorecard
 
@@ -35,6 +36,24 @@ class Outbox(Protocol):
 
 
 @dataclass(frozen=True)
+class ProofLimits:
+    """Proofs one application may carry, first upload and supplements together: bytes per
+    file, number of files, bytes in all (``XINYONG_REPAIR_PROOF_MAX_*``)."""
+
+    max_file_bytes: int = 10 * MIB
+    max_files: int = 20
+    max_total_bytes: int = 30 * MIB
+
+    @staticmethod
+    def from_settings(settings: Settings) -> ProofLimits:
+        return ProofLimits(
+            max_file_bytes=settings.repair_proof_max_file_bytes,
+            max_files=settings.repair_proof_max_files,
+            max_total_bytes=settings.repair_proof_max_total_bytes,
+        )
+
+
+@dataclass(frozen=True)
 class RepairSetup:
     catalog: Catalog
     rules: RepairRules
@@ -42,3 +61,4 @@ class RepairSetup:
     outbox: Outbox
     commitments: CommitmentSetup
     secret: bytes
+    proofs: ProofLimits = field(default_factory=ProofLimits)

@@ -37,7 +37,7 @@ from xinyong.rules.case_format import (
     Expected,
     load_cases,
 )
-from xinyong.rules.compiler import compile_scorecard
+from xinyong.rules.compiler import Scope, compile_scorecard
 from xinyong.rules.duck import duckdb_engine, load_facts
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
@@ -302,7 +302,7 @@ def _database_rows(
     session: Session, catalog: Catalog, card: Scorecard, as_of: date, subject_id: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     dialect = session.get_bind().dialect.name
-    online = compile_scorecard(card, catalog, dialect=dialect, one_subject=True)
+    online = compile_scorecard(card, catalog, dialect=dialect, scope=Scope.ONE)
     online_rows = [
         _norm_row(r) for r in session.execute(online.select, online.params(as_of, subject_id))
     ]

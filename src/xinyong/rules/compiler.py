@@ -3,8 +3,8 @@
 The select returns one row per subject with, for each indicator and bonus item, its fact value
 (``<id>__value``) and points (``<id>__points``), a flag per veto (``<id>__veto``), the total
 and the grade. Batch runs it over every subject (on the database or on DuckDB over an export);
-the online path runs the very same select with ``subject_id = :subject_id`` inside the
-request's transaction. Explanations read the per-indicator columns, so the "why" is the score.
+the online path runs the very same select with ``subject_id = :subject_id`` (or, for a bidder
+list, ``subject_id IN :subject_ids``) inside the request's transaction. Explanations read the per-indicator columns, so the "why" is the score.
 
 Dates are bound parameters computed in Python (SQLite has no interval arithmetic); values of
 record fields are read from the ``fields`` JSON with SQLAlchemy's portable JSON accessors.
@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, Final
 
 from sqlalchemy import (
     Date,
@@ -37,7 +38,7 @@ from xinyong.kit.dates import add_months
 from xinyong.records.models import Record
 from xinyong.records.predicates import in_effect, in_publicity
 from xinyong.rules.expression import FieldSpec, parse
-from xinyong.rules.loader import fields_of
+from xinyong.rules.loader import LoadedScorecard, fields_of
 from xinyong.rules.predicate_sql import json_array_contains, to_sqlalchemy
 from xinyong.rules.scorecard import (
     Bands,
@@ -59,8 +60,17 @@ RECORD_COLUMNS = {
 }
 AS_OF = "as_of"
 SUBJECT_ID = "subject_id"
+SUBJECT_IDS = "subject_ids"
 LATEST_SEPARATOR = "|"
 ZERO_WHEN_NO_RECORDS = frozenset({Measure.COUNT, Measure.SUM, Measure.EXISTS})
+
+
+class Scope(StrEnum):
+    """Which subjects the select evaluates: all (batch), one or some (online)."""
+
+    ALL = "all"
+    ONE = "one"
+    SOME = "some"
 
 
 @dataclass(frozen=True)
@@ -72,17 +82,27 @@ class CompiledScorecard:
     bonus_ids: tuple[str, ...]
     veto_ids: tuple[str, ...]
     windows: tuple[int, ...]
-    one_subject: bool
+    scope: Scope
 
-    def params(self, as_of: date, subject_id: int | None = None) -> dict[str, Any]:
+    def params(
+        self,
+        as_of: date,
+        subject_id: int | None = None,
+        *,
+        subject_ids: list[int] | None = None,
+    ) -> dict[str, Any]:
         """Bind values: ``as_of``, the start of every window (computed here, not in SQL: SQLite
-        has no interval arithmetic) and, online, the subject."""
+        has no interval arithmetic) and, online, the subject or subjects."""
         out: dict[str, Any] = {AS_OF: as_of}
         out.update({f"since_{m}": add_months(as_of, -m) for m in self.windows})
-        if self.one_subject:
+        if self.scope is Scope.ONE:
             if subject_id is None:
                 raise ValueError("the online select needs a subject_id")
             out[SUBJECT_ID] = subject_id
+        elif self.scope is Scope.SOME:
+            if subject_ids is None:
+                raise ValueError("the select of some subjects needs subject_ids")
+            out[SUBJECT_IDS] = list(subject_ids)
         return out
 
 
@@ -188,38 +208,53 @@ def _points(rule: Points, value: ColumnElement[Any], max_points: Decimal) -> Col
     raise TypeError(f"unknown points rule {rule!r}")
 
 
-def compile_scorecard(
-    card: Scorecard, catalog: Catalog, *, dialect: str, one_subject: bool = False
-) -> CompiledScorecard:
-    """The select for ``card`` on ``dialect`` (sqlite, postgresql or duckdb).
+def _only(column: ColumnElement[Any], scope: Scope) -> ColumnElement[bool] | None:
+    """The online restriction on a subject-id column, or None for batch."""
+    if scope is Scope.ONE:
+        return column == bindparam(SUBJECT_ID, type_=Integer)
+    if scope is Scope.SOME:
+        return column.in_(bindparam(SUBJECT_IDS, expanding=True))
+    return None
 
-    Batch: every subject of the model's kinds. Online (``one_subject``): the same select with
-    ``subject_id = :subject_id`` added to the facts and to the subjects, nothing else changed.
-    Bind with :meth:`CompiledScorecard.params`.
-    """
-    windows: set[int] = set()
+
+Item = tuple[str, Fact, Points, Decimal]
+
+
+def _items(card: Scorecard) -> list[Item]:
+    """Every indicator and bonus item: (id, fact, points rule, maximum points)."""
+    items = [
+        (ind.id, ind.fact, ind.points, ind.max_points)
+        for dim in card.dimensions
+        for ind in dim.indicators
+    ]
+    items += [(b.id, b.fact, b.points, b.max_points) for b in card.bonus]
+    return items
+
+
+def _facts_stage(
+    items: list[Item], catalog: Catalog, *, dialect: str, scope: Scope, windows: set[int]
+) -> Any:
+    """Stage 1: each item's fact value per subject, over the records in effect on as_of."""
     as_of = bindparam(AS_OF, type_=Date)
-    fact_columns: list[ColumnElement[Any]] = []
-    items: list[tuple[str, Fact, Points, Decimal]] = []
-    for dim in card.dimensions:
-        for ind in dim.indicators:
-            items.append((ind.id, ind.fact, ind.points, ind.max_points))
-    for bonus in card.bonus:
-        items.append((bonus.id, bonus.fact, bonus.points, bonus.max_points))
-    for item_id, fact, _rule, _max in items:
-        where = _fact_filter(fact, catalog, windows)
-        fact_columns.append(_aggregate(fact, where, catalog, dialect).label(f"{item_id}__value"))
+    fact_columns = [
+        _aggregate(fact, _fact_filter(fact, catalog, windows), catalog, dialect).label(
+            f"{item_id}__value"
+        )
+        for item_id, fact, _rule, _max in items
+    ]
     facts = (
         select(Record.subject_id, *fact_columns)
         .where(in_effect(), Record.decided_on <= as_of)
         .group_by(Record.subject_id)
     )
-    subject_id = bindparam(SUBJECT_ID, type_=Integer)
-    if one_subject:
-        facts = facts.where(Record.subject_id == subject_id)
-    facts_cte = facts.cte("facts")
+    only_records = _only(Record.subject_id, scope)
+    if only_records is not None:
+        facts = facts.where(only_records)
+    return facts.cte("facts")
 
-    # Stage 2: each item's value and points, and each veto's flag, per subject.
+
+def _parts_stage(card: Scorecard, items: list[Item], facts_cte: Any, scope: Scope) -> Any:
+    """Stage 2: each item's value and points, and each veto's flag, per subject."""
     columns: list[ColumnElement[Any]] = [Subject.id.label("subject_id")]
     for item_id, fact, rule, max_points in items:
         value: ColumnElement[Any] = facts_cte.c[f"{item_id}__value"]
@@ -244,15 +279,17 @@ def compile_scorecard(
             SubjectConsent.revoked_at.is_(None),
         )
         scored = scored.where(consented.exists())
-    if one_subject:
-        scored = scored.where(Subject.id == subject_id)
-    parts = scored.cte("parts")
+    only_subjects = _only(Subject.id, scope)
+    if only_subjects is not None:
+        scored = scored.where(only_subjects)
+    return scored.cte("parts")
 
-    # Stage 3: the total, from the parts' columns (each stage refers to the previous one's
-    # columns, so the SQL grows linearly with the model, not exponentially).
-    indicator_ids = tuple(i.id for d in card.dimensions for i in d.indicators)
-    bonus_ids = tuple(b.id for b in card.bonus)
-    raw_total = sum((parts.c[f"{i}__points"] for i in (*indicator_ids, *bonus_ids)), literal(0.0))
+
+def _graded_stage(card: Scorecard, items: list[Item], parts: Any, dialect: str) -> Select[Any]:
+    """Stages 3 and 4: the total from the parts' columns, capped by vetoes, then the grade
+    (a veto may force it). Each stage refers to the previous one's columns, so the SQL grows
+    linearly with the model, not exponentially."""
+    raw_total = sum((parts.c[f"{i}__points"] for i, *_ in items), literal(0.0))
     summed = select(parts, raw_total.label("raw_total")).cte("summed")
     total = _clamp(summed.c.raw_total, card.score.min, card.score.max)
     caps = [
@@ -263,8 +300,6 @@ def compile_scorecard(
     if caps:
         total = _least(dialect, total, *caps)
     totals = select(summed, total.label("total")).cte("totals")
-
-    # Stage 4: the grade, from the capped total; a veto may force it.
     forced = [
         (totals.c[f"{v.id}__veto"] == 1, v.effect.grade)
         for v in card.veto
@@ -273,15 +308,53 @@ def compile_scorecard(
     bands = sorted(card.grades, key=lambda g: g.min, reverse=True)
     band_whens = [(totals.c.total >= float(b.min), b.grade) for b in bands[:-1]]
     grade = case(*forced, *band_whens, else_=bands[-1].grade)
-    stmt = select(totals, grade.label("grade")).order_by(totals.c.subject_id)
+    return select(totals, grade.label("grade")).order_by(totals.c.subject_id)
+
+
+def compile_scorecard(
+    card: Scorecard, catalog: Catalog, *, dialect: str, scope: Scope = Scope.ALL
+) -> CompiledScorecard:
+    """The select for ``card`` on ``dialect`` (sqlite, postgresql or duckdb).
+
+    Batch (``Scope.ALL``): every subject of the model's kinds. Online: the same select with
+    ``subject_id = :subject_id`` (``Scope.ONE``) or ``subject_id IN :subject_ids``
+    (``Scope.SOME``) added to the facts and to the subjects, nothing else changed.
+    Bind with :meth:`CompiledScorecard.params`.
+    """
+    windows: set[int] = set()
+    items = _items(card)
+    facts_cte = _facts_stage(items, catalog, dialect=dialect, scope=scope, windows=windows)
+    parts = _parts_stage(card, items, facts_cte, scope)
     return CompiledScorecard(
-        stmt,
-        indicator_ids,
-        bonus_ids,
+        _graded_stage(card, items, parts, dialect),
+        tuple(i.id for d in card.dimensions for i in d.indicators),
+        tuple(b.id for b in card.bonus),
         tuple(v.id for v in card.veto),
         tuple(sorted(windows)),
-        one_subject,
+        scope,
     )
+
+
+# Built selects by (definition, catalog, dialect, scope): the online path runs on every credit
+# check, and building a model's select costs more than running it for one subject.
+_COMPILED: dict[tuple[str, str, str, Scope], CompiledScorecard] = {}
+_COMPILED_MAX: Final = 64
+
+
+def compiled_for(
+    loaded: LoadedScorecard, catalog: Catalog, *, dialect: str, scope: Scope
+) -> CompiledScorecard:
+    """:func:`compile_scorecard` of a loaded model, built once per definition hash, catalog,
+    dialect and scope (a published version has its own hash, so it gets its own select)."""
+    key = (loaded.definition_hash, catalog.definition_hash, dialect, scope)
+    found = _COMPILED.get(key)
+    if found is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        found = _COMPILED[key] = compile_scorecard(
+            loaded.scorecard, catalog, dialect=dialect, scope=scope
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -230,6 +231,71 @@ def list_versions(session: Session) -> list[ModelVersion]:
         session.scalars(
             select(ModelVersion).order_by(ModelVersion.model_id, ModelVersion.version.desc())
         )
+    )
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One version of a model as an administrator sees it: a shipped model in force (no row)
+    or a stored version in any status, saying whether it is the one checks and scores use."""
+
+    model_id: str
+    name: str
+    version: int
+    effective_from: date
+    effective_to: date | None
+    status: ModelStatus
+    in_force: bool
+    definition_hash: str
+    row: ModelVersion | None = None
+
+    @property
+    def source(self) -> str:
+        return "shipped" if self.row is None else "database"
+
+
+def model_entries(
+    session: Session, catalog: Catalog, in_force: Mapping[str, LoadedScorecard]
+) -> list[ModelEntry]:
+    """Every live model and every stored version: the models in force (``in_force``: shipped
+    files, or the published version that replaced one) and the drafts, tested and retired
+    versions, by model id then newest version first."""
+    entries = [entry_of(row, catalog, in_force) for row in list_versions(session)]
+    stored = {(e.model_id, e.definition_hash) for e in entries}
+    for model_id, loaded in in_force.items():
+        if (model_id, loaded.definition_hash) not in stored:
+            card = loaded.scorecard
+            entries.append(_entry(card, ModelStatus.PUBLISHED, True, loaded.definition_hash))
+    return sorted(entries, key=lambda e: (e.model_id, -e.version))
+
+
+def entry_of(
+    row: ModelVersion, catalog: Catalog, in_force: Mapping[str, LoadedScorecard]
+) -> ModelEntry:
+    """A stored version, in force when it is the very definition the models in force use."""
+    card = parse_definition(row.yaml_text, catalog)
+    current = in_force.get(row.model_id)
+    live = current is not None and current.definition_hash == row.definition_hash
+    return _entry(card, ModelStatus(row.status), live, row.definition_hash, row)
+
+
+def _entry(
+    card: Scorecard,
+    status: ModelStatus,
+    in_force: bool,
+    definition_hash: str,
+    row: ModelVersion | None = None,
+) -> ModelEntry:
+    return ModelEntry(
+        model_id=card.id,
+        name=card.name,
+        version=card.version,
+        effective_from=card.effective_from,
+        effective_to=card.effective_to,
+        status=status,
+        in_force=in_force,
+        definition_hash=definition_hash,
+        row=row,
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from xinyong.accounts.principal import Principal
+from xinyong.catalog.loader import Catalog
 from xinyong.errors import Forbidden, Unauthorized
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep
 from xinyong.http.problems import problem_responses
@@ -43,32 +44,50 @@ class DryRunIn(BaseModel):
 
 class ModelVersionRead(BaseModel):
     model_id: str
+    name: str
     version: int
+    effective_from: date
+    effective_to: date | None
     status: str
+    status_label: str
+    in_force: bool = Field(description="是否为现行版本（核查和评价结果所用的版本）")
+    source: str = Field(description="shipped：随平台发布的模型文件；database：管理员提交的版本")
     definition_hash: str
-    created_by: str
-    created_at: datetime
+    created_by: str | None
+    created_at: datetime | None
     published_by: str | None
     published_at: datetime | None
     allowed_actions: list[str]
     dry_run: dict[str, Any] | None
 
 
-def _read(row: ModelVersion) -> ModelVersionRead:
+def _read_entry(entry: lifecycle.ModelEntry) -> ModelVersionRead:
+    row = entry.row
     return ModelVersionRead(
-        model_id=row.model_id,
-        version=row.version,
-        status=row.status,
-        definition_hash=row.definition_hash,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        published_by=row.published_by,
-        published_at=row.published_at,
-        allowed_actions=[
-            a.value for a in lifecycle.allowed_actions(lifecycle.ModelStatus(row.status))
-        ],
-        dry_run=row.dry_run,
+        model_id=entry.model_id,
+        name=entry.name,
+        version=entry.version,
+        effective_from=entry.effective_from,
+        effective_to=entry.effective_to,
+        status=entry.status.value,
+        status_label=lifecycle.STATUS_LABELS[entry.status],
+        in_force=entry.in_force,
+        source=entry.source,
+        definition_hash=entry.definition_hash,
+        created_by=row.created_by if row else None,
+        created_at=row.created_at if row else None,
+        published_by=row.published_by if row else None,
+        published_at=row.published_at if row else None,
+        # A shipped file is replaced by publishing a newer version, not moved by the API.
+        allowed_actions=[a.value for a in lifecycle.allowed_actions(entry.status)] if row else [],
+        dry_run=row.dry_run if row else None,
     )
+
+
+def _read(
+    row: ModelVersion, catalog: Catalog, in_force: dict[str, LoadedScorecard]
+) -> ModelVersionRead:
+    return _read_entry(lifecycle.entry_of(row, catalog, in_force))
 
 
 @router.post(
@@ -95,7 +114,7 @@ def post_draft(
         now=clock.now(),
         shipped=_scorecards(request),
     )
-    return _read(row)
+    return _read(row, catalog, _scorecards(request))
 
 
 @router.post(
@@ -129,7 +148,7 @@ def post_dry_run(
         actor_role=principal.role,
         now=clock.now(),
     )
-    return _read(row)
+    return _read(row, catalog, _scorecards(request))
 
 
 @router.post(
@@ -156,15 +175,17 @@ def post_publish(
     request.app.state.scorecards = lifecycle.published_scorecards(
         session, catalog, _scorecards(request)
     )
-    return _read(row)
+    return _read(row, catalog, _scorecards(request))
 
 
 @router.get(
     "/models",
     response_model=list[ModelVersionRead],
-    summary="评价模型的全部版本、状态和试算结果（管理员）",
+    summary="评价模型：现行的全部模型（随平台发布的和管理员发布的），以及各版本的状态和试算结果（管理员）",
     responses=problem_responses(401, 403),
 )
-def get_models(session: SessionDep, principal: PrincipalDep) -> list[ModelVersionRead]:
+def get_models(
+    request: Request, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
+) -> list[ModelVersionRead]:
     _admin(principal)
-    return [_read(row) for row in lifecycle.list_versions(session)]
+    return [_read_entry(e) for e in lifecycle.model_entries(session, catalog, _scorecards(request))]

@@ -8,7 +8,7 @@ the same rows. Services flush; the batch runner commits per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,7 +22,7 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
-from xinyong.rules.compiler import CompiledScorecard, compile_scorecard
+from xinyong.rules.compiler import CompiledScorecard, Scope, compile_scorecard, compiled_for
 from xinyong.rules.duck import duckdb_engine, load_facts
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
@@ -79,11 +79,31 @@ def evaluate_subject(
 ) -> ScoreRow | None:
     """The online path: the compiled select for one subject, in the caller's transaction.
     None when the subject is not of a kind the model scores."""
-    compiled = compile_scorecard(
-        loaded.scorecard, catalog, dialect=session.get_bind().dialect.name, one_subject=True
+    compiled = compiled_for(
+        loaded, catalog, dialect=session.get_bind().dialect.name, scope=Scope.ONE
     )
     row = session.execute(compiled.select, compiled.params(as_of, subject_id)).first()
     return None if row is None else read_row(compiled, row)
+
+
+def evaluate_subjects(
+    session: Session,
+    loaded: LoadedScorecard,
+    catalog: Catalog,
+    *,
+    subject_ids: Collection[int],
+    as_of: date,
+) -> dict[int, ScoreRow]:
+    """The online path for several subjects at once (a bidder list): the same compiled select
+    with ``subject_id IN …``, in the caller's transaction. Subjects the model does not score
+    (another kind, or no consent where it needs one) are absent."""
+    if not subject_ids:
+        return {}
+    compiled = compiled_for(
+        loaded, catalog, dialect=session.get_bind().dialect.name, scope=Scope.SOME
+    )
+    rows = session.execute(compiled.select, compiled.params(as_of, subject_ids=sorted(subject_ids)))
+    return {r.subject_id: r for r in (read_row(compiled, row) for row in rows)}
 
 
 def _reason(card: Scorecard, before: dict[str, Any], after: ScoreRow) -> str:

@@ -18,7 +18,7 @@ from xinyong.commitments.api import router as commitments_router
 from xinyong.config import Settings, get_settings
 from xinyong.db import get_engine, unit_of_work
 from xinyong.files.api import router as files_router
-from xinyong.http import logmask, problems, security
+from xinyong.http import limits, logmask, problems, security
 from xinyong.http.deps import client_address, get_principal, get_session, get_settings_dep
 from xinyong.http.ratelimit import RateLimiter
 from xinyong.ingest.api import router as ingest_router
@@ -77,6 +77,7 @@ def create_app(
     app.state.sync_outbox = SyncOutbox(app.state.sync_platforms)
     problems.install(app)
     security.install(app, settings)
+    limits.install(app, settings)
     logmask.install()
     app.include_router(
         build_auth_router(
