@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # Requests with a wrong, expired or revoked token or API key per client address and minute;
     # past it they get 429 instead of 401 (0 = unlimited).
     failed_auth_per_minute: int = Field(default=30, ge=0)
+    # Look-ups of a person (name + ID number) per hour by one anonymous address or one account
+    # outside government: an ID number differs from its public masked form only in the birth
+    # date, so a large budget would let the numbers be recovered by guessing (0 = unlimited).
+    person_lookups_per_hour: int = Field(default=20, ge=0)
     # Login throttling (accounts/login.py): failed logins within the window before a temporary
     # lockout, per username (known or not) and per client address; 0 turns a limit off.
     login_failures_per_username: int = Field(default=5, ge=0)

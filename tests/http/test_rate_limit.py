@@ -19,14 +19,14 @@ from factories.accounts import make_api_key, make_user
 from xinyong.accounts import service as accounts
 from xinyong.accounts.cli import keys_app
 from xinyong.accounts.errors import FieldInvalid
-from xinyong.accounts.models import ApiKey
+from xinyong.accounts.models import ApiKey, Role
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.config import Settings, get_settings
 from xinyong.db import make_engine, session_factory
 from xinyong.errors import RateLimited
 from xinyong.http.deps import get_session
 from xinyong.http.problems import problem_responses
-from xinyong.http.ratelimit import RateLimiter
+from xinyong.http.ratelimit import RateLimiter, TooManyPersonLookups
 from xinyong.migrations import upgrade
 from xinyong.web.app import create_app
 
@@ -325,3 +325,45 @@ def test_cli_refuses_negative_rate_limit(cli_env):
     assert "accounts.invalid_rate_limit" in r.output
     with session_factory(engine)() as s:
         assert s.scalars(select(ApiKey.id)).all() == []
+
+
+# Person look-ups: an hour's small budget (issue 9 item 14) --------------------------------
+
+
+def test_anonymous_person_lookups_have_a_small_hourly_budget_per_address():
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, person_lookups_per_hour=3)
+    for _ in range(3):
+        limiter.count_person_lookup(ANONYMOUS, client_host="10.0.0.9")
+    with pytest.raises(TooManyPersonLookups) as spent:
+        limiter.count_person_lookup(ANONYMOUS, client_host="10.0.0.9")
+    assert spent.value.status == 429
+    assert spent.value.code == "rate_limited.person_lookups"
+    assert int(spent.value.headers["Retry-After"]) == 1200  # one look-up back every 20 minutes
+    limiter.count_person_lookup(ANONYMOUS, client_host="10.0.0.10")  # another address
+    clock.advance(1200)
+    limiter.count_person_lookup(ANONYMOUS, client_host="10.0.0.9")
+
+
+def test_accounts_outside_government_are_counted_per_account_and_staff_not_at_all():
+    limiter = RateLimiter(clock=FakeClock(), person_lookups_per_hour=1)
+    enterprise = Principal("user", 7, Role.ENTERPRISE, None, 1, "企业")
+    officer = Principal("user", 8, Role.DEPARTMENT, "330100-SCJG", None, "部门")
+    limiter.count_person_lookup(enterprise, client_host="10.0.0.1")
+    with pytest.raises(TooManyPersonLookups):
+        limiter.count_person_lookup(enterprise, client_host="10.0.0.2")
+    for _ in range(50):
+        limiter.count_person_lookup(officer, client_host="10.0.0.1")
+
+
+def test_only_person_codes_spend_the_budget(databases, tmp_path):
+    engine = databases.migrated_engine("sqlite")
+    settings = Settings(data_dir=tmp_path, secret_key="test-secret", person_lookups_per_hour=1)
+    client = TestClient(create_app(settings, engine=engine))
+    for _ in range(3):  # an organisation's code is public: no budget spent
+        assert client.get("/api/v1/subjects/91330106MA2000086A/file").status_code == 404
+    person = "/api/v1/subjects/11010519491231002X/file"
+    assert client.get(person, params={"name": "张三"}).status_code == 404
+    refused = client.get(person, params={"name": "张三"})
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited.person_lookups"

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from xinyong.files.service import CreditFileWithLists, read_file
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import StorableStr
@@ -46,6 +46,7 @@ def credit_file(
         Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
     ] = None,
 ) -> CreditFileWithLists:
+    count_person_lookup(request, principal, code)
     return read_file(
         session,
         catalog,

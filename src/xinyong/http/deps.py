@@ -18,6 +18,7 @@ from xinyong.errors import Unauthorized, XinyongError
 from xinyong.http.ratelimit import RateLimiter
 from xinyong.http.ratelimit import client_address as resolve_client
 from xinyong.kit import clock
+from xinyong.kit.identifiers import names_a_person
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -93,3 +94,11 @@ def get_principal(request: Request, session: SessionDep, settings: SettingsDep) 
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def count_person_lookup(request: Request, principal: Principal, code: str) -> None:
+    """Spend one of the caller's hourly person look-ups when ``code`` is a person's ID number
+    and the caller is outside government (429 ``rate_limited.person_lookups`` once spent)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None and names_a_person(code):
+        limiter.count_person_lookup(principal, client_host=client_address(request))

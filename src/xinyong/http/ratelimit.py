@@ -13,6 +13,11 @@ Who is counted:
   reverse proxy, list it in ``XINYONG_TRUSTED_PROXIES`` or every anonymous caller shares its
   bucket.
 
+Look-ups of a person by name and ID number from outside government are counted apart too, per
+address (anonymous) or account, as ``person:<who>``, at ``Settings.person_lookups_per_hour`` —
+an hour's budget, far smaller than the request limit: a public masked number
+(``330106********9180``) hides only a birth date, so each guess must be expensive.
+
 Failed authentications (a wrong, expired or revoked token or API key) are counted apart, per
 client address as ``authfail:<address>``, at ``Settings.failed_auth_per_minute``: past it the
 caller gets 429 ``auth.too_many_failures`` instead of 401, so credentials cannot be guessed at
@@ -59,6 +64,22 @@ SECONDS_PER_MINUTE: Final = 60.0
 # the allowance must not be refused for a rounding error.
 _EPSILON: Final = 1e-6
 DEFAULT_MAX_CALLERS: Final = 100_000
+
+
+SECONDS_PER_HOUR: Final = 3600.0
+
+
+class TooManyPersonLookups(XinyongError):
+    """429: the address or account spent its hourly budget of person look-ups."""
+
+    def __init__(self, *, per_hour: int, retry_after: int) -> None:
+        super().__init__(
+            code="rate_limited.person_lookups",
+            title="查询自然人信用信息过于频繁，请稍后再试",
+            status=429,
+            detail=f"每小时最多查询 {per_hour} 次自然人信用信息，请在 {retry_after} 秒后重试",
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 class TooManyAuthFailures(XinyongError):
@@ -113,6 +134,7 @@ class RateLimiter:
         per_minute: int = 1200,
         anonymous_per_minute: int = 300,
         failed_auth_per_minute: int = 30,
+        person_lookups_per_hour: int = 20,
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
         max_callers: int = DEFAULT_MAX_CALLERS,
@@ -120,6 +142,7 @@ class RateLimiter:
         self.per_minute = per_minute
         self.anonymous_per_minute = anonymous_per_minute
         self.failed_auth_per_minute = failed_auth_per_minute
+        self.person_lookups_per_hour = person_lookups_per_hour
         self.enabled = enabled
         self._clock = clock
         self._max_callers = max_callers
@@ -134,6 +157,7 @@ class RateLimiter:
             per_minute=settings.rate_limit_per_minute,
             anonymous_per_minute=settings.anonymous_rate_limit_per_minute,
             failed_auth_per_minute=settings.failed_auth_per_minute,
+            person_lookups_per_hour=settings.person_lookups_per_hour,
             enabled=settings.rate_limits_enabled,
         )
 
@@ -141,21 +165,22 @@ class RateLimiter:
         """How many callers are tracked (those whose bucket is not yet full again)."""
         return len(self._tat)
 
-    def hit(self, identity: str, limit_per_minute: int) -> int:
-        """Count one request of ``identity``: 0 if allowed, else whole seconds to wait (≥ 1).
+    def hit(self, identity: str, limit: int, *, period: float = SECONDS_PER_MINUTE) -> int:
+        """Count one request of ``identity`` against ``limit`` per ``period`` seconds: 0 if
+        allowed, else whole seconds to wait (≥ 1).
 
         A refused request is not counted, so a caller that keeps retrying is not pushed further
         back. A limit of 0 or less is unlimited.
         """
-        if limit_per_minute <= 0:
+        if limit <= 0:
             return 0
-        interval = SECONDS_PER_MINUTE / limit_per_minute
+        interval = period / limit
         with self._lock:
             now = self._clock()
             self._sweep(now)
             tat = max(self._tat.get(identity, now), now) + interval
-            # The bucket holds a minute's worth: TAT may run at most a minute ahead of now.
-            wait = tat - now - SECONDS_PER_MINUTE
+            # The bucket holds a period's worth: TAT may run at most a period ahead of now.
+            wait = tat - now - period
             if wait > _EPSILON:
                 return max(1, math.ceil(wait))
             self._tat[identity] = tat
@@ -190,6 +215,18 @@ class RateLimiter:
         retry_after = self.hit(f"authfail:{client_host or 'unknown'}", limit)
         if retry_after:
             raise TooManyAuthFailures(limit_per_minute=limit, retry_after=retry_after)
+
+    def count_person_lookup(self, principal: Principal, *, client_host: str | None) -> None:
+        """Count a look-up of a person by ``principal`` (from ``client_host``); 429
+        ``rate_limited.person_lookups`` once the hour's budget is spent. Government callers
+        are not counted (their reads are audited and logged in the subject's query log)."""
+        if not self.enabled or principal.is_internal:
+            return
+        who = principal.actor if principal.id is not None else f"ip:{client_host or 'unknown'}"
+        per_hour = self.person_lookups_per_hour
+        retry_after = self.hit(f"person:{who}", per_hour, period=SECONDS_PER_HOUR)
+        if retry_after:
+            raise TooManyPersonLookups(per_hour=per_hour, retry_after=retry_after)
 
     def identity_and_limit(
         self, principal: Principal, *, client_host: str | None

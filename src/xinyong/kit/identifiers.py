@@ -141,6 +141,13 @@ def is_valid_resident_id(raw: str) -> bool:
     return True
 
 
+def names_a_person(code: str) -> bool:
+    """Whether a subject code is read as a person's ID number: a USCC is tried first (as
+    ``subjects.parse_code`` does); an invalid code is neither."""
+    compact = normalise(code)
+    return not is_valid_uscc(compact) and is_valid_resident_id(compact)
+
+
 def hash_resident_id(number: str, secret: bytes) -> str:
     """Keyed hash (HMAC-SHA256, hex) of a normalised ID number: its only stored form."""
     return hmac.new(secret, number.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import MAX_ROW_ID, StorableStr
@@ -192,6 +192,7 @@ def get_subject_lists(
         Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
     ] = None,
 ) -> SubjectLists:
+    count_person_lookup(request, principal, code)
     return service.subject_lists(
         session,
         definitions(request),

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from xinyong.errors import XinyongError
 from xinyong.files import service as files
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.kit import clock
 from xinyong.records import service
 
@@ -55,6 +55,7 @@ def _file_page(
     name: str | None,
 ) -> HTMLResponse:
     try:
+        count_person_lookup(request, principal, code)
         credit_file = files.read_file(
             session,
             catalog,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from xinyong.errors import Forbidden
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import StorableStr
@@ -48,6 +48,7 @@ def get_scores(
         Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
     ] = None,
 ) -> SubjectScores:
+    count_person_lookup(request, principal, code)
     today = clock.today()
     return subject_scores(
         session,
