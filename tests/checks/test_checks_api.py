@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from factories.ingest import make_resident_id, make_uscc
 from factories.records import penalty_row
+from xinyong.access.models import QueryLogEntry
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
 from xinyong.audit.models import AuditEntry
@@ -360,6 +361,25 @@ def test_feedback_on_someone_elses_check_is_forbidden(api):
     assert resp.json()["code"] == "checks.not_your_check"
     assert api.get(f"/api/v1/checks/{check_id}", headers=api.other).status_code == 403
     assert api.get(f"/api/v1/checks/{check_id}", headers=api.source).status_code == 200
+
+
+def test_reading_a_check_back_is_audited_and_in_the_subjects_query_log(api):
+    check_id = _check(api, BLACK).json()["check_id"]
+    assert api.get(f"/api/v1/checks/{check_id}", headers=api.source).status_code == 200
+    with unit_of_work(api.app.state.engine) as s:
+        entry = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action == "checks.read_back")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+        line = s.scalars(
+            select(QueryLogEntry)
+            .where(QueryLogEntry.channel == "check_readback")
+            .order_by(QueryLogEntry.id.desc())
+        ).first()
+    assert entry is not None and entry.object_id == str(check_id)
+    assert line is not None and line.subject_id == api.ids[BLACK]
+    assert line.reference == f"credit_check:{check_id}"
 
 
 def test_feedback_on_a_missing_check_is_404(api):

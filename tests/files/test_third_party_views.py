@@ -87,7 +87,7 @@ def world(request: pytest.FixtureRequest, databases: Any, synth_dir: Path) -> Wo
         accounts.create_user(
             s,
             username="bank",
-            password="Bank-Officer-2026!",
+            password="Loan-Desk-Officer-2026!",
             role=Role.BANK,
             department_code=BANK,
             now=NOW,

@@ -412,3 +412,23 @@ class TestRepairResult:
         )
         assert resp.status_code == 404
         assert resp.json()["code"] == "objection.repair_item_not_found"
+
+
+def test_a_reviewer_reading_objections_is_in_the_subjects_query_log(platform):
+    filed = _file(platform, "西市监罚〔2026〕208号")
+    assert filed.status_code == 201, filed.text
+
+    def lines():
+        return platform.get(
+            f"/api/v1/subjects/{USCC}/query-log", headers=platform.tokens["qiye"]
+        ).json()["items"]
+
+    before = len(lines())
+    platform.get(f"/api/v1/objections/{filed.json()['id']}", headers=platform.tokens[REVIEWER])
+    platform.get("/api/v1/objections", headers=platform.tokens[REVIEWER])
+    log = lines()
+    assert len(log) == before + 2
+    assert {e["channel_label"] for e in log[:2]} == {"查阅信用异议"}
+    # The subject reading its own objection is not logged.
+    platform.get(f"/api/v1/objections/{filed.json()['id']}", headers=platform.tokens["qiye"])
+    assert len(lines()) == before + 2

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from factories.records import penalty_row
-from repair.world import OTHER_USCC, SCJG
+from repair.world import OTHER_USCC, SCJG, USCC
+from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
+from xinyong.db import unit_of_work
 from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
 
@@ -65,3 +69,38 @@ def test_staff_must_name_the_subject(platform):
     assert resp.status_code == 422
     assert resp.json()["code"] == "repair.subject_code_required"
     assert resp.json()["errors"][0]["field"] == "subject_code"
+
+
+def _query_log(platform, user="qiye2"):
+    return platform.get(
+        f"/api/v1/subjects/{OTHER_USCC}/query-log", headers=platform.tokens[user]
+    ).json()["items"]
+
+
+def test_staff_reading_a_subjects_eligibility_is_audited_and_in_its_query_log(platform):
+    before = len(_query_log(platform))
+    resp = platform.get(
+        "/api/v1/repair/eligibility",
+        params={"subject_code": OTHER_USCC},
+        headers=platform.tokens[f"reviewer-{SCJG}"],
+    )
+    assert resp.status_code == 200, resp.text
+    log = _query_log(platform)
+    assert len(log) == before + 1
+    assert (log[0]["channel"], log[0]["channel_label"]) == ("repair", "查阅信用修复信息")
+    with unit_of_work(platform.app.state.engine) as s:
+        actions = set(s.scalars(select(AuditEntry.action)))
+    assert "repair.eligibility_read" in actions
+    # The enterprise reading its own eligibility is not a third party's read.
+    platform.get("/api/v1/repair/eligibility", headers=platform.tokens["qiye2"])
+    assert len(_query_log(platform)) == before + 1
+
+
+def test_an_enterprise_naming_another_code_is_refused_alike_whether_or_not_it_exists(platform):
+    for code in (USCC, "11010519491231002X", "91330106MA20003340"):
+        resp = platform.get(
+            "/api/v1/repair/eligibility",
+            params={"subject_code": code},
+            headers=platform.tokens["qiye2"],
+        )
+        assert resp.status_code == 403, (code, resp.text)

@@ -6,9 +6,11 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
+from xinyong.audit.models import AuditEntry
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
@@ -115,3 +117,14 @@ def test_access(client):
     denied = client.get("/api/v1/sync/deliveries", headers=client.bank)
     assert denied.status_code == 403 and denied.json()["code"] == "sync.read_denied"
     assert client.get("/api/v1/sync/deliveries/999999", headers=client.admin).status_code == 404
+
+
+def test_reading_deliveries_is_audited(client):
+    rows = client.get("/api/v1/sync/deliveries", headers=client.admin).json()
+    client.get(f"/api/v1/sync/deliveries/{rows[0]['id']}", headers=client.admin)
+    with unit_of_work(client.engine) as s:
+        actions = [
+            (e.action, e.object_id)
+            for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2))
+        ]
+    assert actions == [("sync.delivery_read", str(rows[0]["id"])), ("sync.deliveries_read", None)]

@@ -256,6 +256,9 @@ def test_department_lists_its_batches_and_reads_one_with_rejects(api):
     assert {i["source"] for i in listing["items"]} == {SOURCE}
     report = api.get(f"/api/v1/ingest/batches/{batch_id}", headers=api.headers_dept).json()
     assert report["rejected"] == 1
+    with unit_of_work(api.app.state.engine) as s:
+        read = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (read.action, read.object_id) == ("ingest.batch_read", str(batch_id))
     assert report["rejects"][0]["code"] == "date.invalid"
 
 

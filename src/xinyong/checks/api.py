@@ -160,7 +160,7 @@ def check_stats(
     responses=problem_responses(401, 403, 404),
 )
 def read_check(check_id: CheckId, session: SessionDep, principal: PrincipalDep) -> CheckResult:
-    return service.read_check(session, principal=principal, check_id=check_id)
+    return service.read_check(session, principal=principal, check_id=check_id, now=clock.now())
 
 
 @router.post(

@@ -383,15 +383,30 @@ def _owned(session: Session, principal: Principal, check_id: int) -> CreditCheck
     return check
 
 
-def read_check(session: Session, *, principal: Principal, check_id: int) -> CheckResult:
-    """A past check as it was answered (its department, or an admin)."""
+def read_check(
+    session: Session, *, principal: Principal, check_id: int, now: datetime
+) -> CheckResult:
+    """A past check as it was answered (its department, or an admin). Reading it back is a
+    read of the subject's non-public information: audited and in the subject's query log."""
     require_checker(principal)
     if principal.is_admin:
         check = session.get(CreditCheck, check_id)
         if check is None:
             raise CheckNotFound()
-        return _result(check)
-    return _result(_owned(session, principal, check_id))
+    else:
+        check = _owned(session, principal, check_id)
+    access.log_non_public_read(
+        session,
+        principal=principal,
+        action="checks.read_back",
+        object_type="credit_check",
+        object_id=check.id,
+        subject_ids=[check.subject_id] if check.subject_id is not None else [],
+        channel=QueryChannel.CHECK_READBACK,
+        detail={},
+        now=now,
+    )
+    return _result(check)
 
 
 def _key_supervision_entry(

@@ -147,8 +147,13 @@ def batch(
     session: SessionDep,
     principal: PrincipalDep,
 ) -> dict[str, Any]:
-    found = service.get_batch(session, batch_id, department_code=_visible_source(principal))
-    return service.batch_report(session, found)
+    return service.read_batch_report(
+        session,
+        batch_id,
+        principal=principal,
+        department_code=_visible_source(principal),
+        now=clock.now(),
+    )
 
 
 class FieldQualityOut(BaseModel):

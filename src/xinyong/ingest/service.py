@@ -338,6 +338,31 @@ class BatchSummary:
     finished_at: datetime | None
 
 
+def read_batch_report(
+    session: Session,
+    batch_id: int,
+    *,
+    principal: Principal,
+    department_code: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A batch's report (its rejects name rows of departments' raw data): visible as
+    :func:`get_batch` says, and every read is audited."""
+    batch = get_batch(session, batch_id, department_code=department_code)
+    report = batch_report(session, batch)
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action="ingest.batch_read",
+        object_type="ingest_batch",
+        object_id=batch.id,
+        detail={"rejected": batch.rejected, "status": batch.status.value},
+        now=now,
+    )
+    return report
+
+
 def list_batches(
     session: Session, *, department_code: str | None, page: int, size: int
 ) -> tuple[list[BatchSummary], int]:

@@ -43,7 +43,7 @@ from xinyong.objections.errors import (
     ReviewerOnly,
 )
 from xinyong.objections.models import Objection
-from xinyong.objections.read import count_open, reads
+from xinyong.objections.read import count_open, log_objections_read, reads
 from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
 from xinyong.objections.service import add_event, lock_record, set_disputed
 from xinyong.objections.setup import ObjectionSetup
@@ -97,7 +97,16 @@ def list_objections(
         query = query.where(pending, due < today)
     elif overdue is False:
         query = query.where(~pending | (due >= today))
-    return reads(session, catalog, list(session.scalars(query)), today)
+    found = list(session.scalars(query))
+    log_objections_read(
+        session,
+        principal,
+        found,
+        object_id=None,
+        now=now,
+        detail={"status": status, "overdue": overdue, "listed": len(found)},
+    )
+    return reads(session, catalog, found, today)
 
 
 def own_objection(session: Session, principal: Principal, objection_id: int) -> Objection:

@@ -10,6 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinyong.access import service as access
+from xinyong.access.models import QueryChannel
 from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.accounts.service import REVIEW_ROLES
@@ -192,7 +194,34 @@ def read_objection(
     )
     if not allowed:
         raise ObjectionNotFound()
+    log_objections_read(session, principal, [objection], object_id=objection.id, now=now)
     return reads(session, catalog, [objection], local_date(now))[0]
+
+
+def log_objections_read(
+    session: Session,
+    principal: Principal,
+    objections: Sequence[Objection],
+    *,
+    object_id: int | None,
+    now: datetime,
+    detail: dict[str, object] | None = None,
+) -> None:
+    """Reviewers and admins reading objections (with their evidence): audited and in the
+    query log of each subject read. The applicant reading what it filed is not."""
+    if not (principal.is_admin or principal.role in REVIEW_ROLES):
+        return
+    access.log_non_public_read(
+        session,
+        principal=principal,
+        action="objections.read",
+        object_type="objection",
+        object_id=object_id,
+        subject_ids=[o.subject_id for o in objections],
+        channel=QueryChannel.OBJECTION,
+        detail=detail or {},
+        now=now,
+    )
 
 
 def count_open(session: Session, record_id: int) -> int:

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong.access import service as access
+from xinyong.access.models import QueryChannel
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
@@ -168,16 +170,68 @@ def _can_read(session: Session, principal: Principal, application: RepairApplica
     return False
 
 
+def log_repair_read(
+    session: Session,
+    principal: Principal,
+    *,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    subject_ids: list[int],
+    detail: dict[str, object],
+    now: datetime,
+) -> None:
+    """Staff reading repair applications, tasks or eligibility: audited and, for each subject
+    read, in its query log (the applicant's own reads are not)."""
+    if principal.role is Role.ENTERPRISE and set(subject_ids) <= {principal.subject_id}:
+        return
+    access.log_non_public_read(
+        session,
+        principal=principal,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject_ids=subject_ids,
+        channel=QueryChannel.REPAIR,
+        detail=detail,
+        now=now,
+    )
+
+
 def read_application(
     session: Session, catalog: Catalog, *, application_id: int, principal: Principal, now: datetime
 ) -> ApplicationRead:
     """An application with its materials, tasks, items and events (applicant, its deciding
-    departments, admins); anyone else gets 404 so that applications cannot be probed."""
+    departments, admins); anyone else gets 404 so that applications cannot be probed. A read
+    by staff is audited and logged in the subject's query log."""
+    application = _readable_application(session, principal, application_id)
+    log_repair_read(
+        session,
+        principal,
+        action="repair.application_read",
+        object_type="repair_application",
+        object_id=application.id,
+        subject_ids=[application.subject_id],
+        detail={},
+        now=now,
+    )
+    return _application_read(session, catalog, application, now=now)
+
+
+def _readable_application(
+    session: Session, principal: Principal, application_id: int
+) -> RepairApplication:
     if principal.is_anonymous:
         raise Unauthorized()
     application = session.get(RepairApplication, application_id)
     if application is None or not _can_read(session, principal, application):
         raise ApplicationNotFound()
+    return application
+
+
+def _application_read(
+    session: Session, catalog: Catalog, application: RepairApplication, *, now: datetime
+) -> ApplicationRead:
     subject = session.get_one(Subject, application.subject_id)
     tasks = session.scalars(
         select(RepairTask)
@@ -227,21 +281,38 @@ def list_applications(
         if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
             raise EnterpriseOnly()
         query = query.where(RepairApplication.subject_id == principal.subject_id)
-    return [
-        read_application(session, catalog, application_id=i, principal=principal, now=now)
-        for i in session.scalars(query)
-    ]
+    applications = [_readable_application(session, principal, i) for i in session.scalars(query)]
+    log_repair_read(
+        session,
+        principal,
+        action="repair.applications_list",
+        object_type="repair_application",
+        object_id=None,
+        subject_ids=[a.subject_id for a in applications],
+        detail={"listed": len(applications)},
+        now=now,
+    )
+    return [_application_read(session, catalog, a, now=now) for a in applications]
 
 
 def target_subject(
     session: Session, principal: Principal, code: str | None, *, secret: bytes
 ) -> Subject:
-    """The subject named by ``code``; without a code, the enterprise caller's own."""
-    if code is not None:
+    """The subject named by ``code``; without a code, the enterprise caller's own. Outside
+    government only the caller's own subject may be named (refused alike whether or not a
+    code exists, so that ID numbers cannot be probed)."""
+    own = principal.subject_id if principal.role is Role.ENTERPRISE else None
+    if code is None:
+        if own is None:
+            raise SubjectCodeRequired()
+        return session.get_one(Subject, own)
+    if principal.is_internal:
         return subjects.find_by_code(session, code, secret=secret)
-    if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
-        raise SubjectCodeRequired()
-    return session.get_one(Subject, principal.subject_id)
+    if own is None:
+        raise NotOwnRecord()
+    return subjects.own_subject(
+        session, code, own_subject_id=own, secret=secret, refused=NotOwnRecord()
+    )
 
 
 def eligibility_of(
@@ -257,9 +328,16 @@ def eligibility_of(
     if principal.is_anonymous:
         raise Unauthorized()
     subject = target_subject(session, principal, code, secret=setup.secret)
-    own = principal.role is Role.ENTERPRISE and principal.subject_id == subject.id
-    if not (own or principal.is_internal):
-        raise NotOwnRecord()
+    log_repair_read(
+        session,
+        principal,
+        action="repair.eligibility_read",
+        object_type="subject",
+        object_id=subject.id,
+        subject_ids=[subject.id],
+        detail={},
+        now=now,
+    )
     today = local_date(now)
     records = session.scalars(
         select(Record)

@@ -34,7 +34,7 @@ from xinyong.repair.errors import (
     TaskNotFound,
 )
 from xinyong.repair.models import RepairApplication, RepairItem, RepairTask
-from xinyong.repair.read import read_application, task_reads
+from xinyong.repair.read import log_repair_read, read_application, task_reads
 from xinyong.repair.schemas import ApplicationRead, SupplementIn, TaskDecision, TaskRead
 from xinyong.repair.service import decode_proofs, log_event, proofs_held, store_proofs
 from xinyong.repair.setup import RepairSetup
@@ -66,7 +66,23 @@ def list_tasks(
     today = local_date(now)
     if overdue:
         query = query.where(RepairTask.status == wf.TASK_PENDING, RepairTask.due_on < today)
-    return task_reads(session, catalog, list(session.scalars(query)), today)
+    tasks = list(session.scalars(query))
+    subject_ids = session.scalars(
+        select(RepairApplication.subject_id).where(
+            RepairApplication.id.in_({t.application_id for t in tasks} or {0})
+        )
+    ).all()
+    log_repair_read(
+        session,
+        principal,
+        action="repair.tasks_list",
+        object_type="repair_task",
+        object_id=None,
+        subject_ids=list(subject_ids),
+        detail={"status": status, "overdue": overdue, "listed": len(tasks)},
+        now=now,
+    )
+    return task_reads(session, catalog, tasks, today)
 
 
 def _own_task(session: Session, principal: Principal, task_id: int) -> RepairTask:

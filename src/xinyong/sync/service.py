@@ -95,7 +95,23 @@ def list_deliveries(
     elif overdue is False:
         stmt = stmt.where(~_overdue_clause(today))
     stmt = stmt.order_by(SyncDelivery.id.desc()).limit(min(limit, MAX_LIST))
-    return [_read(d, platforms, today) for d in session.scalars(stmt)]
+    found = [_read(d, platforms, today) for d in session.scalars(stmt)]
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action="sync.deliveries_read",
+        object_type="sync_delivery",
+        object_id=None,
+        detail={
+            "status": status.value if status else None,
+            "platform": platform,
+            "overdue": overdue,
+            "listed": len(found),
+        },
+        now=now,
+    )
+    return found
 
 
 def read_delivery(
@@ -117,6 +133,17 @@ def read_delivery(
         .order_by(SyncAttempt.number, SyncAttempt.id)
     )
     base = _read(d, platforms, local_date(now))
+    # The payload carries the record as sent to the platforms: a non-public read.
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action="sync.delivery_read",
+        object_type="sync_delivery",
+        object_id=d.id,
+        detail={"platform": d.platform},
+        now=now,
+    )
     return DeliveryDetail(
         **base.model_dump(),
         payload=d.payload,
