@@ -256,3 +256,14 @@ class TestRowValidator:
         [error] = validate_cf(penalty_row(CF_JDRQ=PERSON_ID)).errors
         assert error.code == "date.format"
         assert PERSON_ID not in error.message
+
+
+def test_id_numbers_in_free_text_are_stored_masked():
+    rt = default_catalog().get("administrative_penalty")
+    result = RowValidator(rt).validate(
+        {
+            "violation_facts": "当事人王小明（身份证号 330106 19900101 1234）无照经营",
+            "subject_name": "王小明",
+        }
+    )
+    assert result.values["violation_facts"] == "当事人王小明（身份证号 330106********1234）无照经营"

@@ -432,3 +432,11 @@ def test_a_reviewer_reading_objections_is_in_the_subjects_query_log(platform):
     # The subject reading its own objection is not logged.
     platform.get(f"/api/v1/objections/{filed.json()['id']}", headers=platform.tokens["qiye"])
     assert len(lines()) == before + 2
+
+
+def test_evidence_file_names_are_stored_without_paths_or_control_characters(platform):
+    evidence = [{"filename": "..\\..\\证据/../判决书\u202e.pdf", "content_base64": EVIDENCE}]
+    filed = _file(platform, "西市监罚〔2026〕206号", user="bank", evidence=evidence)
+    assert filed.status_code == 201, filed.text
+    names = [e["filename"] for e in filed.json()["evidence"]]
+    assert names == ["判决书.pdf"]

@@ -21,6 +21,7 @@ from xinyong.kit.dates import DateParseError, parse_date
 from xinyong.kit.identifiers import (
     IdentifierError,
     mask_resident_id,
+    mask_text_ids,
     normalise,
     validate_resident_id,
     validate_uscc,
@@ -342,7 +343,9 @@ class RowValidator:
                 )
                 continue
             if norm is None and f.type is not FieldType.ID_NUMBER:
-                values[f.name] = text
+                # Departments' free text names people by their ID numbers too: only the masked
+                # form is ever stored (SPEC: no full ID number leaves the system).
+                values[f.name] = mask_text_ids(text)
                 continue
             if norm is None:  # ID number: validate, keep only the masked form
                 resident = values.get("id_type", RESIDENT_ID) == RESIDENT_ID

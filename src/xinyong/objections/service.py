@@ -25,7 +25,7 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
-from xinyong.kit.uploads import UploadError, decode_upload
+from xinyong.kit.uploads import UploadError, decode_upload, safe_filename
 from xinyong.objections import workflow as wf
 from xinyong.objections.errors import (
     AlreadyOpen,
@@ -246,7 +246,7 @@ def _store_evidence(
         session.add(
             ObjectionEvidence(
                 objection_id=objection_id,
-                filename=f.filename,
+                filename=safe_filename(f.filename),
                 content_type=f.content_type,
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),

@@ -24,7 +24,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import sign_repair_commitment
 from xinyong.errors import FieldError, Unauthorized
 from xinyong.kit.clock import Deadline, local_date
-from xinyong.kit.uploads import UploadError, decode_upload
+from xinyong.kit.uploads import UploadError, decode_upload, safe_filename
 from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
 from xinyong.repair import eligibility
@@ -144,7 +144,7 @@ def store_proofs(
                 application_id=application_id,
                 kind="proof",
                 name="履行法定义务的证明",
-                filename=proof.filename,
+                filename=safe_filename(proof.filename),
                 content_type=proof.content_type,
                 size=len(content),
                 sha256=hashlib.sha256(content).hexdigest(),
