@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -185,13 +185,16 @@ def bulk_insert(
         )
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     dbapi = conn.connection.dbapi_connection
-    with (
-        dbapi.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
+    try:
+        with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.IntegrityError as exc:
+        # COPY runs on the raw driver connection: report a clash as SQLAlchemy does for any
+        # other statement, so callers handle one kind of error.
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:

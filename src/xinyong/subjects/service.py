@@ -13,6 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.principal import Principal
@@ -89,10 +92,24 @@ def resolve_many(session: Session, refs: Iterable[SubjectRef], *, now: datetime)
     found = _lookup(session, by_key.values())
     missing = [r for k, r in by_key.items() if k not in found]
     if missing:
-        rows = [_new_subject_row(r, now) for r in missing]
-        bulk_insert(session, Subject.__table__, list(rows[0]), [tuple(r.values()) for r in rows])
+        _insert_subjects(session, [_new_subject_row(r, now) for r in missing])
         found.update(_lookup(session, missing))
     return found
+
+
+def _insert_subjects(session: Session, rows: list[dict[str, object]]) -> None:
+    """Create subjects; one that another transaction created meanwhile (two files naming the
+    same new enterprise, imported at once) is taken as it is. The fast bulk path runs in a
+    savepoint; only when it clashes are the rows inserted again, skipping existing codes."""
+    try:
+        with session.begin_nested():
+            bulk_insert(
+                session, Subject.__table__, list(rows[0]), [tuple(r.values()) for r in rows]
+            )
+    except IntegrityError:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(insert(Subject.__table__).on_conflict_do_nothing(), rows)
 
 
 def _lookup(session: Session, refs: Iterable[SubjectRef]) -> dict[str, int]:
