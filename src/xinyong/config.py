@@ -130,7 +130,8 @@ class Settings(BaseSettings):
     # Proofs of one repair application, first upload and supplements together.
     repair_proof_max_file_bytes: int = Field(default=10 * MIB, ge=1024, le=10 * MIB)
     repair_proof_max_files: int = Field(default=20, ge=1, le=100)
-    repair_proof_max_total_bytes: int = Field(default=30 * MIB, ge=1024, le=500 * MIB)
+    # 20 MiB is 27 MiB of base64: one upload of the whole allowance fits a 32 MiB request.
+    repair_proof_max_total_bytes: int = Field(default=20 * MIB, ge=1024, le=500 * MIB)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

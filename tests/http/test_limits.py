@@ -162,3 +162,12 @@ def test_record_batch_applies_the_configured_cell_limit(session, engine, tmp_pat
             "message": "处罚内容超过50个字符",
         }
     ]
+
+
+def test_the_default_upload_allowances_fit_the_default_request_limit():
+    """Files travel base64-encoded (4 bytes per 3): a whole allowance sent at once must pass."""
+    defaults = Settings(secret_key="k")
+    largest = max(
+        defaults.objection_evidence_max_total_bytes, defaults.repair_proof_max_total_bytes
+    )
+    assert largest * 4 // 3 + 1024 * 1024 <= defaults.max_request_body_bytes

@@ -42,7 +42,7 @@ class ProofLimits:
 
     max_file_bytes: int = 10 * MIB
     max_files: int = 20
-    max_total_bytes: int = 30 * MIB
+    max_total_bytes: int = 20 * MIB
 
     @staticmethod
     def from_settings(settings: Settings) -> ProofLimits:
