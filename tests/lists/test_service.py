@@ -292,3 +292,29 @@ class TestWhoReadsWhichList:
                 size=20,
                 now=NOW,
             )
+
+
+def test_a_manual_entrys_basis_names_no_person_outside_government(session):
+    push(session, make_department(session).code, [penalty_row(CF_FRDB="李四明")])
+    service.add_manual_entry(
+        session,
+        DEFINITIONS,
+        principal=ADMIN,
+        list_id="black",
+        data=ManualEntryCreate(
+            subject_code="91330106MA2000086A",
+            starts_on=date(2025, 6, 1),
+            basis="法定代表人李四明拒不履行法院判决",
+            reference="《浙江省公共信用信息管理条例》第十二条",
+        ),
+        secret=SECRET,
+        now=NOW,
+    )
+    kwargs = {"list_id": "black", "as_of": local_date(NOW), "page": 1, "size": 20, "now": NOW}
+    public = service.list_page(session, DEFINITIONS, CATALOG, principal=ANONYMOUS, **kwargs)
+    bases = [e.basis for item in public.items for e in item.entries if e.manual]
+    assert bases == ["法定代表人李**拒不履行法院判决"]
+    internal = service.list_page(session, DEFINITIONS, CATALOG, principal=ADMIN, **kwargs)
+    assert [e.basis for i in internal.items for e in i.entries if e.manual] == [
+        "法定代表人李四明拒不履行法院判决"
+    ]

@@ -43,6 +43,7 @@ from xinyong.lists.schemas import (
     ManualEntryCreate,
     SubjectLists,
 )
+from xinyong.records.credit_file import people_named, shown_text
 from xinyong.records.service import check_reading_date
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
@@ -348,6 +349,7 @@ def list_page(
             session, definitions, catalog, list_id=list_id, as_of=as_of, subject_ids=ids
         ):
             by_subject[e.subject_id].append(e)
+    outside = not principal.is_internal
     items = [
         ListedSubject(
             code=row.Subject.code,
@@ -358,7 +360,12 @@ def list_page(
                 ListEntryRead(
                     starts_on=e.starts_on,
                     ends_on=e.ends_on,
-                    basis=e.basis,
+                    # A manual entry's basis is an admin's free text: no person named outside.
+                    basis=(
+                        shown_text(e.basis, hidden_names=people_named(row.Subject))
+                        if outside
+                        else e.basis
+                    ),
                     reference=e.reference,
                     manual=e.manual_entry_id is not None,
                 )
@@ -503,6 +510,11 @@ def subject_lists(
             detail={"as_of": as_of.isoformat(), "lists": sorted({m.list_id for m in found})},
             now=now,
         )
+    else:
+        hidden = people_named(subject)
+        found = [
+            m.model_copy(update={"basis": shown_text(m.basis, hidden_names=hidden)}) for m in found
+        ]
     return SubjectLists(
         code=subject.code,
         name=subject.name if internal else _display_name(subject),
