@@ -102,4 +102,4 @@ def test_evidence_within_the_limits_is_kept(platform, limited, number):
 def test_the_shipped_defaults_refuse_a_hundred_megabytes_of_evidence(tmp_path):
     settings = Settings(data_dir=tmp_path, secret_key=SECRET)
     assert settings.objection_evidence_max_total_bytes == 20 * 1024 * 1024
-    assert settings.repair_proof_max_total_bytes == 30 * 1024 * 1024
+    assert settings.repair_proof_max_total_bytes == 20 * 1024 * 1024
