@@ -232,6 +232,30 @@ def test_access_log_masks_id_numbers_written_with_separators(path):
     assert "360426********0071" in line
 
 
+def test_access_log_masks_the_name_sent_with_a_person_look_up():
+    logmask.install()
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        (
+            "127.0.0.1:5000",
+            "GET",
+            f"/api/v1/subjects/{PERSON_ID}/file?name=%E7%8E%8B%E5%B0%8F%E6%98%8E",
+            "1.1",
+            200,
+        ),
+        None,
+    )
+    for f in logging.getLogger("uvicorn.access").filters:
+        f.filter(record)
+    line = record.getMessage()
+    assert "王小明" not in line and "%E5%B0%8F" not in line
+    assert "name=王**" in line
+
+
 def test_portal_search_and_file_pages_render_in_chinese(api):
     page = api.get("/", params={"q": "西湖"})
     assert page.status_code == 200
