@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,9 +81,9 @@ def engine(request: pytest.FixtureRequest, databases: Databases) -> Engine:
     return databases.migrated_engine(request.param)
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session whose every change (commits included) is rolled back after the test."""
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session on ``engine`` whose every change (commits included) is rolled back at the end."""
     with engine.connect() as conn:
         outer = conn.begin()
         s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -91,6 +92,13 @@ def session(engine: Engine) -> Iterator[Session]:
         finally:
             s.close()
             outer.rollback()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every change (commits included) is rolled back after the test."""
+    with rolled_back_session(engine) as s:
+        yield s
 
 
 @pytest.fixture

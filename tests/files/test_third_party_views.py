@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from conftest import rolled_back_session
 from xinyong.access import service as access
 from xinyong.access.errors import GrantOnlyOwnFile, QueryLogForbidden
 from xinyong.access.models import QueryLogEntry
@@ -100,14 +101,8 @@ def world(request: pytest.FixtureRequest, databases: Any, synth_dir: Path) -> Wo
 
 @pytest.fixture
 def session(world: World) -> Iterator[Session]:
-    with world.engine.connect() as conn:
-        outer = conn.begin()
-        s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        try:
-            yield s
-        finally:
-            s.close()
-            outer.rollback()
+    with rolled_back_session(world.engine) as s:
+        yield s
 
 
 def _owner(world: World) -> Principal:
@@ -143,6 +138,21 @@ def _file(session: Session, world: World, principal: Principal, **kwargs: Any):
         as_of=kwargs.pop("as_of", TODAY),
         now=NOW,
         **kwargs,
+    )
+
+
+def _scores(session: Session, world: World, principal: Principal, code: str | None = None, **kw):
+    return subject_scores(
+        session,
+        CATALOG,
+        SCORECARDS,
+        code=code or world.code,
+        principal=principal,
+        scope_definitions=SCOPES,
+        secret=SECRET,
+        as_of=kw.pop("as_of", TODAY),
+        today=TODAY,
+        now=NOW,
     )
 
 
@@ -222,18 +232,7 @@ def test_query_log_names_each_scope_with_the_grant_that_allowed_it(session, worl
 
 def test_score_explanation_names_only_records_of_granted_scopes_in_publicity(session, world):
     _grant(session, world, ["scores", "penalties"], "贷前调查", NOW - timedelta(days=1))
-    scores = subject_scores(
-        session,
-        CATALOG,
-        SCORECARDS,
-        code=world.code,
-        principal=BANKER,
-        scope_definitions=SCOPES,
-        secret=SECRET,
-        as_of=TODAY,
-        today=TODAY,
-        now=NOW,
-    )
+    scores = _scores(session, world, BANKER)
     public_ids = set(_records(_file(session, world, ANONYMOUS)))
     allowed = SCOPES.record_types(["penalties"])
     undisclosed = 0
@@ -245,18 +244,7 @@ def test_score_explanation_names_only_records_of_granted_scopes_in_publicity(ses
                 assert ref.record_type in allowed
                 assert ref.id in public_ids
     assert undisclosed > 0, "the explanation should count records it does not name"
-    internal = subject_scores(
-        session,
-        CATALOG,
-        SCORECARDS,
-        code=world.code,
-        principal=OFFICER,
-        scope_definitions=SCOPES,
-        secret=SECRET,
-        as_of=TODAY,
-        today=TODAY,
-        now=NOW,
-    )
+    internal = _scores(session, world, OFFICER)
     assert [s.total for s in internal.scores] == [s.total for s in scores.scores]
 
 
@@ -266,18 +254,7 @@ def test_a_past_as_of_is_refused_to_public_and_third_party_views(session, world,
     with pytest.raises(AsOfNotToday):
         _file(session, world, principal, as_of=TODAY - timedelta(days=400))
     with pytest.raises(AsOfNotToday):
-        subject_scores(
-            session,
-            CATALOG,
-            SCORECARDS,
-            code=world.code,
-            principal=BANKER,
-            scope_definitions=SCOPES,
-            secret=SECRET,
-            as_of=TODAY - timedelta(days=30),
-            today=TODAY,
-            now=NOW,
-        )
+        _scores(session, world, BANKER, as_of=TODAY - timedelta(days=30))
 
 
 def test_a_repair_is_final_whatever_date_is_asked(session, world):
@@ -342,18 +319,7 @@ def test_an_enterprise_cannot_learn_which_id_numbers_exist_by_naming_them(
                 now=NOW,
             )
         with pytest.raises((ScoresForbidden, PersonNameRequired)):
-            subject_scores(
-                session,
-                CATALOG,
-                SCORECARDS,
-                code=code,
-                principal=owner,
-                scope_definitions=SCOPES,
-                secret=SECRET,
-                as_of=TODAY,
-                today=TODAY,
-                now=NOW,
-            )
+            _scores(session, world, owner, code)
 
 
 def test_a_person_is_found_by_the_public_only_with_the_right_name(session, world, synth_dir):
