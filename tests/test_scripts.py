@@ -48,6 +48,7 @@ port_open() { [ -f "$FAKE/online" ]; }
 os_ids() { cat "$FAKE/os"; }
 server_versions() { cat "$FAKE/versions" 2>/dev/null || true; }
 hba_file() { echo "$FAKE/etc/$1/$2/pg_hba.conf"; }
+browser_installed() { [ -f "$FAKE/chromium" ]; }
 """
 
 
