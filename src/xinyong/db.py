@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
@@ -158,6 +159,16 @@ class JsonText(str):
         obj = super().__new__(cls, text)
         obj.value = value
         return obj
+
+
+def take_write_lock(session: Session, table: Table) -> None:
+    """On SQLite, take the database's write lock now, before the transaction reads: a deferred
+    transaction that read before another writer committed cannot write afterwards ("database
+    is locked" at once, whatever the busy timeout), while one that writes first waits its turn
+    (up to busy_timeout). SQLite ignores ``FOR UPDATE``; PostgreSQL needs nothing here. The
+    write is a no-op on ``table``."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f'UPDATE "{table.name}" SET id = id WHERE 0'))
 
 
 def bulk_insert(

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from xinyong.accounts.models import LoginThrottle, User
 from xinyong.accounts.service import authenticate, find_user
 from xinyong.audit import service as audit
 from xinyong.config import Settings
+from xinyong.db import take_write_lock
 from xinyong.errors import XinyongError
 
 Scope = Literal["username", "address"]
@@ -91,13 +92,6 @@ def after_failure(count: Count, *, limit: int, policy: LoginPolicy, now: datetim
 
 def _key_hash(scope: Scope, value: str, secret: bytes) -> str:
     return hmac.new(secret, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def _take_write_lock(session: Session) -> None:
-    # SQLite ignores FOR UPDATE; a no-op write takes the database's write lock first so that a
-    # concurrent login waits instead of failing on a stale snapshot.
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE login_throttles SET id = id WHERE 0"))
 
 
 def _row(session: Session, scope: Scope, key_hash: str, now: datetime) -> LoginThrottle:
@@ -185,7 +179,7 @@ def record_failure(
 ) -> datetime | None:
     """Count one failed password check of ``attempt`` (audited); returns the end of a lockout
     it started, if any (also audited)."""
-    _take_write_lock(session)
+    take_write_lock(session, LoginThrottle.__table__)
     _forget_stale(session, policy=policy, now=now)
     user = find_user(session, attempt.username)
     _audit(session, "auth.login_failed", attempt, user, now)

@@ -27,7 +27,9 @@ from typing import Any, Final
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from xinyong.audit.models import AuditEntry
 from xinyong.config import get_settings
+from xinyong.db import take_write_lock
 
 GENESIS_HASH: Final = "0" * 64
 CHAIN_LABEL: Final = b"xinyong/audit-chain/v1"
@@ -138,5 +140,5 @@ def lock_chain(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    elif dialect == "sqlite":
-        session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
+    else:
+        take_write_lock(session, AuditEntry.__table__)

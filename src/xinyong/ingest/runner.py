@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -26,7 +25,7 @@ from xinyong.accounts.models import Department
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import HeaderMapping, map_header
-from xinyong.db import unit_of_work
+from xinyong.db import take_write_lock, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.ingest.claim import claim_file, claim_key
 from xinyong.ingest.errors import (
@@ -254,8 +253,7 @@ def _writing(engine: Engine) -> Iterator[Session]:
     another import committed cannot write afterwards ("database is locked" at once, whatever
     the busy timeout), while one that writes first waits its turn. PostgreSQL needs nothing."""
     with unit_of_work(engine) as session:
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("UPDATE ingest_batches SET id = id WHERE 0"))
+        take_write_lock(session, Batch.__table__)
         yield session
 
 

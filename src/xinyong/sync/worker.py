@@ -22,11 +22,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from xinyong.db import compare_and_set, unit_of_work
+from xinyong.db import compare_and_set, take_write_lock, unit_of_work
 from xinyong.sync.adapters import Adapter, Message, Outcome, build_adapter
 from xinyong.sync.models import SyncAttempt, SyncDelivery
 from xinyong.sync.platforms import Platforms
@@ -63,11 +63,6 @@ class RunSummary:
 def default_worker_name() -> str:
     """``host:pid``-like name recorded on each attempt."""
     return f"{socket.gethostname()}:{threading.get_native_id()}"[:64]
-
-
-def _take_write_lock(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE sync_deliveries SET id = id WHERE 0"))
 
 
 def due_deliveries(
@@ -158,7 +153,7 @@ def claim_due(
     limit: int = DEFAULT_BATCH,
 ) -> list[Claim]:
     """Claim up to ``limit`` due deliveries in the caller's transaction (commit before sending)."""
-    _take_write_lock(session)
+    take_write_lock(session, SyncDelivery.__table__)
     claims = []
     for delivery in due_deliveries(session, platforms, now=now, limit=limit):
         claim = try_claim(session, delivery, now=now, worker=worker)
