@@ -296,7 +296,7 @@ def test_a_department_reading_commitments_is_audited_and_in_the_subjects_query_l
             .order_by(AuditEntry.id.desc())
         ).first()
     assert entry.object_id == str(mine["id"])
-    # The subject's own reads are its own business: not logged.
+    # The subject's own reads are audited but not in its query log (not a third party's).
     platform.get(f"/api/v1/commitments/{mine['id']}", headers=platform.tokens["qiye"])
     again = platform.get(
         f"/api/v1/subjects/{USCC}/query-log", headers=platform.tokens["qiye"]

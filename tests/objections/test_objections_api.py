@@ -429,7 +429,7 @@ def test_a_reviewer_reading_objections_is_in_the_subjects_query_log(platform):
     log = lines()
     assert len(log) == before + 2
     assert {e["channel_label"] for e in log[:2]} == {"查阅信用异议"}
-    # The subject reading its own objection is not logged.
+    # The subject reading its own objection is audited, but is not a third party's read.
     platform.get(f"/api/v1/objections/{filed.json()['id']}", headers=platform.tokens["qiye"])
     assert len(lines()) == before + 2
 

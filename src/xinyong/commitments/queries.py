@@ -134,10 +134,8 @@ def _log_read(
     detail: dict[str, object],
     now: datetime,
 ) -> None:
-    """A department's or the credit office's read of commitments: audited, and in the query
-    log of each subject read (the subject's own reads are not)."""
-    if principal.role is Role.ENTERPRISE:
-        return
+    """Reading commitments: audited, and in the query log of each subject read by someone
+    else (``access.log_non_public_read``)."""
     access.log_non_public_read(
         session,
         principal=principal,

@@ -207,10 +207,8 @@ def log_objections_read(
     now: datetime,
     detail: dict[str, object] | None = None,
 ) -> None:
-    """Reviewers and admins reading objections (with their evidence): audited and in the
-    query log of each subject read. The applicant reading what it filed is not."""
-    if not (principal.is_admin or principal.role in REVIEW_ROLES):
-        return
+    """Reading objections (with their evidence): audited, and in the query log of each
+    subject read by someone else (``access.log_non_public_read``)."""
     access.log_non_public_read(
         session,
         principal=principal,

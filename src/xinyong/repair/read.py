@@ -181,10 +181,8 @@ def log_repair_read(
     detail: dict[str, object],
     now: datetime,
 ) -> None:
-    """Staff reading repair applications, tasks or eligibility: audited and, for each subject
-    read, in its query log (the applicant's own reads are not)."""
-    if principal.role is Role.ENTERPRISE and set(subject_ids) <= {principal.subject_id}:
-        return
+    """Reading repair applications, tasks or eligibility: audited, and in the query log of
+    each subject read by someone else (``access.log_non_public_read``)."""
     access.log_non_public_read(
         session,
         principal=principal,
