@@ -12,12 +12,10 @@ from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.schemas import ListMembership
-from xinyong.lists.service import memberships
+from xinyong.lists.service import memberships, without_names
 from xinyong.records.credit_file import (
     RepairStatusFn,
     is_third_party,
-    people_named,
-    shown_text,
 )
 from xinyong.records.schemas import CreditFile, View
 from xinyong.records.service import read_subject_file
@@ -46,19 +44,17 @@ def third_party_memberships(
     """The memberships a third-party view may show: public lists only (never 重点监管); for an
     authorized reader an entry derived from a record only when that record is itself in the
     view (its scope granted, in publicity); persons' names masked in the basis."""
-    hidden = people_named(subject)
-    out = []
-    for m in found:
-        if not m.public:
-            continue
-        if (
+    shown = [
+        m
+        for m in found
+        if m.public
+        and not (
             view is View.AUTHORIZED
             and m.source_record_id is not None
             and m.source_record_id not in shown_records
-        ):
-            continue
-        out.append(m.model_copy(update={"basis": shown_text(m.basis, hidden_names=hidden)}))
-    return out
+        )
+    ]
+    return without_names(shown, subject)
 
 
 def read_file(

@@ -11,7 +11,7 @@ Art 25, 32: the black-list measures apply; an incentive cannot stand beside them
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -470,6 +470,13 @@ def _entry_detail(entry: ManualListEntry) -> dict[str, Any]:
     }
 
 
+def without_names(found: Sequence[ListMembership], subject: Subject) -> list[ListMembership]:
+    """Memberships as an outsider may read them: no person named in a basis (an admin's
+    manual basis is free text), the subject's name and legal representatives masked."""
+    hidden = people_named(subject)
+    return [m.model_copy(update={"basis": shown_text(m.basis, hidden_names=hidden)}) for m in found]
+
+
 def subject_lists(
     session: Session,
     definitions: ListDefinitions,
@@ -511,10 +518,7 @@ def subject_lists(
             now=now,
         )
     else:
-        hidden = people_named(subject)
-        found = [
-            m.model_copy(update={"basis": shown_text(m.basis, hidden_names=hidden)}) for m in found
-        ]
+        found = without_names(found, subject)
     return SubjectLists(
         code=subject.code,
         name=subject.name if internal else _display_name(subject),
