@@ -292,6 +292,64 @@ def memberships_of(
     return dict(out)
 
 
+def _listed_page(
+    session: Session,
+    definitions: ListDefinitions,
+    catalog: Catalog,
+    definition: ListDefinition,
+    *,
+    as_of: date,
+    page: int,
+    size: int,
+) -> tuple[int, list[Any]]:
+    """How many subjects are on the list on ``as_of`` (those on a list suppressing it left
+    off), and one page of them, most recently listed first: (subject_id, Subject) rows."""
+    dialect = session.get_bind().dialect.name
+    entries = entries_query(
+        definitions, catalog, list_id=definition.id, as_of=as_of, dialect=dialect
+    ).subquery("entries")
+    listed = select(entries.c.subject_id, func.max(entries.c.starts_on).label("latest")).group_by(
+        entries.c.subject_id
+    )
+    for winner in definition.suppressed_by:
+        winning = entries_query(
+            definitions, catalog, list_id=winner, as_of=as_of, dialect=dialect
+        ).subquery(f"{winner}_entries")
+        listed = listed.where(entries.c.subject_id.not_in(select(winning.c.subject_id)))
+    listed_q = listed.subquery("listed")
+    total = session.scalar(select(func.count()).select_from(listed_q)) or 0
+    page_rows = session.execute(
+        select(listed_q.c.subject_id, Subject)
+        .join(Subject, Subject.id == listed_q.c.subject_id)
+        .order_by(listed_q.c.latest.desc(), listed_q.c.subject_id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return total, list(page_rows)
+
+
+def _listed(subject: Subject, entries: Sequence[ListEntry], *, outside: bool) -> ListedSubject:
+    """One subject of a list page. Outside government no person is named, in the name or in
+    a basis (a manual entry's basis is an admin's free text)."""
+    hidden = people_named(subject) if outside else ()
+    return ListedSubject(
+        code=subject.code,
+        name=_display_name(subject),
+        kind=subject.kind.value,
+        kind_label=subject.kind.label,
+        entries=[
+            ListEntryRead(
+                starts_on=e.starts_on,
+                ends_on=e.ends_on,
+                basis=shown_text(e.basis, hidden_names=hidden) if outside else e.basis,
+                reference=e.reference,
+                manual=e.manual_entry_id is not None,
+            )
+            for e in entries
+        ],
+    )
+
+
 def list_page(
     session: Session,
     definitions: ListDefinitions,
@@ -321,27 +379,9 @@ def list_page(
             detail={"as_of": as_of.isoformat(), "page": page, "size": size},
             now=now,
         )
-    dialect = session.get_bind().dialect.name
-    entries = entries_query(
-        definitions, catalog, list_id=list_id, as_of=as_of, dialect=dialect
-    ).subquery("entries")
-    listed = select(entries.c.subject_id, func.max(entries.c.starts_on).label("latest")).group_by(
-        entries.c.subject_id
+    total, page_rows = _listed_page(
+        session, definitions, catalog, definition, as_of=as_of, page=page, size=size
     )
-    for winner in definition.suppressed_by:
-        winning = entries_query(
-            definitions, catalog, list_id=winner, as_of=as_of, dialect=dialect
-        ).subquery(f"{winner}_entries")
-        listed = listed.where(entries.c.subject_id.not_in(select(winning.c.subject_id)))
-    listed_q = listed.subquery("listed")
-    total = session.scalar(select(func.count()).select_from(listed_q)) or 0
-    page_rows = session.execute(
-        select(listed_q.c.subject_id, Subject)
-        .join(Subject, Subject.id == listed_q.c.subject_id)
-        .order_by(listed_q.c.latest.desc(), listed_q.c.subject_id)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
     ids = [row.subject_id for row in page_rows]
     by_subject: dict[int, list[ListEntry]] = defaultdict(list)
     if ids:
@@ -350,36 +390,12 @@ def list_page(
         ):
             by_subject[e.subject_id].append(e)
     outside = not principal.is_internal
-    items = [
-        ListedSubject(
-            code=row.Subject.code,
-            name=_display_name(row.Subject),
-            kind=row.Subject.kind.value,
-            kind_label=row.Subject.kind.label,
-            entries=[
-                ListEntryRead(
-                    starts_on=e.starts_on,
-                    ends_on=e.ends_on,
-                    # A manual entry's basis is an admin's free text: no person named outside.
-                    basis=(
-                        shown_text(e.basis, hidden_names=people_named(row.Subject))
-                        if outside
-                        else e.basis
-                    ),
-                    reference=e.reference,
-                    manual=e.manual_entry_id is not None,
-                )
-                for e in by_subject[row.subject_id]
-            ],
-        )
-        for row in page_rows
-    ]
     return ListPage(
         list_id=definition.id,
         list_name=definition.name,
         reference=definition.reference,
         as_of=as_of,
-        items=items,
+        items=[_listed(r.Subject, by_subject[r.subject_id], outside=outside) for r in page_rows],
         total=total,
         page=page,
         size=size,

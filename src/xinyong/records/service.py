@@ -83,19 +83,45 @@ def read_subject_file(
         record_types=record_types,
         repair_status=repair_status,
     )
+    credit_file.scopes = authorization.scopes if authorization else None
+    _log_file_read(
+        session,
+        principal=principal,
+        subject=subject,
+        view=view,
+        authorization=authorization,
+        purpose=purpose,
+        as_of=as_of,
+        now=now,
+    )
+    return credit_file
+
+
+def _log_file_read(
+    session: Session,
+    *,
+    principal: Principal,
+    subject: Subject,
+    view: View,
+    authorization: access.Authorization | None,
+    purpose: str | None,
+    as_of: date,
+    now: datetime,
+) -> None:
+    """Every non-public view is audited; internal and authorized ones go to the query log."""
+    if view is View.PUBLIC:
+        return
     granted = authorization.scopes if authorization else None
-    credit_file.scopes = granted
-    if view is not View.PUBLIC:
-        audit.record(
-            session,
-            actor=principal.actor,
-            actor_role=principal.role_name,
-            action=f"file.read_{view.value}",
-            object_type="subject",
-            object_id=subject.id,
-            detail={"view": view.value, "as_of": as_of.isoformat(), "scopes": granted},
-            now=now,
-        )
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action=f"file.read_{view.value}",
+        object_type="subject",
+        object_id=subject.id,
+        detail={"view": view.value, "as_of": as_of.isoformat(), "scopes": granted},
+        now=now,
+    )
     if view in (View.INTERNAL, View.AUTHORIZED):
         access.log_read(
             session,
@@ -110,7 +136,6 @@ def read_subject_file(
             purpose=purpose,
             now=now,
         )
-    return credit_file
 
 
 def search_subjects(

@@ -4,6 +4,7 @@ review queue's rows; and, per adverse record of a subject, whether it can be rep
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -346,6 +347,14 @@ def eligibility_of(
         )
         .order_by(Record.decided_on.desc(), Record.id.desc())
     ).all()
+    items = _eligibility_items(session, setup, records, today)
+    return Eligibility(subject_code=subject.code, as_of=today, items=items)
+
+
+def _eligibility_items(
+    session: Session, setup: RepairSetup, records: Sequence[Record], today: date
+) -> list[EligibilityItem]:
+    """Each record with its repair status, its rule's proofs and its department by name."""
     assessed = eligibility.assess(session, records, today, rules=setup.rules)
     departments = dict(
         session.execute(
@@ -374,4 +383,4 @@ def eligibility_of(
                 ],
             )
         )
-    return Eligibility(subject_code=subject.code, as_of=today, items=items)
+    return items

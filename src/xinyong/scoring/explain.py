@@ -104,7 +104,7 @@ def _effect(cap: Decimal | None, grade: str | None) -> str:
     return "，".join(parts)
 
 
-def explain(
+def _items(
     session: Session,
     loaded: LoadedScorecard,
     catalog: Catalog,
@@ -112,14 +112,13 @@ def explain(
     *,
     as_of: date,
     self_view: bool,
-    disclosure: Disclosure | None = None,
-) -> ModelScore:
-    """The explanation of ``row`` (computed by the compiled select for ``as_of``): in full,
-    or for an authorized third party within ``disclosure``."""
+    disclosure: Disclosure | None,
+) -> list[ItemExplanation]:
+    """Every indicator and bonus item: its value, points, points lost, basis and records."""
     card = loaded.scorecard
-    items: list[ItemExplanation] = []
     entries = [(ind, dim.name, "indicator") for dim in card.dimensions for ind in dim.indicators]
     entries += [(b, None, "bonus") for b in card.bonus]
+    items: list[ItemExplanation] = []
     for item, dimension, kind in entries:
         points = row.points(item.id)
         lost = item.max_points - points if kind == "indicator" else Decimal("0.00")
@@ -148,6 +147,44 @@ def explain(
                 undisclosed_records=undisclosed,
             )
         )
+    return items
+
+
+def _for_the_subject(score: ModelScore, as_of: date) -> None:
+    """What the subject itself is also told: what lowers the score most, and when each record
+    behind it may be repaired."""
+    costly = sorted((i for i in score.items if i.lost > 0), key=lambda i: i.lost, reverse=True)
+    score.lowers_most = [f"{i.name}（扣 {i.lost} 分）" for i in costly[:LOWERS_MOST]]
+    seen: dict[int, RecordRef] = {}
+    for i in score.items:
+        for r in i.records:
+            if r.repair_possible_from is not None:
+                seen[r.id] = r
+    score.repair_dates = sorted(seen.values(), key=lambda r: r.repair_possible_from or as_of)
+
+
+def explain(
+    session: Session,
+    loaded: LoadedScorecard,
+    catalog: Catalog,
+    row: ScoreRow,
+    *,
+    as_of: date,
+    self_view: bool,
+    disclosure: Disclosure | None = None,
+) -> ModelScore:
+    """The explanation of ``row`` (computed by the compiled select for ``as_of``): in full,
+    or for an authorized third party within ``disclosure``."""
+    card = loaded.scorecard
+    items = _items(
+        session,
+        loaded,
+        catalog,
+        row,
+        as_of=as_of,
+        self_view=self_view,
+        disclosure=disclosure,
+    )
     vetoes = [
         VetoExplanation(
             id=v.id,
@@ -183,12 +220,5 @@ def explain(
         reference=card.reference,
     )
     if self_view:
-        costly = sorted((i for i in items if i.lost > 0), key=lambda i: i.lost, reverse=True)
-        score.lowers_most = [f"{i.name}（扣 {i.lost} 分）" for i in costly[:LOWERS_MOST]]
-        seen: dict[int, RecordRef] = {}
-        for i in items:
-            for r in i.records:
-                if r.repair_possible_from is not None:
-                    seen[r.id] = r
-        score.repair_dates = sorted(seen.values(), key=lambda r: r.repair_possible_from or as_of)
+        _for_the_subject(score, as_of)
     return score

@@ -18,16 +18,104 @@ from xinyong.records.service import check_reading_date, view_for
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.errors import FutureAsOf, ScoresForbidden
 from xinyong.scoring.explain import Disclosure, explain
-from xinyong.scoring.schemas import SubjectScores, Unavailable
+from xinyong.scoring.schemas import ModelScore, SubjectScores, Unavailable
 from xinyong.scoring.service import evaluate_subject
 from xinyong.subjects import service as subjects
-from xinyong.subjects.models import SubjectKind
+from xinyong.subjects.models import Subject
 
 
 def check_as_of(as_of: date, today: date) -> None:
     """Evaluation is of facts known today: a future date is refused, not extrapolated."""
     if as_of > today:
         raise FutureAsOf()
+
+
+def _log_and_disclose(
+    session: Session,
+    *,
+    principal: Principal,
+    subject: Subject,
+    view: View,
+    scope_definitions: ScopeDefinitions,
+    now: datetime,
+) -> Disclosure | None:
+    """A bank needs the ``scores`` scope and is told only what its grants disclose; government
+    and bank reads go to the subject's query log. None: the full explanation."""
+    if view not in (View.AUTHORIZED, View.INTERNAL):
+        return None
+    authorization = (
+        access.authorized_scopes(
+            session,
+            principal=principal,
+            subject_id=subject.id,
+            requested=["scores"],
+            definitions=scope_definitions,
+            now=now,
+        )
+        if view is View.AUTHORIZED
+        else None
+    )
+    access.log_read(
+        session,
+        principal=principal,
+        subject_id=subject.id,
+        channel=QueryChannel.SCORES,
+        authorization=authorization,
+        purpose=None,
+        now=now,
+    )
+    if authorization is None:
+        return None
+    return Disclosure(
+        record_types=scope_definitions.record_types(authorization.granted),
+        hidden_names=people_named(subject),
+    )
+
+
+def _model_scores(
+    session: Session,
+    catalog: Catalog,
+    scorecards: dict[str, LoadedScorecard],
+    *,
+    subject: Subject,
+    as_of: date,
+    self_view: bool,
+    disclosure: Disclosure | None,
+) -> tuple[list[ModelScore], list[Unavailable]]:
+    """Each applicable model's explained score, or why it is not computed (no consent)."""
+    scores, unavailable = [], []
+    for loaded in scorecards.values():
+        card = loaded.scorecard
+        if subject.kind.value not in card.subject_kinds:
+            continue
+        if (
+            card.consent_required
+            and subjects.active_consent(session, subject.id, purpose=subjects.PERSONAL_SCORE)
+            is None
+        ):
+            unavailable.append(
+                Unavailable(
+                    model_id=card.id,
+                    model_name=card.name,
+                    code="scoring.no_consent",
+                    reason="本人未授权，不计算个人信用分（授权后可查看）",
+                )
+            )
+            continue
+        row = evaluate_subject(session, loaded, catalog, subject_id=subject.id, as_of=as_of)
+        if row is not None:
+            scores.append(
+                explain(
+                    session,
+                    loaded,
+                    catalog,
+                    row,
+                    as_of=as_of,
+                    self_view=self_view,
+                    disclosure=disclosure,
+                )
+            )
+    return scores, unavailable
 
 
 def subject_scores(
@@ -57,66 +145,23 @@ def subject_scores(
     if view is View.PUBLIC:
         raise ScoresForbidden()
     check_reading_date(third_party=view is View.AUTHORIZED, as_of=as_of, today=today)
-    disclosure = None
-    if view in (View.AUTHORIZED, View.INTERNAL):
-        authorization = (
-            access.authorized_scopes(
-                session,
-                principal=principal,
-                subject_id=subject.id,
-                requested=["scores"],
-                definitions=scope_definitions,
-                now=now,
-            )
-            if view is View.AUTHORIZED
-            else None
-        )
-        if authorization is not None:
-            disclosure = Disclosure(
-                record_types=scope_definitions.record_types(authorization.granted),
-                hidden_names=people_named(subject),
-            )
-        access.log_read(
-            session,
-            principal=principal,
-            subject_id=subject.id,
-            channel=QueryChannel.SCORES,
-            authorization=authorization,
-            purpose=None,
-            now=now,
-        )
-    scores, unavailable = [], []
-    for loaded in scorecards.values():
-        card = loaded.scorecard
-        if subject.kind.value not in card.subject_kinds:
-            continue
-        if (
-            card.consent_required
-            and subjects.active_consent(session, subject.id, purpose=subjects.PERSONAL_SCORE)
-            is None
-        ):
-            unavailable.append(
-                Unavailable(
-                    model_id=card.id,
-                    model_name=card.name,
-                    code="scoring.no_consent",
-                    reason="本人未授权，不计算个人信用分（授权后可查看）",
-                )
-            )
-            continue
-        row = evaluate_subject(session, loaded, catalog, subject_id=subject.id, as_of=as_of)
-        if row is not None:
-            scores.append(
-                explain(
-                    session,
-                    loaded,
-                    catalog,
-                    row,
-                    as_of=as_of,
-                    self_view=view is View.SELF,
-                    disclosure=disclosure,
-                )
-            )
+    disclosure = _log_and_disclose(
+        session,
+        principal=principal,
+        subject=subject,
+        view=view,
+        scope_definitions=scope_definitions,
+        now=now,
+    )
+    scores, unavailable = _model_scores(
+        session,
+        catalog,
+        scorecards,
+        subject=subject,
+        as_of=as_of,
+        self_view=view is View.SELF,
+        disclosure=disclosure,
+    )
     audit.record(
         session,
         actor=principal.actor,
@@ -127,10 +172,9 @@ def subject_scores(
         detail={"as_of": as_of.isoformat(), "models": [s.model_id for s in scores]},
         now=now,
     )
-    name = subject.name if subject.kind is not SubjectKind.PERSON or view is not View.PUBLIC else ""
     return SubjectScores(
         code=subject.code,
-        name=name,
+        name=subject.name,
         view=view.value,
         as_of=as_of,
         scores=scores,
