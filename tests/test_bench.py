@@ -29,4 +29,4 @@ def test_benchmark_smoke_run_passes(script: Path):
         check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "| checks |" in done.stdout or done.stdout.strip()
+    assert done.stdout.strip(), "a benchmark prints its numbers"
