@@ -12,10 +12,11 @@ from enum import StrEnum
 import pytest
 
 from xinyong.errors import XinyongError
+from xinyong.objections.workflow import OBJECTION
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Each porting stream appends its domain's workflows here.
-WORKFLOWS: list[Workflow] = []
+WORKFLOWS: list[Workflow] = [OBJECTION]
 
 
 class Door(StrEnum):

@@ -5,7 +5,7 @@ only the subject's own objection flags the record at once. A third party's waits
 until the providing department has read its evidence: accepted as substantiated, the record
 is flagged 异议处理中 from that moment and the decision is due within the decision limit
 counted from the acceptance; dismissed, with reasons, it is closed and the record was never
-flagged. Both are compare-and-set moves along ``workflow.TRANSITIONS`` with an event and an
+flagged. Both are compare-and-set moves along ``workflow.OBJECTION`` with an event and an
 audit row, in the caller's transaction.
 """
 
@@ -19,14 +19,15 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.kit.clock import local_date
 from xinyong.objections import workflow as wf
-from xinyong.objections.decision import move, own_objection
-from xinyong.objections.errors import InvalidInput, NotAwaitingAcceptance, RecordRevoked
-from xinyong.objections.models import Objection
+from xinyong.objections.decision import decision_values, own_objection
+from xinyong.objections.errors import RecordRevoked
+from xinyong.objections.models import Objection, ObjectionEvent
 from xinyong.objections.read import reads
 from xinyong.objections.schemas import ObjectionAcceptance, ObjectionRead
-from xinyong.objections.service import add_event, flagging, lock_record, set_disputed
+from xinyong.objections.service import flagging, lock_record, set_disputed
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import RecordStatus
+from xinyong.workflow import Moved, append_event, move
 
 
 def _accept(
@@ -36,27 +37,45 @@ def _accept(
     *,
     principal: Principal,
     now: datetime,
-) -> tuple[str, str]:
-    """Flag the record and start the decision clock; (new status, event note)."""
+) -> tuple[Moved[wf.ObjectionStatus, wf.ObjectionAction], str]:
+    """Flag the record and start the decision clock; (the move, event note)."""
     record = lock_record(session, objection.record_id)
     if record.status == RecordStatus.REVOKED:
         raise RecordRevoked()
     due = flagging(session, setup, local_date(now))
-    to = move(
+    moved = move(
         session,
+        wf.OBJECTION,
         objection,
         wf.ObjectionAction.ACCEPT,
-        accepted_at=now,
-        accepted_by=principal.actor,
-        flagged_at=now,
-        **due,
+        values={"accepted_at": now, "accepted_by": principal.actor, "flagged_at": now, **due},
     )
     set_disputed(session, record, True)
     note = (
         f"经审查认定有据，予以受理；已标注“异议处理中”，请于 {due['decision_due_on']} 前"
         f"作出处理（{setup.limits.reference}）"
     )
-    return to, note
+    return moved, note
+
+
+def _dismiss(
+    session: Session,
+    objection: Objection,
+    *,
+    reason: str | None,
+    principal: Principal,
+    now: datetime,
+) -> Moved[wf.ObjectionStatus, wf.ObjectionAction]:
+    """Close the objection unaccepted, with the reviewer's reasons; the record never flagged."""
+    return move(
+        session,
+        wf.OBJECTION,
+        objection,
+        wf.ObjectionAction.DISMISS,
+        values=decision_values(
+            wf.ObjectionStatus.DISMISSED.value, reason, principal=principal, now=now
+        ),
+    )
 
 
 def review(
@@ -73,36 +92,23 @@ def review(
     Only the providing department (or an admin); of two reviewers at once, one wins (409)."""
     objection = own_objection(session, principal, objection_id)
     action = wf.ACCEPTANCE_ACTIONS[data.outcome]
-    problem = wf.acceptance_problem(action, reason=data.reason)
-    if problem is not None:
-        field, message = problem
-        raise InvalidInput(field, message, f"objection.{field}_required")
-    if objection.status != wf.RECEIVED:
-        raise NotAwaitingAcceptance()
-    from_status = objection.status
+    refusal = wf.acceptance_refusal(objection.status, action, reason=data.reason)
+    if refusal is not None:
+        raise refusal
+    note: str | None
     if action is wf.ObjectionAction.ACCEPT:
-        to, note = _accept(session, setup, objection, principal=principal, now=now)
+        moved, note = _accept(session, setup, objection, principal=principal, now=now)
         note = f"{note}。{data.reason}" if data.reason else note
     else:
-        to = move(
-            session,
-            objection,
-            action,
-            outcome=wf.ObjectionStatus.DISMISSED.value,
-            decision_reason=data.reason,
-            decided_at=now,
-            decided_on=local_date(now),
-            decided_by=principal.actor,
-        )
+        moved = _dismiss(session, objection, reason=data.reason, principal=principal, now=now)
         note = data.reason
-    add_event(
+    append_event(
         session,
-        objection.id,
-        action=action.value,
-        from_status=from_status,
-        to_status=to,
+        ObjectionEvent,
+        moved,
         actor=principal.actor,
-        now=now,
+        at=now,
+        objection_id=objection.id,
         note=note,
     )
     audit.record(

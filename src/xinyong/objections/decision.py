@@ -1,6 +1,6 @@
 """The providing department's side: its queue, and one decision per objection.
 
-A decision is a compare-and-set move of the objection along ``workflow.TRANSITIONS``; its
+A decision is a compare-and-set move of the objection along ``workflow.OBJECTION``; its
 effect on the record goes through the ingest path as if the department had pushed the row
 again — a correction becomes a new version (the old one kept in ``record_versions``), a
 withdrawal is the row with 当前状态 = 撤销. The record's 异议处理中 flag is cleared once no
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service as accounts
@@ -23,7 +23,6 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import FieldType, RecordType
 from xinyong.catalog.validation import Carried, alias_index, header_key, mask_id_value
-from xinyong.db import compare_and_set
 from xinyong.errors import FieldError, Unauthorized
 from xinyong.ingest.pipeline import REVOKED_VALUE
 from xinyong.ingest.service import Actor, ingest_rows
@@ -33,27 +32,25 @@ from xinyong.objections import workflow as wf
 from xinyong.objections.effects import propagate
 from xinyong.objections.errors import (
     CannotRevoke,
-    Conflict,
     CorrectionRejected,
     InvalidInput,
-    NotAccepted,
     NotYourObjection,
     ObjectionNotFound,
     RecordRevoked,
     ReviewerOnly,
 )
-from xinyong.objections.models import Objection
+from xinyong.objections.models import Objection, ObjectionEvent
 from xinyong.objections.read import count_open, log_objections_read, reads
 from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
-from xinyong.objections.service import add_event, lock_record, set_disputed
+from xinyong.objections.service import lock_record, set_disputed
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
 from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.workflow import Moved, append_event, move
 
 # Fields that identify the record or its subject: changing them would make another record,
 # not a corrected version of this one.
 IDENTITY_FIELDS: Final = frozenset({"uscc", "subject_category", "id_type"})
-ID_NUMBER: Final = "id_number"
 MAX_QUEUE: Final = 500
 PENDING_FILTER: Final = "pending"
 
@@ -120,24 +117,6 @@ def own_objection(session: Session, principal: Principal, objection_id: int) -> 
     return objection
 
 
-def move(session: Session, objection: Objection, action: wf.ObjectionAction, **values: Any) -> str:
-    """Compare-and-set along the table; 409 when the table forbids it or another won."""
-    seen_status, seen_version = objection.status, objection.version
-    to = wf.target(seen_status, action)
-    if to is None:
-        raise Conflict()
-    moved = compare_and_set(
-        session,
-        update(Objection)
-        .where(Objection.id == objection.id, Objection.version == seen_version)
-        .values(status=to.value, version=seen_version + 1, **values),
-    )
-    if not moved:
-        raise Conflict()
-    session.expire(objection)
-    return to.value
-
-
 def _close_with_record(
     session: Session, decided: Objection, *, principal: Principal, now: datetime
 ) -> None:
@@ -154,27 +133,38 @@ def _close_with_record(
     ).all()
     reason = f"该信息已因异议 #{decided.id} 删除（撤销公示）"
     for other in others:
-        from_status = other.status
-        to = move(
+        moved = move(
             session,
+            wf.OBJECTION,
             other,
             wf.ObjectionAction.WITHDRAW,
-            outcome=wf.ObjectionStatus.WITHDRAWN.value,
-            decision_reason=reason,
-            decided_at=now,
-            decided_on=local_date(now),
-            decided_by=principal.actor,
+            values=decision_values(
+                wf.ObjectionStatus.WITHDRAWN.value, reason, principal=principal, now=now
+            ),
         )
-        add_event(
+        append_event(
             session,
-            other.id,
-            action=wf.ObjectionAction.WITHDRAW.value,
-            from_status=from_status,
-            to_status=to,
+            ObjectionEvent,
+            moved,
             actor=principal.actor,
-            now=now,
+            at=now,
+            objection_id=other.id,
             note=reason,
         )
+
+
+def decision_values(
+    outcome: str, reason: str | None, *, principal: Principal, now: datetime
+) -> dict[str, object]:
+    """What a closing move writes on the objection besides its status: outcome, reasons,
+    who decided and when."""
+    return {
+        "outcome": outcome,
+        "decision_reason": reason,
+        "decided_at": now,
+        "decided_on": local_date(now),
+        "decided_by": principal.actor,
+    }
 
 
 def _protected(rt: RecordType | None) -> frozenset[str]:
@@ -327,14 +317,11 @@ def _apply_to_record(
 def _decision_action(objection: Objection, data: ObjectionDecision) -> wf.ObjectionAction:
     """The action the decision takes, once its content and the objection's step allow it."""
     action = wf.OUTCOME_ACTIONS[data.outcome]
-    problem = wf.decision_problem(action, reason=data.reason, corrected=data.corrected)
-    if problem is not None:
-        field, message = problem
-        raise InvalidInput(field, message, f"objection.{field}_required")
-    if action is wf.ObjectionAction.WITHDRAW and set(data.corrected or {}) - {ID_NUMBER}:
-        raise InvalidInput("corrected", "删除（撤销公示）时不能更正其他字段")
-    if objection.status == wf.RECEIVED and wf.target(objection.status, action) is None:
-        raise NotAccepted()
+    refusal = wf.decision_refusal(
+        objection.status, action, reason=data.reason, corrected=data.corrected
+    )
+    if refusal is not None:
+        raise refusal
     return action
 
 
@@ -353,19 +340,16 @@ def decide(
     objection = own_objection(session, principal, objection_id)
     action = _decision_action(objection, data)
     rt = setup.catalog.get(session.get_one(Record, objection.record_id).record_type)
-    from_status = objection.status
-    to = move(
+    corrected = _masked(rt, data.corrected) if action is wf.ObjectionAction.CORRECT else None
+    moved = move(
         session,
+        wf.OBJECTION,
         objection,
         action,
-        outcome=data.outcome,
-        decision_reason=data.reason or None,
-        corrected_values=(
-            _masked(rt, data.corrected) if action is wf.ObjectionAction.CORRECT else None
-        ),
-        decided_at=now,
-        decided_on=local_date(now),
-        decided_by=principal.actor,
+        values={
+            **decision_values(data.outcome, data.reason or None, principal=principal, now=now),
+            "corrected_values": corrected,
+        },
     )
     record = lock_record(session, objection.record_id)
     if action is not wf.ObjectionAction.UPHOLD:
@@ -385,9 +369,7 @@ def decide(
     _log_decision(
         session,
         objection.id,
-        action=action,
-        from_status=from_status,
-        to_status=to,
+        moved,
         data=data,
         record=record,
         cleared=cleared,
@@ -403,10 +385,8 @@ def decide(
 def _log_decision(
     session: Session,
     objection_id: int,
+    moved: Moved[wf.ObjectionStatus, wf.ObjectionAction],
     *,
-    action: wf.ObjectionAction,
-    from_status: str,
-    to_status: str,
     data: ObjectionDecision,
     record: Record,
     cleared: bool,
@@ -414,21 +394,20 @@ def _log_decision(
     now: datetime,
 ) -> None:
     """The decision's event and its audit row."""
-    add_event(
+    append_event(
         session,
-        objection_id,
-        action=action.value,
-        from_status=from_status,
-        to_status=to_status,
+        ObjectionEvent,
+        moved,
         actor=principal.actor,
-        now=now,
+        at=now,
+        objection_id=objection_id,
         note=data.reason,
     )
     audit.record(
         session,
         actor=principal.actor,
         actor_role=principal.role_name,
-        action=f"objection.{action.value}",
+        action=f"objection.{moved.action.value}",
         object_type="objection",
         object_id=objection_id,
         detail={

@@ -1,7 +1,8 @@
 """Tables of credit objections (信用异议): one objection per applicant and record, its evidence
 files and the event log of every move.
 
-An objection moves only along ``workflow.TRANSITIONS``, by compare-and-set on ``version``.
+An objection moves only along ``workflow.OBJECTION``, by compare-and-set on ``version``
+(``xinyong.workflow.move``); every move and the filing append one ``ObjectionEvent``.
 At most one pending (received or open) objection per (record, applicant), enforced by a
 partial unique index.
 """
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.db import Base, JSONType, UTCDateTime
+from xinyong.workflow import EventLog
 
 PENDING_WHERE = "status IN ('received', 'open')"
 
@@ -98,16 +100,13 @@ class ObjectionEvidence(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class ObjectionEvent(Base):
-    """Every move of an objection: who, from, to, when, why."""
+class ObjectionEvent(EventLog, Base):
+    """Every move of an objection (and its filing): who, from, to, when, why."""
 
     __tablename__ = "objection_events"
+    # The widths migration 0009 gave the columns.
+    __action_length__ = 24
+    __status_length__ = 16
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id"), index=True)
-    action: Mapped[str] = mapped_column(String(24))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)

@@ -145,12 +145,12 @@ def _read(
         repair_item_id=o.repair_item_id,
         by_subject=o.by_subject,
         grounds=o.grounds,
-        grounds_label=wf.GROUNDS_LABELS.get(o.grounds, o.grounds),
+        grounds_label=wf.grounds_label(o.grounds),
         reason=o.reason,
         contact=o.contact,
         status=o.status,
-        status_label=wf.STATUS_LABELS.get(o.status, o.status),
-        allowed_actions=[a.value for a in wf.allowed_actions(o.status)],
+        status_label=wf.status_label(o.status),
+        allowed_actions=[a.value for a in wf.OBJECTION.allowed_actions(o.status)],
         received_on=o.received_on,
         accept_due_on=o.accept_due_on,
         accepted_at=o.accepted_at,
@@ -228,7 +228,7 @@ def count_open(session: Session, record_id: int) -> int:
         session.scalar(
             select(func.count())
             .select_from(Objection)
-            .where(Objection.record_id == record_id, Objection.status == wf.OPEN)
+            .where(Objection.record_id == record_id, Objection.status == wf.ObjectionStatus.OPEN)
         )
         or 0
     )

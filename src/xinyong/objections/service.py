@@ -20,7 +20,6 @@ from sqlalchemy import column, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.errors import Unauthorized
@@ -29,13 +28,9 @@ from xinyong.kit.uploads import UploadError, decode_upload, safe_filename
 from xinyong.objections import workflow as wf
 from xinyong.objections.errors import (
     AlreadyOpen,
-    EvidenceRequired,
     EvidenceTooLarge,
     InvalidInput,
-    NotOwnRecord,
     RecordNotFound,
-    RecordRepaired,
-    RecordRevoked,
     RepairItemNotFound,
     RepairNotRejected,
     SubjectOnly,
@@ -52,9 +47,7 @@ from xinyong.objections.schemas import (
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus
 from xinyong.workdays.service import work_calendar
-
-# Information anyone may object to with evidence (市场监管总局令第45号 第十二条).
-OPEN_TO_ANYONE: Final = frozenset({"administrative_penalty"})
+from xinyong.workflow import append_event
 
 # The repair domain sits on the same layer and is not imported: its items are read as plain
 # tables (id, record, status, application → subject) to check a repair-result objection.
@@ -63,31 +56,6 @@ _repair_items = table(
 )
 _repair_applications = table("repair_applications", column("id"), column("subject_id"))
 REPAIR_REJECTED: Final = "rejected"
-
-
-def add_event(
-    session: Session,
-    objection_id: int,
-    *,
-    action: str,
-    to_status: str,
-    actor: str,
-    now: datetime,
-    from_status: str | None = None,
-    note: str | None = None,
-) -> None:
-    """Append one row to the objection's event log."""
-    session.add(
-        ObjectionEvent(
-            objection_id=objection_id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            at=now,
-            note=note,
-        )
-    )
 
 
 def lock_record(session: Session, record_id: int) -> Record:
@@ -113,16 +81,14 @@ def set_disputed(session: Session, record: Record, disputed: bool) -> None:
 
 
 def flagging(session: Session, setup: ObjectionSetup, day: date) -> dict[str, Any]:
-    """The deadlines of an objection flagged on ``day``: flag (met at once) and decision,
-    counted in working days; provisional when the holiday calendar is not yet published."""
-    calendar = work_calendar(session)
-    flag = calendar.add_workdays(day, setup.limits.flag_workdays)
-    decision = calendar.add_workdays(day, setup.limits.decision_workdays)
-    return {
-        "flag_due_on": flag.due,
-        "decision_due_on": decision.due,
-        "due_provisional": flag.provisional or decision.provisional,
-    }
+    """The deadlines of an objection flagged on ``day`` (``workflow.flagging_due``) on the
+    working-day calendar in force."""
+    return wf.flagging_due(
+        work_calendar(session),
+        day,
+        flag_workdays=setup.limits.flag_workdays,
+        decision_workdays=setup.limits.decision_workdays,
+    )
 
 
 def decode_evidence(
@@ -156,17 +122,22 @@ def _target(
     session: Session, principal: Principal, data: ObjectionCreate
 ) -> tuple[Record, int | None]:
     """The record objected to, and for a repair-result objection the rejected repair item."""
-    if data.grounds is not wf.Grounds.REPAIR_RESULT:
-        if data.repair_item_id is not None:
-            raise InvalidInput("repair_item_id", "只有对修复结果的异议才需填写修复事项编号")
-        if data.record_id is None:
-            raise InvalidInput(
-                "record_id", "请填写有异议的信用信息编号", "objection.record_required"
-            )
-        record = session.get(Record, data.record_id)
-        if record is None:
-            raise RecordNotFound()
-        return record, None
+    if data.grounds is wf.Grounds.REPAIR_RESULT:
+        return _repair_target(session, principal, data)
+    if data.repair_item_id is not None:
+        raise InvalidInput("repair_item_id", "只有对修复结果的异议才需填写修复事项编号")
+    if data.record_id is None:
+        raise InvalidInput("record_id", "请填写有异议的信用信息编号", "objection.record_required")
+    record = session.get(Record, data.record_id)
+    if record is None:
+        raise RecordNotFound()
+    return record, None
+
+
+def _repair_target(
+    session: Session, principal: Principal, data: ObjectionCreate
+) -> tuple[Record, int]:
+    """The record of the rejected repair item objected to; only its subject may object."""
     if data.repair_item_id is None:
         raise InvalidInput(
             "repair_item_id",
@@ -181,8 +152,8 @@ def _target(
     if row is None:
         raise RepairItemNotFound()
     record_id, status, subject_id = row
-    if principal.role is not Role.ENTERPRISE or principal.subject_id != subject_id:
-        raise SubjectOnly(wf.GROUNDS_LABELS[wf.Grounds.REPAIR_RESULT])
+    if not wf.is_subject(principal, subject_id):
+        raise SubjectOnly(wf.grounds_label(wf.Grounds.REPAIR_RESULT))
     if data.record_id is not None and data.record_id != record_id:
         raise InvalidInput("record_id", "信用信息编号与修复事项不一致")
     if status != REPAIR_REJECTED:
@@ -190,53 +161,81 @@ def _target(
     return session.get_one(Record, record_id), data.repair_item_id
 
 
-def _by_subject(principal: Principal, record: Record, data: ObjectionCreate) -> bool:
-    """Whether the applicant is the record's subject; refuses what they may not object to."""
-    by_subject = principal.role is Role.ENTERPRISE and principal.subject_id == record.subject_id
-    if not by_subject:
-        if record.record_type not in OPEN_TO_ANYONE:
-            raise NotOwnRecord()
-        if not (record.publicised or principal.is_internal):
-            raise RecordNotFound()  # not public: a third party cannot know it exists
-        if data.grounds is not wf.Grounds.CONTENT:
-            raise SubjectOnly(wf.GROUNDS_LABELS[data.grounds])
-    if record.status == RecordStatus.REVOKED:
-        raise RecordRevoked()
-    if record.repaired_on is not None and data.grounds is not wf.Grounds.REPAIR_RESULT:
-        raise RecordRepaired()
-    return by_subject
-
-
-def _first_step(
-    session: Session, setup: ObjectionSetup, *, by_subject: bool, now: datetime
-) -> dict[str, Any]:
-    """Status and deadlines at filing: the subject's objection is flagged now and due for
-    decision; a third party's is due for acceptance and flags nothing yet."""
-    status = wf.initial_status(by_subject=by_subject)
-    if status is wf.OPEN:
-        return {
-            "status": status.value,
-            "flagged_at": now,
-            **flagging(session, setup, local_date(now)),
-        }
-    accept = work_calendar(session).add_workdays(local_date(now), setup.intake.acceptance_workdays)
-    return {
-        "status": status.value,
-        "accept_due_on": accept.due,
-        "due_provisional": accept.provisional,
-    }
-
-
-def _filing_note(setup: ObjectionSetup, objection: Objection, grounds: wf.Grounds) -> str:
-    if objection.status == wf.OPEN:
-        return (
-            f"{wf.GROUNDS_LABELS[grounds]}；已标注“异议处理中”，"
-            f"请于 {objection.decision_due_on} 前作出处理（{setup.limits.reference}）"
-        )
-    return (
-        f"{wf.GROUNDS_LABELS[grounds]}；第三方异议，请数据来源部门于 {objection.accept_due_on}"
-        f" 前审查证据、决定是否受理，受理后方标注“异议处理中”（{setup.intake.acceptance_reference}）"
+def _refuse_filing(
+    principal: Principal, record: Record, data: ObjectionCreate, *, by_subject: bool
+) -> None:
+    """Refuses what the applicant may not object to (``workflow.filing_refusal``)."""
+    refusal = wf.filing_refusal(
+        by_subject=by_subject,
+        grounds=data.grounds,
+        record_type=record.record_type,
+        visible=record.publicised or principal.is_internal,
+        revoked=record.status == RecordStatus.REVOKED,
+        repaired=record.repaired_on is not None,
+        evidence_files=len(data.evidence),
     )
+    if refusal is not None:
+        raise refusal
+
+
+def _refuse_second(session: Session, record_id: int, applicant: str) -> None:
+    """One pending objection per applicant and record (a partial unique index backs this)."""
+    pending = session.scalar(
+        select(Objection.id).where(
+            Objection.record_id == record_id,
+            Objection.applicant == applicant,
+            Objection.status.in_(wf.PENDING),
+        )
+    )
+    if pending is not None:
+        raise AlreadyOpen()
+
+
+def _new_objection(
+    session: Session,
+    setup: ObjectionSetup,
+    *,
+    principal: Principal,
+    record: Record,
+    repair_item_id: int | None,
+    by_subject: bool,
+    data: ObjectionCreate,
+    now: datetime,
+) -> Objection:
+    """The objection, routed to the record's providing department, in its first step."""
+    first = wf.first_step(
+        work_calendar(session),
+        by_subject=by_subject,
+        now=now,
+        flag_workdays=setup.limits.flag_workdays,
+        decision_workdays=setup.limits.decision_workdays,
+        acceptance_workdays=setup.intake.acceptance_workdays,
+    )
+    objection = Objection(
+        record_id=record.id,
+        subject_id=record.subject_id,
+        department_id=record.source_department_id,
+        repair_item_id=repair_item_id,
+        applicant=principal.actor,
+        applicant_name=principal.name[:128],
+        applicant_role=principal.role_name,
+        by_subject=by_subject,
+        grounds=data.grounds.value,
+        reason=data.reason,
+        contact=data.contact or None,
+        record_version=record.version,
+        filed_at=now,
+        received_on=local_date(now),
+        version=1,
+        **first,
+    )
+    session.add(objection)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same applicant filed on the same record at the same moment.
+        raise AlreadyOpen() from None
+    return objection
 
 
 def _store_evidence(
@@ -256,19 +255,6 @@ def _store_evidence(
         )
 
 
-def _refuse_second(session: Session, record_id: int, applicant: str) -> None:
-    """One pending objection per applicant and record (a partial unique index backs this)."""
-    pending = session.scalar(
-        select(Objection.id).where(
-            Objection.record_id == record_id,
-            Objection.applicant == applicant,
-            Objection.status.in_(wf.PENDING),
-        )
-    )
-    if pending is not None:
-        raise AlreadyOpen()
-
-
 def file_objection(
     session: Session,
     setup: ObjectionSetup,
@@ -283,41 +269,38 @@ def file_objection(
     if principal.is_anonymous:
         raise Unauthorized()
     record, repair_item_id = _target(session, principal, data)
-    by_subject = _by_subject(principal, record, data)
+    by_subject = wf.is_subject(principal, record.subject_id)
+    _refuse_filing(principal, record, data, by_subject=by_subject)
     files = decode_evidence(data.evidence, setup.intake)
-    if not by_subject and not files:
-        raise EvidenceRequired()
     _refuse_second(session, record.id, principal.actor)
-    objection = Objection(
-        record_id=record.id,
-        subject_id=record.subject_id,
-        department_id=record.source_department_id,
+    objection = _new_objection(
+        session,
+        setup,
+        principal=principal,
+        record=record,
         repair_item_id=repair_item_id,
-        applicant=principal.actor,
-        applicant_name=principal.name[:128],
-        applicant_role=principal.role_name,
         by_subject=by_subject,
-        grounds=data.grounds.value,
-        reason=data.reason,
-        contact=data.contact or None,
-        record_version=record.version,
-        filed_at=now,
-        received_on=local_date(now),
-        version=1,
-        **_first_step(session, setup, by_subject=by_subject, now=now),
+        data=data,
+        now=now,
     )
-    session.add(objection)
-    try:
-        session.flush()
-    except IntegrityError:
-        # The same applicant filed on the same record at the same moment.
-        raise AlreadyOpen() from None
     _store_evidence(session, objection.id, files, now)
-    if objection.status == wf.OPEN:
+    if objection.status == wf.ObjectionStatus.OPEN:
         set_disputed(session, record, True)
     _log_filing(session, setup, objection, grounds=data.grounds, files=len(files), now=now)
     session.flush()
     return reads(session, setup.catalog, [objection], local_date(now))[0]
+
+
+def _filing_note(setup: ObjectionSetup, objection: Objection, grounds: wf.Grounds) -> str:
+    if objection.status == wf.ObjectionStatus.OPEN:
+        return (
+            f"{wf.grounds_label(grounds)}；已标注“异议处理中”，"
+            f"请于 {objection.decision_due_on} 前作出处理（{setup.limits.reference}）"
+        )
+    return (
+        f"{wf.grounds_label(grounds)}；第三方异议，请数据来源部门于 {objection.accept_due_on}"
+        f" 前审查证据、决定是否受理，受理后方标注“异议处理中”（{setup.intake.acceptance_reference}）"
+    )
 
 
 def _log_filing(
@@ -330,13 +313,13 @@ def _log_filing(
     now: datetime,
 ) -> None:
     """The filing's event (with the next step and its deadline) and its audit row."""
-    add_event(
+    append_event(
         session,
-        objection.id,
-        action="file",
-        to_status=objection.status,
+        ObjectionEvent,
+        wf.filed(by_subject=objection.by_subject),
         actor=objection.applicant,
-        now=now,
+        at=now,
+        objection_id=objection.id,
         note=_filing_note(setup, objection, grounds),
     )
     audit.record(
