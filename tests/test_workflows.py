@@ -12,10 +12,11 @@ from enum import StrEnum
 import pytest
 
 from xinyong.errors import XinyongError
+from xinyong.repair import workflow as repair
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Each porting stream appends its domain's workflows here.
-WORKFLOWS: list[Workflow] = []
+WORKFLOWS: list[Workflow] = [*repair.WORKFLOWS]
 
 
 class Door(StrEnum):
