@@ -149,15 +149,14 @@ class TestAnApplicationAsAWhole:
 class TestWhichMaterialsAreNeeded:
     def test_proofs_the_department_verifies_itself_need_no_upload(self):
         records, rules = [penalty(1)], {1: MARKET}
-        assert guards.materials_needed(records, rules) == ["form", "commitment"]
+        assert guards.uploads_needed(records, rules) == []
         assert (
             guards.require_materials(records, rules, CATALOG, commitment=SIGNED, has_proofs=False)
             is SIGNED
         )
 
-    def test_a_proof_only_the_applicant_holds_is_uploaded_once_for_all_records(self):
+    def test_a_proof_only_the_applicant_holds_comes_with_the_application(self):
         records, rules = [penalty(1), penalty(2)], {1: MARKET, 2: SERIOUS}
-        assert guards.materials_needed(records, rules) == ["form", "commitment", "proof"]
         assert guards.uploads_needed(records, rules) == [records[1]]
         with pytest.raises(ProofRequired) as missing:
             guards.require_materials(records, rules, CATALOG, commitment=SIGNED, has_proofs=False)

@@ -30,8 +30,9 @@ from xinyong.repair.errors import (
 from xinyong.repair.rules import RepairRule
 from xinyong.repair.schemas import MAX_RECORDS, CommitmentSignature, Decision
 
-# What every application carries, whatever its records: the form generated from what the
-# platform holds and the one online 信用承诺书. Proofs only when some record needs an upload.
+# What every application carries, whatever its records (three materials at most): the form
+# generated from what the platform holds and the one online 信用承诺书; one merged upload of
+# proofs only when some record needs one (``uploads_needed``).
 ALWAYS: Final = ("form", "commitment")
 
 
@@ -72,12 +73,6 @@ def uploads_needed(records: Sequence[Record], rules: Mapping[int, RepairRule]) -
     """The records whose proof neither the platform nor the deciding department can fetch:
     only for these does the applicant upload anything."""
     return [r for r in records if rules[r.id].needs_upload]
-
-
-def materials_needed(records: Sequence[Record], rules: Mapping[int, RepairRule]) -> list[str]:
-    """The materials an application carries (three at most, whatever the number of records):
-    form and commitment always, one merged upload of proofs when some record needs one."""
-    return [*ALWAYS, "proof"] if uploads_needed(records, rules) else list(ALWAYS)
 
 
 def require_materials(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -169,23 +169,19 @@ def _eligible(
     return guards.eligible_rules(records, assessed)
 
 
+# The materials every application carries, made by the platform (proofs are stored as uploaded).
+GENERATED: Final = {
+    "form": "信用修复申请表（系统根据已归集信息生成）",
+    "commitment": "信用承诺书（在线签署）",
+}
+
+
 def _materials(session: Session, application_id: int, now: datetime) -> None:
-    """The generated form and the signed commitment (proofs are stored as uploaded)."""
     session.add_all(
-        [
-            RepairMaterial(
-                application_id=application_id,
-                kind="form",
-                name="信用修复申请表（系统根据已归集信息生成）",
-                created_at=now,
-            ),
-            RepairMaterial(
-                application_id=application_id,
-                kind="commitment",
-                name="信用承诺书（在线签署）",
-                created_at=now,
-            ),
-        ]
+        RepairMaterial(
+            application_id=application_id, kind=kind, name=GENERATED[kind], created_at=now
+        )
+        for kind in guards.ALWAYS
     )
 
 
