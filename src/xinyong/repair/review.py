@@ -164,7 +164,8 @@ def decide(
     if problem is not None:
         raise problem
     today = local_date(now)
-    move(session, TASK, task, TaskAction.DECIDE, values=_decided(principal, now))
+    decided_by = {"decided_at": now, "decided_by": principal.actor}
+    move(session, TASK, task, TaskAction.DECIDE, values=decided_by)
     application = session.get_one(RepairApplication, task.application_id)
     subject = session.get_one(Subject, application.subject_id)
     decided = _last_per_record(data.decisions)
@@ -194,10 +195,6 @@ def decide(
         now=now,
     )
     return task_reads(session, setup.catalog, [session.get_one(RepairTask, task.id)], today)[0]
-
-
-def _decided(principal: Principal, now: datetime) -> dict[str, object]:
-    return {"decided_at": now, "decided_by": principal.actor}
 
 
 def _last_per_record(decisions: list[Decision]) -> list[Decision]:
