@@ -13,10 +13,11 @@ import pytest
 
 from xinyong.errors import XinyongError
 from xinyong.objections.workflow import OBJECTION
+from xinyong.repair import workflow as repair
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
-# Each porting stream appends its domain's workflows here.
-WORKFLOWS: list[Workflow] = [OBJECTION]
+# Every stateful domain's workflows.
+WORKFLOWS: list[Workflow] = [OBJECTION, *repair.WORKFLOWS]
 
 
 class Door(StrEnum):

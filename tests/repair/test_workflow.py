@@ -1,63 +1,116 @@
-"""The repair tables: every (status, action) pair is a move or refused, terminal statuses are
-dead ends, and an application's status follows its tasks and items."""
+"""The repair tables: a task and an item move only along their review steps, and an
+application's status follows its tasks and items (every pair and the dead ends are checked
+for all three tables in ``tests/test_workflows.py``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from xinyong.repair import workflow as wf
-
-TASK_STATUSES = (wf.TASK_PENDING, wf.TASK_SUPPLEMENT, wf.TASK_DECIDED, wf.TASK_EXPIRED)
-TASK_ACTIONS = ("decide", "request_supplement", "supplement", "expire")
-ITEM_STATUSES = (wf.ITEM_PENDING, wf.ITEM_APPROVED, wf.ITEM_REJECTED, wf.ITEM_EXPIRED)
-ITEM_ACTIONS = ("approve", "reject", "expire")
+from xinyong.repair.errors import Conflict
+from xinyong.repair.workflow import (
+    APPLICATION,
+    ITEM,
+    TASK,
+    ApplicationAction,
+    ApplicationStatus,
+    ItemAction,
+    ItemStatus,
+    TaskAction,
+    TaskStatus,
+    aggregate,
+    is_open,
+    label,
+)
 
 
 def test_task_moves_are_exactly_the_review_steps():
-    allowed = {
-        (status, action): wf.target(wf.TASK_MOVES, action, status)
-        for status in TASK_STATUSES
-        for action in TASK_ACTIONS
-        if wf.target(wf.TASK_MOVES, action, status) is not None
-    }
-    assert allowed == {
-        (wf.TASK_PENDING, "decide"): wf.TASK_DECIDED,
-        (wf.TASK_PENDING, "request_supplement"): wf.TASK_SUPPLEMENT,
-        (wf.TASK_SUPPLEMENT, "supplement"): wf.TASK_PENDING,
-        (wf.TASK_SUPPLEMENT, "expire"): wf.TASK_EXPIRED,
+    assert dict(TASK.moves) == {
+        (TaskStatus.PENDING, TaskAction.DECIDE): TaskStatus.DECIDED,
+        (TaskStatus.PENDING, TaskAction.REQUEST_SUPPLEMENT): TaskStatus.SUPPLEMENT_REQUESTED,
+        (TaskStatus.SUPPLEMENT_REQUESTED, TaskAction.SUPPLEMENT): TaskStatus.PENDING,
+        (TaskStatus.SUPPLEMENT_REQUESTED, TaskAction.EXPIRE): TaskStatus.EXPIRED,
     }
 
 
-def test_decided_and_expired_tasks_are_dead_ends():
-    for status in (wf.TASK_DECIDED, wf.TASK_EXPIRED):
-        assert all(wf.target(wf.TASK_MOVES, a, status) is None for a in TASK_ACTIONS)
-    assert (
-        wf.target(wf.TASK_MOVES, "decide", wf.TASK_SUPPLEMENT) is None
-    )  # waits for the supplement
+def test_a_task_waiting_for_a_supplement_is_not_decided():
+    with pytest.raises(Conflict) as refused:
+        TASK.require(TaskStatus.SUPPLEMENT_REQUESTED, TaskAction.DECIDE)
+    assert refused.value.code == "repair.conflict"
+    assert refused.value.title == "该审核任务已被他人处理或状态已变化，请刷新后重试"
 
 
 def test_only_pending_items_are_decided():
-    for action, to in (("approve", wf.ITEM_APPROVED), ("reject", wf.ITEM_REJECTED)):
-        assert wf.target(wf.ITEM_MOVES, action, wf.ITEM_PENDING) == to
-    for status in ITEM_STATUSES[1:]:
-        assert all(wf.target(wf.ITEM_MOVES, a, status) is None for a in ITEM_ACTIONS)
+    assert ITEM.require(ItemStatus.PENDING, ItemAction.APPROVE) is ItemStatus.APPROVED
+    assert ITEM.require(ItemStatus.PENDING, ItemAction.REJECT) is ItemStatus.REJECTED
+    for status in (ItemStatus.APPROVED, ItemStatus.REJECTED, ItemStatus.EXPIRED):
+        assert ITEM.allowed_actions(status) == []
+
+
+def test_an_application_moves_only_to_the_status_its_tasks_and_items_give():
+    assert APPLICATION.require(
+        ApplicationStatus.IN_REVIEW, ApplicationAction.FOLLOW, to=ApplicationStatus.APPROVED
+    )
+    assert APPLICATION.require(
+        ApplicationStatus.SUPPLEMENT_REQUESTED,
+        ApplicationAction.FOLLOW,
+        to=ApplicationStatus.IN_REVIEW,
+    )
+    with pytest.raises(Conflict):
+        APPLICATION.require(
+            ApplicationStatus.APPROVED, ApplicationAction.FOLLOW, to=ApplicationStatus.IN_REVIEW
+        )
 
 
 @pytest.mark.parametrize(
     ("tasks", "items", "expected"),
     [
         (
-            [wf.TASK_PENDING, wf.TASK_SUPPLEMENT],
-            [wf.ITEM_PENDING, wf.ITEM_PENDING],
-            wf.APP_SUPPLEMENT,
+            [TaskStatus.PENDING, TaskStatus.SUPPLEMENT_REQUESTED],
+            [ItemStatus.PENDING, ItemStatus.PENDING],
+            ApplicationStatus.SUPPLEMENT_REQUESTED,
         ),
-        ([wf.TASK_DECIDED, wf.TASK_PENDING], [wf.ITEM_APPROVED, wf.ITEM_PENDING], wf.APP_IN_REVIEW),
-        ([wf.TASK_DECIDED], [wf.ITEM_APPROVED, wf.ITEM_APPROVED], wf.APP_APPROVED),
-        ([wf.TASK_DECIDED], [wf.ITEM_APPROVED, wf.ITEM_REJECTED], wf.APP_PARTIAL),
-        ([wf.TASK_DECIDED], [wf.ITEM_REJECTED], wf.APP_REJECTED),
-        ([wf.TASK_EXPIRED], [wf.ITEM_EXPIRED, wf.ITEM_EXPIRED], wf.APP_EXPIRED),
-        ([wf.TASK_DECIDED, wf.TASK_EXPIRED], [wf.ITEM_REJECTED, wf.ITEM_EXPIRED], wf.APP_REJECTED),
+        (
+            [TaskStatus.DECIDED, TaskStatus.PENDING],
+            [ItemStatus.APPROVED, ItemStatus.PENDING],
+            ApplicationStatus.IN_REVIEW,
+        ),
+        (
+            [TaskStatus.DECIDED],
+            [ItemStatus.APPROVED, ItemStatus.APPROVED],
+            ApplicationStatus.APPROVED,
+        ),
+        (
+            [TaskStatus.DECIDED],
+            [ItemStatus.APPROVED, ItemStatus.REJECTED],
+            ApplicationStatus.PARTIALLY_APPROVED,
+        ),
+        ([TaskStatus.DECIDED], [ItemStatus.REJECTED], ApplicationStatus.REJECTED),
+        ([TaskStatus.EXPIRED], [ItemStatus.EXPIRED, ItemStatus.EXPIRED], ApplicationStatus.EXPIRED),
+        (
+            [TaskStatus.DECIDED, TaskStatus.EXPIRED],
+            [ItemStatus.REJECTED, ItemStatus.EXPIRED],
+            ApplicationStatus.REJECTED,
+        ),
     ],
 )
 def test_application_status_follows_its_tasks_and_items(tasks, items, expected):
-    assert wf.aggregate(tasks, items) == expected
+    assert aggregate([s.value for s in tasks], [s.value for s in items]) is expected
+    assert is_open(expected) == (
+        expected in (ApplicationStatus.IN_REVIEW, ApplicationStatus.SUPPLEMENT_REQUESTED)
+    )
+
+
+def test_every_status_the_aggregate_gives_is_reachable_by_the_table():
+    reachable = set().union(
+        *(APPLICATION.targets(s, ApplicationAction.FOLLOW) for s in ApplicationStatus)
+    )
+    assert reachable | {ApplicationStatus.IN_REVIEW} == set(ApplicationStatus)
+
+
+def test_labels_are_those_the_api_has_always_shown():
+    assert label(APPLICATION, "approved") == "准予修复"
+    assert label(APPLICATION, "in_review") == "审核中"
+    assert label(TASK, "pending") == "待审核"
+    assert label(ITEM, "pending") == "待审核"
+    assert label(ITEM, "expired") == "逾期未补正，已终止"
+    assert label(TASK, "unknown") == "unknown"

@@ -21,17 +21,10 @@ from xinyong.records.models import Record, RecordStatus
 from xinyong.records.schemas import ObjectionRoute, PublicityState, RepairDecision, RepairStatus
 from xinyong.repair.models import RepairItem, RepairTask
 from xinyong.repair.rules import Reapplication, RepairRule, RepairRules
-from xinyong.repair.workflow import (
-    ITEM_APPROVED,
-    ITEM_EXPIRED,
-    ITEM_PENDING,
-    ITEM_REJECTED,
-    STATUS_LABELS,
-)
+from xinyong.repair.workflow import DECIDED_ITEMS, ITEM, ItemStatus, label
 
 # Where a rejected repair result is objected to (the objections domain: grounds repair_result).
 OBJECTION_HREF: Final = "/api/v1/objections"
-DECIDED: Final = (ITEM_APPROVED, ITEM_REJECTED, ITEM_EXPIRED)
 
 
 def _status(code: str, reason: str, possible_from: date | None = None) -> RepairStatus:
@@ -73,9 +66,9 @@ def judge(
 
 def _next_steps(last: RepairDecision, reapplication: Reapplication | None) -> RepairDecision:
     """When a new application may be made after ``last``, and how to object to a rejection."""
-    if last.outcome == ITEM_EXPIRED:
+    if last.outcome == ItemStatus.EXPIRED:
         return last.model_copy(update={"reapply_from": last.decided_on})
-    if last.outcome != ITEM_REJECTED:
+    if last.outcome != ItemStatus.REJECTED:
         return last
     wait = reapplication.after_rejection_days if reapplication else 0
     route = ObjectionRoute(
@@ -89,14 +82,14 @@ def _next_steps(last: RepairDecision, reapplication: Reapplication | None) -> Re
 
 
 def _previous(last: RepairDecision) -> str:
-    if last.outcome == ITEM_EXPIRED:
+    if last.outcome == ItemStatus.EXPIRED:
         return f"上次申请因逾期未补正材料，已于 {last.decided_on} 终止"
     reason = f"：{last.reason}" if last.reason else ""
     return f"上次申请于 {last.decided_on} 经{last.department}决定{last.outcome_label}{reason}"
 
 
 def _remedy(last: RepairDecision) -> str:
-    if last.outcome == ITEM_EXPIRED:
+    if last.outcome == ItemStatus.EXPIRED:
         return "可重新申请"
     return "按上述理由纠正后可重新申请；对该决定有异议的，可提出“修复结果”异议"
 
@@ -158,7 +151,7 @@ def open_items(session: Session, record_ids: Sequence[int]) -> dict[int, int]:
         return {}
     rows = session.execute(
         select(RepairItem.record_id, RepairItem.application_id).where(
-            RepairItem.record_id.in_(list(record_ids)), RepairItem.status == ITEM_PENDING
+            RepairItem.record_id.in_(list(record_ids)), RepairItem.status == ItemStatus.PENDING
         )
     )
     return dict(rows.all())
@@ -175,7 +168,7 @@ def last_decisions(session: Session, record_ids: Sequence[int]) -> dict[int, Rep
         .join(Department, Department.id == RepairTask.department_id)
         .where(
             RepairItem.record_id.in_(list(record_ids)),
-            RepairItem.status.in_(DECIDED),
+            RepairItem.status.in_(DECIDED_ITEMS),
             RepairItem.decided_at.is_not(None),
         )
         .order_by(RepairItem.decided_at, RepairItem.id)
@@ -186,7 +179,7 @@ def last_decisions(session: Session, record_ids: Sequence[int]) -> dict[int, Rep
             continue
         out[item.record_id] = RepairDecision(
             outcome=item.status,
-            outcome_label=STATUS_LABELS.get(item.status, item.status),
+            outcome_label=label(ITEM, item.status),
             reason=item.reason,
             decided_on=local_date(item.decided_at),
             department=department,

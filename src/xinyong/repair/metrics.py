@@ -8,6 +8,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from xinyong.kit.clock import SHANGHAI, WorkCalendar, local_date
 from xinyong.kit.spreadsheet import csv_text
 from xinyong.repair.models import RepairApplication, RepairItem, RepairTask
 from xinyong.repair.schemas import Metrics, MetricsRow
-from xinyong.repair.workflow import ITEM_APPROVED, TASK_DECIDED
+from xinyong.repair.workflow import ItemStatus, TaskStatus
 from xinyong.workdays.service import work_calendar
 
 CSV_HEADER = [
@@ -35,6 +36,9 @@ CSV_HEADER = [
     "办结用时平均数（工作日）",
     "网上办理占比",
 ]
+
+
+_DEPARTMENT: Final = (Department.id, Department.code, Department.name)
 
 
 @dataclass
@@ -71,7 +75,7 @@ def _elapsed(
     """Working days from submission to completion (of the whole application, or of one
     department's decision); a same-day completion counts as 0."""
     if task is not None:
-        if task.status != TASK_DECIDED or task.decided_at is None:
+        if task.status != TaskStatus.DECIDED or task.decided_at is None:
             return None
         end = local_date(task.decided_at)
     else:
@@ -91,6 +95,33 @@ def repair_metrics(
 ) -> Metrics:
     """Metrics of the applications submitted in [from, to] (admins only)."""
     principal.require_admin(Forbidden("repair.admin_only", "修复统计仅限信用办管理员查看"))
+    applications = _submitted(session, from_date, to_date)
+    tasks, items = _tasks_and_items(session, list(applications))
+    tally = _tally(work_calendar(session), applications, tasks, items)
+    departments = (
+        {i: (code, name) for i, code, name in session.execute(select(*_DEPARTMENT))}
+        if tally.by_department
+        else {}
+    )
+    return Metrics(
+        from_date=from_date,
+        to_date=to_date,
+        total=_row("total", "合计", tally.total),
+        by_department=[
+            _row(*departments.get(d, (str(d), str(d))), b)
+            for d, b in sorted(tally.by_department.items(), key=lambda x: -len(x[1].applications))
+        ],
+        by_record_type=[
+            _row(t, rt.name if (rt := catalog.get(t)) else t, b)
+            for t, b in sorted(tally.by_type.items(), key=lambda x: -len(x[1].applications))
+        ],
+    )
+
+
+def _submitted(
+    session: Session, from_date: date | None, to_date: date | None
+) -> dict[int, RepairApplication]:
+    """The applications submitted on Shanghai days [from, to] (either end open)."""
     query = select(RepairApplication)
     if from_date:
         query = query.where(
@@ -101,71 +132,64 @@ def repair_metrics(
             RepairApplication.submitted_at
             < datetime.combine(to_date + timedelta(days=1), time.min, SHANGHAI)
         )
-    applications = {a.id: a for a in session.scalars(query)}
-    calendar = work_calendar(session)
-    total = _bucket()
-    by_department: dict[int, _Bucket] = defaultdict(_bucket)
-    by_type: dict[str, _Bucket] = defaultdict(_bucket)
-    tasks = (
-        {
-            t.id: t
-            for t in session.scalars(
-                select(RepairTask).where(RepairTask.application_id.in_(list(applications)))
-            )
-        }
-        if applications
-        else {}
+    return {a.id: a for a in session.scalars(query)}
+
+
+def _tasks_and_items(
+    session: Session, application_ids: list[int]
+) -> tuple[dict[int, RepairTask], list[RepairItem]]:
+    if not application_ids:
+        return {}, []
+    tasks = session.scalars(
+        select(RepairTask).where(RepairTask.application_id.in_(application_ids))
     )
-    items = (
-        session.scalars(
-            select(RepairItem).where(RepairItem.application_id.in_(list(applications)))
-        ).all()
-        if applications
-        else []
+    items = session.scalars(
+        select(RepairItem).where(RepairItem.application_id.in_(application_ids))
     )
+    return {t.id: t for t in tasks}, list(items)
+
+
+@dataclass
+class _Tally:
+    total: _Bucket
+    by_department: dict[int, _Bucket]
+    by_type: dict[str, _Bucket]
+
+
+def _tally(
+    calendar: WorkCalendar,
+    applications: dict[int, RepairApplication],
+    tasks: dict[int, RepairTask],
+    items: list[RepairItem],
+) -> _Tally:
+    """Applications, records and completion times in all, per deciding department (its own
+    decision's time) and per record type (the whole application's)."""
+    tally = _Tally(_bucket(), defaultdict(_bucket), defaultdict(_bucket))
     for a in applications.values():
-        total.applications.add(a.id)
+        tally.total.applications.add(a.id)
         if a.channel == "online":
-            total.online.add(a.id)
+            tally.total.online.add(a.id)
         days = _elapsed(calendar, a, None)
         if days is not None:
-            total.completed[a.id] = days
+            tally.total.completed[a.id] = days
     for item in items:
         a = applications[item.application_id]
         task = tasks[item.task_id]
-        total.records += 1
-        total.approved += item.status == ITEM_APPROVED
+        tally.total.records += 1
+        tally.total.approved += item.status == ItemStatus.APPROVED
         for bucket, per_task in (
-            (by_department[task.department_id], True),
-            (by_type[item.record_type], False),
+            (tally.by_department[task.department_id], True),
+            (tally.by_type[item.record_type], False),
         ):
             bucket.applications.add(a.id)
             if a.channel == "online":
                 bucket.online.add(a.id)
             bucket.records += 1
-            bucket.approved += item.status == ITEM_APPROVED
+            bucket.approved += item.status == ItemStatus.APPROVED
             days = _elapsed(calendar, a, task if per_task else None)
             if days is not None:
                 bucket.completed[a.id] = max(days, bucket.completed.get(a.id, 0))
-    names = (
-        dict(session.execute(select(Department.id, Department.name)).all()) if by_department else {}
-    )
-    codes = (
-        dict(session.execute(select(Department.id, Department.code)).all()) if by_department else {}
-    )
-    return Metrics(
-        from_date=from_date,
-        to_date=to_date,
-        total=_row("total", "合计", total),
-        by_department=[
-            _row(codes.get(d, str(d)), names.get(d, str(d)), b)
-            for d, b in sorted(by_department.items(), key=lambda x: -len(x[1].applications))
-        ],
-        by_record_type=[
-            _row(t, rt.name if (rt := catalog.get(t)) else t, b)
-            for t, b in sorted(by_type.items(), key=lambda x: -len(x[1].applications))
-        ],
-    )
+    return tally
 
 
 def metrics_csv(metrics: Metrics) -> str:

@@ -1,7 +1,7 @@
 """Tables of credit repair: one application, one review task per deciding department, one
 item per record, the materials (three at most) and the event log of every move.
 
-Statuses move only along ``workflow.py``'s tables, by compare-and-set on ``version``.
+Statuses move only along ``workflow.py``'s tables, through ``xinyong.workflow.move``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.db import Base, JSONType, UTCDateTime
+from xinyong.workflow import EventLog
 
 
 class RepairApplication(Base):
@@ -119,18 +120,14 @@ class RepairMaterial(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class RepairEvent(Base):
+class RepairEvent(EventLog, Base):
     """Every move of an application, task or item: who, from, to, when, why."""
 
     __tablename__ = "repair_events"
+    __action_length__ = 32
+    __status_length__ = 24
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("repair_applications.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(Integer)
     item_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(32))
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str] = mapped_column(String(24))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)

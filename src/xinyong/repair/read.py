@@ -44,7 +44,7 @@ from xinyong.repair.schemas import (
     TaskRead,
 )
 from xinyong.repair.setup import RepairSetup
-from xinyong.repair.workflow import STATUS_LABELS, TASK_PENDING
+from xinyong.repair.workflow import APPLICATION, ITEM, TASK, TaskStatus, label
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
 
@@ -81,12 +81,11 @@ def task_reads(
     """Tasks with their items, departments and subjects, in a few queries."""
     if not tasks:
         return []
-    task_ids = [t.id for t in tasks]
     items: dict[int, list[tuple[RepairItem, Record]]] = defaultdict(list)
     for item, record in session.execute(
         select(RepairItem, Record)
         .join(Record, Record.id == RepairItem.record_id)
-        .where(RepairItem.task_id.in_(task_ids))
+        .where(RepairItem.task_id.in_([t.id for t in tasks]))
         .order_by(RepairItem.id)
     ):
         items[item.task_id].append((item, record))
@@ -96,58 +95,65 @@ def task_reads(
             select(Department).where(Department.id.in_({t.department_id for t in tasks}))
         )
     }
-    applications = {
-        a.id: a
-        for a in session.scalars(
-            select(RepairApplication).where(
-                RepairApplication.id.in_({t.application_id for t in tasks})
+    subjects_of = dict(
+        session.execute(
+            select(RepairApplication.id, Subject)
+            .join(Subject, Subject.id == RepairApplication.subject_id)
+            .where(RepairApplication.id.in_({t.application_id for t in tasks}))
+        ).all()
+    )
+    return [
+        _task_read(
+            t,
+            departments[t.department_id],
+            subjects_of[t.application_id],
+            items[t.id],
+            catalog,
+            today,
+        )
+        for t in tasks
+    ]
+
+
+def _task_read(
+    t: RepairTask,
+    department: Department,
+    subject: Subject,
+    items: list[tuple[RepairItem, Record]],
+    catalog: Catalog,
+    today: date,
+) -> TaskRead:
+    return TaskRead(
+        id=t.id,
+        application_id=t.application_id,
+        department_code=department.code,
+        department_name=department.name,
+        status=t.status,
+        status_label=label(TASK, t.status),
+        received_on=t.received_on,
+        due_on=t.due_on,
+        due_provisional=t.due_provisional,
+        overdue=t.status == TaskStatus.PENDING and today > t.due_on,
+        supplement_reason=t.supplement_reason,
+        supplement_due_on=t.supplement_due_on,
+        subject_code=subject.code,
+        subject_name=subject.name,
+        items=[
+            ItemRead(
+                id=i.id,
+                record_id=i.record_id,
+                record_type=i.record_type,
+                title=record_title(r, catalog),
+                department=department.name,
+                rule_id=i.rule_id,
+                status=i.status,
+                status_label=label(ITEM, i.status),
+                reason=i.reason,
+                decided_at=i.decided_at,
             )
-        )
-    }
-    subject_rows = {
-        s.id: s
-        for s in session.scalars(
-            select(Subject).where(Subject.id.in_({a.subject_id for a in applications.values()}))
-        )
-    }
-    out = []
-    for t in tasks:
-        department = departments[t.department_id]
-        subject = subject_rows[applications[t.application_id].subject_id]
-        out.append(
-            TaskRead(
-                id=t.id,
-                application_id=t.application_id,
-                department_code=department.code,
-                department_name=department.name,
-                status=t.status,
-                status_label=STATUS_LABELS.get(t.status, t.status),
-                received_on=t.received_on,
-                due_on=t.due_on,
-                due_provisional=t.due_provisional,
-                overdue=t.status == TASK_PENDING and today > t.due_on,
-                supplement_reason=t.supplement_reason,
-                supplement_due_on=t.supplement_due_on,
-                subject_code=subject.code,
-                subject_name=subject.name,
-                items=[
-                    ItemRead(
-                        id=i.id,
-                        record_id=i.record_id,
-                        record_type=i.record_type,
-                        title=record_title(r, catalog),
-                        department=department.name,
-                        rule_id=i.rule_id,
-                        status=i.status,
-                        status_label=STATUS_LABELS.get(i.status, i.status),
-                        reason=i.reason,
-                        decided_at=i.decided_at,
-                    )
-                    for i, r in items[t.id]
-                ],
-            )
-        )
-    return out
+            for i, r in items
+        ],
+    )
 
 
 def _can_read(session: Session, principal: Principal, application: RepairApplication) -> bool:
@@ -247,7 +253,7 @@ def _application_read(
         subject_code=subject.code,
         subject_name=subject.name,
         status=application.status,
-        status_label=STATUS_LABELS.get(application.status, application.status),
+        status_label=label(APPLICATION, application.status),
         channel=application.channel,
         submitted_at=application.submitted_at,
         feedback_due_on=application.feedback_due_on,

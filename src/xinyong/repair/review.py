@@ -1,45 +1,62 @@
 """Parallel review: each deciding department works its own queue, decides per record, or asks
 for a supplement (its clock pauses); the application's status follows its tasks.
 
-Every move is compare-and-set on the row's ``version`` (or, for items, on their status):
-two reviewers deciding the same task at once — exactly one wins, the other gets 409.
+Every move goes through ``xinyong.workflow.move`` along ``workflow.py``'s tables, by
+compare-and-set: two reviewers deciding the same task at once — exactly one wins, the other
+gets 409.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Department, Role
+from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.accounts.service import reviewing_department
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
-from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.records.models import Record
-from xinyong.repair import workflow as wf
+from xinyong.repair import guards
 from xinyong.repair.effects import apply_repair, rescore
 from xinyong.repair.errors import (
     ApplicationNotFound,
-    Conflict,
     EnterpriseOnly,
-    InvalidDecision,
     NoSupplementPending,
     NotYourTask,
     ReviewerOnly,
     TaskNotFound,
 )
-from xinyong.repair.models import RepairApplication, RepairItem, RepairTask
+from xinyong.repair.models import RepairApplication, RepairEvent, RepairItem, RepairTask
 from xinyong.repair.read import log_repair_read, read_application, task_reads
-from xinyong.repair.schemas import ApplicationRead, SupplementIn, TaskDecision, TaskRead
-from xinyong.repair.service import decode_proofs, log_event, proofs_held, store_proofs
+from xinyong.repair.schemas import (
+    ApplicationRead,
+    Decision,
+    SupplementIn,
+    TaskDecision,
+    TaskRead,
+)
+from xinyong.repair.service import decode_proofs, proofs_held, store_proofs
 from xinyong.repair.setup import RepairSetup
+from xinyong.repair.workflow import (
+    APPLICATION,
+    ITEM,
+    TASK,
+    ApplicationAction,
+    ItemAction,
+    ItemStatus,
+    TaskAction,
+    TaskStatus,
+    aggregate,
+    is_open,
+)
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
+from xinyong.workflow import append_event, move
 
 
 def _department(session: Session, principal: Principal) -> Department | None:
@@ -65,7 +82,7 @@ def list_tasks(
         query = query.where(RepairTask.status == status)
     today = local_date(now)
     if overdue:
-        query = query.where(RepairTask.status == wf.TASK_PENDING, RepairTask.due_on < today)
+        query = query.where(RepairTask.status == TaskStatus.PENDING, RepairTask.due_on < today)
     tasks = list(session.scalars(query))
     subject_ids = session.scalars(
         select(RepairApplication.subject_id).where(
@@ -90,47 +107,13 @@ def _own_task(session: Session, principal: Principal, task_id: int) -> RepairTas
     task = session.get(RepairTask, task_id)
     if task is None:
         raise TaskNotFound()
-    if department is not None and task.department_id != department.id:
+    if not guards.may_decide(task.department_id, department.id if department else None):
         raise NotYourTask()
     return task
 
 
-def _move_task(session: Session, task: RepairTask, action: str, **values: object) -> str:
-    """Compare-and-set the task along the table; 409 if the table forbids it or we lost."""
-    seen_status, seen_version = task.status, task.version
-    to = wf.target(wf.TASK_MOVES, action, seen_status)
-    if to is None:
-        raise Conflict("该审核任务")
-    moved = compare_and_set(
-        session,
-        update(RepairTask)
-        .where(RepairTask.id == task.id, RepairTask.version == seen_version)
-        .values(status=to, version=seen_version + 1, **values),
-    )
-    if not moved:
-        raise Conflict("该审核任务")
-    session.expire(task)
-    return to
-
-
-def _move_item(session: Session, item: RepairItem, action: str, **values: object) -> str:
-    to = wf.target(wf.ITEM_MOVES, action, item.status)
-    if to is None:
-        raise Conflict("该信息")
-    moved = compare_and_set(
-        session,
-        update(RepairItem)
-        .where(RepairItem.id == item.id, RepairItem.status == item.status)
-        .values(status=to, **values),
-    )
-    if not moved:
-        raise Conflict("该信息")
-    session.expire(item)
-    return to
-
-
 def refresh_application(session: Session, application_id: int, *, actor: str, now: datetime) -> str:
-    """Recompute the application's status from its tasks and items; note completion."""
+    """Move the application to the status its tasks and items now give; note completion."""
     # Lock the application first: tasks decided at once by two departments then see each
     # other's outcome, and the aggregate is never computed from a stale snapshot.
     application = session.scalars(
@@ -145,22 +128,16 @@ def refresh_application(session: Session, application_id: int, *, actor: str, no
     items = session.scalars(
         select(RepairItem.status).where(RepairItem.application_id == application_id)
     ).all()
-    status = wf.aggregate(list(tasks), list(items))
+    status = aggregate(tasks, items)
     if status != application.status:
-        before = application.status
-        application.status = status
-        application.version += 1
-        if status not in wf.APP_OPEN and application.completed_at is None:
-            application.completed_at = now
-            application.completed_on = local_date(now)
-        log_event(
-            session,
-            application_id,
-            action="status",
-            from_status=before,
-            to_status=status,
-            actor=actor,
-            now=now,
+        completed: dict[str, object] = {}
+        if not is_open(status) and application.completed_at is None:
+            completed = {"completed_at": now, "completed_on": local_date(now)}
+        moved = move(
+            session, APPLICATION, application, ApplicationAction.FOLLOW, to=status, values=completed
+        )
+        append_event(
+            session, RepairEvent, moved, actor=actor, at=now, application_id=application_id
         )
     session.flush()
     return status
@@ -182,49 +159,22 @@ def decide(
         i.record_id: i
         for i in session.scalars(select(RepairItem).where(RepairItem.task_id == task.id))
     }
-    decided = {d.record_id: d for d in data.decisions}
-    for i, d in enumerate(data.decisions):
-        if d.record_id not in items:
-            raise InvalidDecision(f"decisions[{i}].record_id", "该信息不在本审核任务中")
-        if d.outcome == "reject" and not d.reason:
-            raise InvalidDecision(f"decisions[{i}].reason", "不予修复须说明理由")
-    missing = [
-        r for r, item in items.items() if item.status == wf.ITEM_PENDING and r not in decided
-    ]
-    if missing:
-        raise InvalidDecision(
-            "decisions", f"请对任务中的每条信息作出决定，尚缺：{'、'.join(map(str, missing))}"
-        )
+    pending = [r for r, item in items.items() if item.status == ItemStatus.PENDING]
+    problem = guards.decision_problem(items, pending, data.decisions)
+    if problem is not None:
+        raise problem
     today = local_date(now)
-    _move_task(session, task, "decide", decided_at=now, decided_by=principal.actor)
+    decided_by = {"decided_at": now, "decided_by": principal.actor}
+    move(session, TASK, task, TaskAction.DECIDE, values=decided_by)
     application = session.get_one(RepairApplication, task.application_id)
     subject = session.get_one(Subject, application.subject_id)
+    decided = _last_per_record(data.decisions)
     approved = 0
-    for record_id, d in decided.items():
-        item = items[record_id]
-        to = _move_item(
-            session,
-            item,
-            "approve" if d.outcome == "approve" else "reject",
-            reason=d.reason,
-            decided_at=now,
-            decided_by=principal.actor,
-        )
-        log_event(
-            session,
-            application.id,
-            task_id=task.id,
-            item_id=item.id,
-            action=d.outcome,
-            from_status=wf.ITEM_PENDING,
-            to_status=to,
-            actor=principal.actor,
-            now=now,
-            note=d.reason,
-        )
-        if to == wf.ITEM_APPROVED:
+    for d in decided:
+        item = items[d.record_id]
+        if _decide_item(session, task, item, d, actor=principal.actor, now=now):
             approved += 1
-            record = session.get_one(Record, record_id)
+            record = session.get_one(Record, d.record_id)
             apply_repair(
                 session, setup, item=item, record=record, subject=subject, today=today, now=now
             )
@@ -240,11 +190,36 @@ def decide(
         object_id=task.id,
         detail={
             "application_id": application.id,
-            "decisions": {str(r): d.outcome for r, d in decided.items()},
+            "decisions": {str(d.record_id): d.outcome for d in decided},
         },
         now=now,
     )
     return task_reads(session, setup.catalog, [session.get_one(RepairTask, task.id)], today)[0]
+
+
+def _last_per_record(decisions: list[Decision]) -> list[Decision]:
+    """One decision per record (a record named twice: the last word counts)."""
+    return list({d.record_id: d for d in decisions}.values())
+
+
+def _decide_item(
+    session: Session, task: RepairTask, item: RepairItem, d: Decision, *, actor: str, now: datetime
+) -> bool:
+    """Approve or reject one record of the task, with its event; True when approved."""
+    values = {"reason": d.reason, "decided_at": now, "decided_by": actor}
+    moved = move(session, ITEM, item, ItemAction(d.outcome), values=values)
+    append_event(
+        session,
+        RepairEvent,
+        moved,
+        actor=actor,
+        at=now,
+        application_id=task.application_id,
+        task_id=task.id,
+        item_id=item.id,
+        note=d.reason,
+    )
+    return moved.to_status is ItemStatus.APPROVED
 
 
 def request_supplement(
@@ -261,23 +236,20 @@ def request_supplement(
     task = _own_task(session, principal, task_id)
     today = local_date(now)
     due = work_calendar(session).add_workdays(today, setup.rules.sla.supplement_workdays)
-    _move_task(
+    asked = {
+        "supplement_reason": reason,
+        "supplement_requested_on": today,
+        "supplement_due_on": due.due,
+    }
+    moved = move(session, TASK, task, TaskAction.REQUEST_SUPPLEMENT, values=asked)
+    append_event(
         session,
-        task,
-        "request_supplement",
-        supplement_reason=reason,
-        supplement_requested_on=today,
-        supplement_due_on=due.due,
-    )
-    log_event(
-        session,
-        task.application_id,
-        task_id=task.id,
-        action="request_supplement",
-        from_status=wf.TASK_PENDING,
-        to_status=wf.TASK_SUPPLEMENT,
+        RepairEvent,
+        moved,
         actor=principal.actor,
-        now=now,
+        at=now,
+        application_id=task.application_id,
+        task_id=task.id,
         note=f"{reason}（请于 {due.due} 前补正）",
     )
     refresh_application(session, task.application_id, actor=principal.actor, now=now)
@@ -306,20 +278,7 @@ def supplement(
     """The applicant supplies what was asked (within the application's proof limits, counting
     what it already holds); each waiting task resumes with its deadline moved by the working
     days it waited."""
-    if principal.is_anonymous:
-        raise Unauthorized()
-    application = session.get(RepairApplication, application_id)
-    if application is None:
-        raise ApplicationNotFound()
-    if principal.role is not Role.ENTERPRISE or principal.subject_id != application.subject_id:
-        raise EnterpriseOnly()
-    waiting = session.scalars(
-        select(RepairTask).where(
-            RepairTask.application_id == application_id, RepairTask.status == wf.TASK_SUPPLEMENT
-        )
-    ).all()
-    if not waiting:
-        raise NoSupplementPending()
+    waiting = _waiting_tasks(session, principal, application_id)
     files = decode_proofs(data.proofs, setup.proofs, held=proofs_held(session, application_id))
     store_proofs(session, application_id, files, now)
     today = local_date(now)
@@ -327,16 +286,16 @@ def supplement(
     for task in waiting:
         paused = calendar.workdays_between(task.supplement_requested_on or today, today).days
         due = calendar.add_workdays(task.due_on, paused)
-        _move_task(session, task, "supplement", due_on=due.due, due_provisional=due.provisional)
-        log_event(
+        resumed = {"due_on": due.due, "due_provisional": due.provisional}
+        moved = move(session, TASK, task, TaskAction.SUPPLEMENT, values=resumed)
+        append_event(
             session,
-            application_id,
-            task_id=task.id,
-            action="supplement",
-            from_status=wf.TASK_SUPPLEMENT,
-            to_status=wf.TASK_PENDING,
+            RepairEvent,
+            moved,
             actor=principal.actor,
-            now=now,
+            at=now,
+            application_id=application_id,
+            task_id=task.id,
             note=data.note,
         )
     refresh_application(session, application_id, actor=principal.actor, now=now)
@@ -355,43 +314,70 @@ def supplement(
     )
 
 
+def _waiting_tasks(session: Session, principal: Principal, application_id: int) -> list[RepairTask]:
+    """The application's tasks waiting for a supplement, once the caller is its applicant."""
+    if principal.is_anonymous:
+        raise Unauthorized()
+    application = session.get(RepairApplication, application_id)
+    if application is None:
+        raise ApplicationNotFound()
+    if not guards.may_supplement(principal, application.subject_id):
+        raise EnterpriseOnly()
+    waiting = session.scalars(
+        select(RepairTask).where(
+            RepairTask.application_id == application_id,
+            RepairTask.status == TaskStatus.SUPPLEMENT_REQUESTED,
+        )
+    ).all()
+    if not waiting:
+        raise NoSupplementPending()
+    return list(waiting)
+
+
 def expire_supplements(session: Session, *, now: datetime, actor: str = "system:repair") -> int:
     """End every task whose supplement never came by its due date; its records' items expire
     and the applicant is told (an event on the application). Returns tasks expired."""
     today = local_date(now)
     overdue = session.scalars(
         select(RepairTask).where(
-            RepairTask.status == wf.TASK_SUPPLEMENT, RepairTask.supplement_due_on < today
+            RepairTask.status == TaskStatus.SUPPLEMENT_REQUESTED,
+            RepairTask.supplement_due_on < today,
         )
     ).all()
     for task in overdue:
-        _move_task(session, task, "expire")
-        for item in session.scalars(
-            select(RepairItem).where(
-                RepairItem.task_id == task.id, RepairItem.status == wf.ITEM_PENDING
-            )
-        ):
-            _move_item(session, item, "expire", decided_at=now, decided_by=actor)
-        log_event(
-            session,
-            task.application_id,
-            task_id=task.id,
-            action="expire",
-            from_status=wf.TASK_SUPPLEMENT,
-            to_status=wf.TASK_EXPIRED,
-            actor=actor,
-            now=now,
-            note=f"逾期未补正材料（期限 {task.supplement_due_on}），本部门的修复申请终止；可重新申请",
-        )
-        refresh_application(session, task.application_id, actor=actor, now=now)
-        audit.record(
-            session,
-            actor=actor,
-            actor_role="system",
-            action="repair.expire",
-            object_type="repair_task",
-            object_id=task.id,
-            detail={"supplement_due_on": task.supplement_due_on},
-            now=now,
-        )
+        _expire(session, task, actor=actor, now=now)
     return len(overdue)
+
+
+def _expire(session: Session, task: RepairTask, *, actor: str, now: datetime) -> None:
+    """One task ended for want of its supplement: it and its pending items expire."""
+    moved = move(session, TASK, task, TaskAction.EXPIRE)
+    for item in session.scalars(
+        select(RepairItem).where(
+            RepairItem.task_id == task.id, RepairItem.status == ItemStatus.PENDING
+        )
+    ):
+        move(
+            session, ITEM, item, ItemAction.EXPIRE, values={"decided_at": now, "decided_by": actor}
+        )
+    append_event(
+        session,
+        RepairEvent,
+        moved,
+        actor=actor,
+        at=now,
+        application_id=task.application_id,
+        task_id=task.id,
+        note=f"逾期未补正材料（期限 {task.supplement_due_on}），本部门的修复申请终止；可重新申请",
+    )
+    refresh_application(session, task.application_id, actor=actor, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        actor_role="system",
+        action="repair.expire",
+        object_type="repair_task",
+        object_id=task.id,
+        detail={"supplement_due_on": task.supplement_due_on},
+        now=now,
+    )

@@ -11,34 +11,28 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import sign_repair_commitment
-from xinyong.errors import FieldError, Unauthorized
+from xinyong.errors import FieldError
 from xinyong.kit.clock import Deadline, local_date
 from xinyong.kit.uploads import UploadError, decode_upload, safe_filename
 from xinyong.records.credit_file import record_title
 from xinyong.records.models import Record
-from xinyong.repair import eligibility
+from xinyong.repair import eligibility, guards
 from xinyong.repair.errors import (
-    CommitmentRequired,
-    EnterpriseOnly,
-    NoRecords,
     NotEligible,
     NotOwnRecord,
     ProofNotBase64,
-    ProofRequired,
     ProofTooLarge,
     TooManyProofs,
-    TooManyRecords,
 )
 from xinyong.repair.models import (
     RepairApplication,
@@ -49,48 +43,17 @@ from xinyong.repair.models import (
 )
 from xinyong.repair.read import read_application, target_subject
 from xinyong.repair.rules import RepairRule
-from xinyong.repair.schemas import (
-    MAX_RECORDS,
-    ApplicationCreate,
-    ApplicationRead,
-    ProofFile,
-)
+from xinyong.repair.schemas import ApplicationCreate, ApplicationRead, ProofFile
 from xinyong.repair.setup import ProofLimits, RepairSetup
 from xinyong.repair.workflow import (
-    APP_IN_REVIEW,
-    ITEM_PENDING,
-    TASK_PENDING,
+    ApplicationAction,
+    ApplicationStatus,
+    ItemStatus,
+    TaskStatus,
 )
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
-
-
-def log_event(
-    session: Session,
-    application_id: int,
-    *,
-    action: str,
-    to_status: str,
-    actor: str,
-    now: datetime,
-    from_status: str | None = None,
-    task_id: int | None = None,
-    item_id: int | None = None,
-    note: str | None = None,
-) -> None:
-    session.add(
-        RepairEvent(
-            application_id=application_id,
-            task_id=task_id,
-            item_id=item_id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            at=now,
-            note=note,
-        )
-    )
+from xinyong.workflow import Moved, append_event
 
 
 def decode_proofs(
@@ -158,15 +121,8 @@ def store_proofs(
 def _records(
     session: Session, principal: Principal, data: ApplicationCreate, secret: bytes
 ) -> tuple[Subject, list[Record]]:
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
-        raise EnterpriseOnly()
-    if not data.record_ids:
-        raise NoRecords()
-    wanted = list(dict.fromkeys(data.record_ids))
-    if len(wanted) > MAX_RECORDS:
-        raise TooManyRecords(MAX_RECORDS)
+    """The applicant's subject and the records it applies for, each its own (else 403)."""
+    wanted = guards.applicant_records(principal, data.record_ids)
     subject = target_subject(session, principal, data.subject_code, secret=secret)
     if subject.id != principal.subject_id:
         raise NotOwnRecord()
@@ -210,36 +166,22 @@ def _eligible(
     """record id → its repair rule, once every record can be repaired now (else 409 naming
     each with its reason and date)."""
     assessed = eligibility.assess(session, records, today, rules=setup.rules)
-    rules: dict[int, RepairRule] = {}
-    problems = []
-    for i, record in enumerate(records):
-        rule, status = assessed[record.id].rule, assessed[record.id].status
-        if not status.possible or rule is None:
-            problems.append(FieldError(f"record_ids[{i}]", status.code, status.reason))
-        else:
-            rules[record.id] = rule
-    if problems:
-        raise NotEligible(problems)
-    return rules
+    return guards.eligible_rules(records, assessed)
+
+
+# The materials every application carries, made by the platform (proofs are stored as uploaded).
+GENERATED: Final = {
+    "form": "信用修复申请表（系统根据已归集信息生成）",
+    "commitment": "信用承诺书（在线签署）",
+}
 
 
 def _materials(session: Session, application_id: int, now: datetime) -> None:
-    """The generated form and the signed commitment (proofs are stored as uploaded)."""
     session.add_all(
-        [
-            RepairMaterial(
-                application_id=application_id,
-                kind="form",
-                name="信用修复申请表（系统根据已归集信息生成）",
-                created_at=now,
-            ),
-            RepairMaterial(
-                application_id=application_id,
-                kind="commitment",
-                name="信用承诺书（在线签署）",
-                created_at=now,
-            ),
-        ]
+        RepairMaterial(
+            application_id=application_id, kind=kind, name=GENERATED[kind], created_at=now
+        )
+        for kind in guards.ALWAYS
     )
 
 
@@ -264,7 +206,7 @@ def _tasks(
         task = RepairTask(
             application_id=application_id,
             department_id=department_id,
-            status=TASK_PENDING,
+            status=TaskStatus.PENDING,
             received_on=today,
             due_on=decision.due,
             due_provisional=decision.provisional,
@@ -278,7 +220,7 @@ def _tasks(
                 record_id=record.id,
                 record_type=record.record_type,
                 rule_id=rules[record.id].id,
-                status=ITEM_PENDING,
+                status=ItemStatus.PENDING,
             )
             for record in own
         )
@@ -309,7 +251,7 @@ def _new_application(
         applicant=principal.actor,
         applicant_name=principal.name[:128],
         channel=channel,
-        status=APP_IN_REVIEW,
+        status=ApplicationStatus.IN_REVIEW,
         rules_version=setup.rules.version,
         submitted_at=now,
         submitted_on=local_date(now),
@@ -337,13 +279,9 @@ def submit(
     subject, records = _records(session, principal, data, setup.secret)
     today = local_date(now)
     rules = _eligible(session, setup, records, today)
-    if data.commitment is None or not data.commitment.accepted:
-        raise CommitmentRequired()
-    needs_upload = [r for r in records if rules[r.id].needs_upload]
-    if needs_upload and not data.proofs:
-        raise ProofRequired(
-            [f"{record_title(r, setup.catalog)}（{rules[r.id].name}）" for r in needs_upload]
-        )
+    commitment = guards.require_materials(
+        records, rules, setup.catalog, commitment=data.commitment, has_proofs=bool(data.proofs)
+    )
     files = decode_proofs(data.proofs, setup.proofs)
     feedback = work_calendar(session).add_workdays(today, setup.rules.sla.intake_feedback_workdays)
     application = _new_application(
@@ -352,7 +290,7 @@ def submit(
         records,
         rules,
         principal=principal,
-        signer=data.commitment.signer_name,
+        signer=commitment.signer_name,
         channel=data.channel,
         feedback=feedback,
         now=now,
@@ -362,23 +300,35 @@ def submit(
     _materials(session, application.id, now)
     store_proofs(session, application.id, files, now)
     departments = _tasks(session, setup, application.id, records, rules, today)
-    # The one online 信用承诺书 is a public 信用修复型 commitment like any other (C10): its
-    # fulfilment is verified by the first deciding department, a breach becomes a record.
-    commitment = sign_repair_commitment(
-        session,
-        setup.commitments,
-        subject_id=subject.id,
-        signer=principal,
-        signer_name=data.commitment.signer_name,
-        text=setup.rules.commitment_text,
-        receiving_department_id=departments[0],
-        now=now,
-    )
-    application.commitment_id = commitment.id
+    _sign_commitment(session, setup, application, principal, departments[0], now=now)
     _log_submission(session, application, records, departments, principal=principal, now=now)
     return read_application(
         session, setup.catalog, application_id=application.id, principal=principal, now=now
     )
+
+
+def _sign_commitment(
+    session: Session,
+    setup: RepairSetup,
+    application: RepairApplication,
+    principal: Principal,
+    receiving_department_id: int,
+    *,
+    now: datetime,
+) -> None:
+    """The one online 信用承诺书 is a public 信用修复型 commitment like any other (C10): its
+    fulfilment is verified by the first deciding department, a breach becomes a record."""
+    commitment = sign_repair_commitment(
+        session,
+        setup.commitments,
+        subject_id=application.subject_id,
+        signer=principal,
+        signer_name=application.commitment_signer,
+        text=setup.rules.commitment_text,
+        receiving_department_id=receiving_department_id,
+        now=now,
+    )
+    application.commitment_id = commitment.id
 
 
 def _log_submission(
@@ -390,13 +340,15 @@ def _log_submission(
     principal: Principal,
     now: datetime,
 ) -> None:
-    log_event(
+    """The application's first event (it comes into being in review) and its audit row."""
+    submitted = Moved(ApplicationAction.SUBMIT, None, ApplicationStatus.IN_REVIEW)
+    append_event(
         session,
-        application.id,
-        action="submit",
-        to_status=APP_IN_REVIEW,
+        RepairEvent,
+        submitted,
         actor=principal.actor,
-        now=now,
+        at=now,
+        application_id=application.id,
         note=f"{len(records)} 条信息，{len(departments)} 个决定部门",
     )
     audit.record(
