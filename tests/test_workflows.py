@@ -11,11 +11,12 @@ from enum import StrEnum
 
 import pytest
 
+from xinyong.commitments.workflow import COMMITMENT
 from xinyong.errors import XinyongError
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Each porting stream appends its domain's workflows here.
-WORKFLOWS: list[Workflow] = []
+WORKFLOWS: list[Workflow] = [COMMITMENT]
 
 
 class Door(StrEnum):
