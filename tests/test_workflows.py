@@ -13,10 +13,11 @@ import pytest
 
 from xinyong.commitments.workflow import COMMITMENT
 from xinyong.errors import XinyongError
+from xinyong.scoring.workflow import MODEL_VERSION
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Each porting stream appends its domain's workflows here.
-WORKFLOWS: list[Workflow] = [COMMITMENT]
+WORKFLOWS: list[Workflow] = [COMMITMENT, MODEL_VERSION]
 
 
 class Door(StrEnum):
