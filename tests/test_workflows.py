@@ -14,10 +14,11 @@ import pytest
 from xinyong.commitments.workflow import COMMITMENT
 from xinyong.errors import XinyongError
 from xinyong.scoring.workflow import MODEL_VERSION
+from xinyong.sync.workflow import DELIVERY
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Each porting stream appends its domain's workflows here.
-WORKFLOWS: list[Workflow] = [COMMITMENT, MODEL_VERSION]
+WORKFLOWS: list[Workflow] = [COMMITMENT, MODEL_VERSION, DELIVERY]
 
 
 class Door(StrEnum):
