@@ -3,8 +3,8 @@ the outcome in a new transaction.
 
 * Every move (claim, ack, fail) follows ``workflow.DELIVERY`` through
   :func:`xinyong.workflow.move`. Claim is a compare-and-set on ``version`` (pending/failing and
-  due → sending), so two workers never send the same delivery; on SQLite a no-op write first takes the write lock so the
-  second worker waits instead of failing on a stale snapshot.
+  due → sending), so two workers never send the same delivery; on SQLite a no-op write first
+  takes the write lock so the second worker waits instead of failing on a stale snapshot.
 * A claim left in ``sending`` past the lease (worker killed mid-send) is claimed again and the
   lost attempt is logged as ``lease_expired``; the platform de-duplicates on the
   ``Idempotency-Key``.
@@ -196,7 +196,9 @@ def record_outcome(
     session.flush()
     # Locked as read (PostgreSQL; SQLite already holds the write lock since the flush), so the
     # move below compares against what was read.
-    delivery = session.get_one(SyncDelivery, claim.message.delivery_id, with_for_update=True)
+    delivery = session.get_one(
+        SyncDelivery, claim.message.delivery_id, with_for_update=True, populate_existing=True
+    )
     if outcome.acknowledged:
         acknowledged = {
             "acknowledged_at": now,
