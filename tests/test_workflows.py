@@ -11,13 +11,16 @@ from enum import StrEnum
 
 import pytest
 
+from xinyong.commitments.workflow import COMMITMENT
 from xinyong.errors import XinyongError
 from xinyong.objections.workflow import OBJECTION
 from xinyong.repair import workflow as repair
+from xinyong.scoring.workflow import MODEL_VERSION
+from xinyong.sync.workflow import DELIVERY
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Every stateful domain's workflows.
-WORKFLOWS: list[Workflow] = [OBJECTION, *repair.WORKFLOWS]
+WORKFLOWS: list[Workflow] = [OBJECTION, *repair.WORKFLOWS, COMMITMENT, MODEL_VERSION, DELIVERY]
 
 
 class Door(StrEnum):

@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Result
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -231,4 +231,10 @@ def compare_and_set(session: Session, statement: Update) -> bool:
         if session.get_bind().dialect.name == "sqlite" and "locked" in str(exc.orig):
             return False
         raise
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return updated_rows(result) == 1
+
+
+def updated_rows(result: Result[Any]) -> int:
+    """How many rows an ``UPDATE`` or ``DELETE`` matched (the one place that reads the driver's
+    row count, so a guarded write is checked the same way everywhere)."""
+    return int(result.rowcount)  # type: ignore[attr-defined]

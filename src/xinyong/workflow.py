@@ -138,14 +138,16 @@ def move(
 
     Compare-and-set: the UPDATE matches only the row as it was read, by its ``version`` column
     when the table has one (bumped by one) or else by its status, and writes ``values`` with the
-    new status. The row is expired afterwards, so the next read sees the new state.
+    new status. A table whose ``version`` means something else (a model's version number) sets
+    ``__move_by_status__ = True``. The row is expired afterwards, so the next read sees the new
+    state.
     """
     current = row.status  # read first: the UPDATE changes the row behind the object
     target = workflow.require(current, action, to)
     model = type(row)
     changes: dict[str, object] = {"status": target.value, **dict(values or {})}
     statement = update(model).where(model.id == row.id)
-    if hasattr(model, "version"):
+    if hasattr(model, "version") and not getattr(model, "__move_by_status__", False):
         statement = statement.where(model.version == row.version)
         changes["version"] = row.version + 1
     else:

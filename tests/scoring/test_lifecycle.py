@@ -23,16 +23,17 @@ from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.rules.loader import LoadedScorecard, ScorecardDefinitionError, load_scorecard
 from xinyong.scoring import lifecycle
-from xinyong.scoring.lifecycle import (
-    TERMINAL,
-    TRANSITIONS,
+from xinyong.scoring.lifecycle import AdminOnly
+from xinyong.scoring.models import ModelVersion, ModelVersionEvent
+from xinyong.scoring.workflow import (
+    ACTION_LABELS,
+    MODEL_VERSION,
+    STATUS_LABELS,
     Action,
-    AdminOnly,
     ConcurrentUpdate,
     InvalidTransition,
     ModelStatus,
 )
-from xinyong.scoring.models import ModelVersion, ModelVersionEvent
 from xinyong.web.app import create_app
 
 NOW = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
@@ -133,27 +134,30 @@ def _audits(session) -> int:
 
 
 class TestTransitionTable:
-    def test_only_terminal_statuses_are_dead_ends(self) -> None:
+    def test_only_retired_is_a_dead_end(self) -> None:
         dead_ends = {s for s in ModelStatus if not lifecycle.allowed_actions(s)}
-        assert dead_ends == set(TERMINAL)
-        assert all(target in ModelStatus for target in TRANSITIONS.values())
+        assert dead_ends == set(MODEL_VERSION.terminal) == {ModelStatus.RETIRED}
+
+    def test_creating_a_draft_is_its_first_event_not_a_move(self) -> None:
+        assert all(not MODEL_VERSION.targets(status, Action.CREATE) for status in ModelStatus)
 
     @pytest.mark.parametrize("status", list(ModelStatus))
     @pytest.mark.parametrize("action", list(Action))
     def test_every_pair_is_allowed_or_refused_with_409(self, session, status, action) -> None:
         row = _row(session, status)
-        target = TRANSITIONS.get((status, action))
+        target = MODEL_VERSION.target(status, action)
         if target is None:
             with pytest.raises(InvalidTransition) as err:
                 lifecycle.apply(session, row, action, actor=ADMIN, now=NOW)
             assert err.value.status == 409
             assert err.value.code == "scoring.invalid_transition"
-            assert lifecycle.STATUS_LABELS[status] in err.value.title
-            assert lifecycle.ACTION_LABELS[action] in err.value.title
+            assert STATUS_LABELS[status] in err.value.title
+            assert ACTION_LABELS[action] in err.value.title
             assert _events(session, row) == []
         else:
             event = lifecycle.apply(session, row, action, actor=ADMIN, now=NOW)
             assert row.status == target
+            assert row.version == 2  # the model's version number, never bumped by a move
             assert (event.from_status, event.to_status) == (status, target)
             assert _events(session, row) == [action.value]
 
@@ -284,6 +288,7 @@ class TestPublish:
         with pytest.raises(ConcurrentUpdate) as err:
             _publish(session, row)
         assert (err.value.status, err.value.code) == (409, "scoring.concurrent_update")
+        assert err.value.title.startswith("模型 test_model 第 2 版已被他人同时处理")
         assert _events(session, row) == ["create", "dry_run"]
 
 

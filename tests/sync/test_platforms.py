@@ -8,16 +8,9 @@ from datetime import timedelta
 import pytest
 
 from xinyong.config import Settings
-from xinyong.sync.errors import PlatformsError
+from xinyong.sync.errors import AlreadyAcknowledged, NowSending, PlatformsError
 from xinyong.sync.platforms import load_platforms
-from xinyong.sync.workflow import (
-    TRANSITIONS,
-    DeliveryAction,
-    DeliveryStatus,
-    after_failure,
-    allowed,
-    backoff,
-)
+from xinyong.sync.workflow import DELIVERY, DeliveryAction, DeliveryStatus, after_failure, backoff
 
 WEBHOOK = """
 version: 1
@@ -96,16 +89,38 @@ def test_backoff_doubles_from_one_minute_to_one_hour_with_jitter():
 def test_failing_after_threshold_keeps_retrying():
     assert after_failure(4, failing_after=5) == DeliveryStatus.PENDING
     assert after_failure(5, failing_after=5) == DeliveryStatus.FAILING
-    assert allowed(DeliveryStatus.FAILING, DeliveryAction.CLAIM) == {DeliveryStatus.SENDING}
+    assert DELIVERY.targets(DeliveryStatus.FAILING, DeliveryAction.CLAIM) == {
+        DeliveryStatus.SENDING
+    }
 
 
-def test_acknowledged_is_the_only_dead_end():
+def test_a_failed_attempt_goes_back_to_pending_or_on_to_failing_as_the_worker_names():
+    fail = DeliveryAction.FAIL
+    assert DELIVERY.targets(DeliveryStatus.SENDING, fail) == {
+        DeliveryStatus.PENDING,
+        DeliveryStatus.FAILING,
+    }
+    assert DELIVERY.require(DeliveryStatus.SENDING, fail, to=DeliveryStatus.FAILING) == "failing"
+    with pytest.raises(NowSending):
+        DELIVERY.require(DeliveryStatus.SENDING, fail, to=DeliveryStatus.ACKNOWLEDGED)
+
+
+def test_acknowledged_is_the_only_dead_end_and_only_the_platform_acknowledges():
     for status in DeliveryStatus:
-        moves = [a for a in DeliveryAction if allowed(status, a)]
+        moves = DELIVERY.allowed_actions(status)
         assert (moves == []) == (status == DeliveryStatus.ACKNOWLEDGED), status
     assert all(
-        DeliveryStatus.ACKNOWLEDGED not in k for k in TRANSITIONS if k[1] != DeliveryAction.ACK
+        DeliveryStatus.ACKNOWLEDGED not in DELIVERY.targets(status, action)
+        for status, action in DELIVERY.pairs()
+        if action != DeliveryAction.ACK
     )
+
+
+def test_a_retry_is_refused_once_acknowledged_and_while_sending():
+    with pytest.raises(AlreadyAcknowledged):
+        DELIVERY.require(DeliveryStatus.ACKNOWLEDGED, DeliveryAction.RETRY)
+    with pytest.raises(NowSending):
+        DELIVERY.require(DeliveryStatus.SENDING, DeliveryAction.RETRY)
 
 
 def test_gsxt_takes_only_market_regulation_penalties(tmp_path):

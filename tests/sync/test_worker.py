@@ -190,6 +190,33 @@ def test_killed_worker_lease_expires_and_delivery_is_sent_again(db, fake_platfor
     assert fake_platform.accepted_ids() == [d.id]
 
 
+def test_a_late_acknowledgement_stops_the_retries_after_another_worker_failed(db, tmp_path):
+    platforms = drop_platforms(tmp_path)
+    enqueue(db, platforms, [551], record_type="other")
+    with unit_of_work(db) as s:
+        [slow] = claim_due(s, platforms, now=MONDAY, worker="slow")
+    later = MONDAY + timedelta(minutes=6)
+    with unit_of_work(db) as s:
+        [retry] = claim_due(s, platforms, now=later, worker="w2")  # the lease expired
+    with unit_of_work(db) as s:
+        failed = Outcome("timeout", 10_000, error="超时")
+        assert record_outcome(s, platforms, claim=retry, outcome=failed, now=later, worker="w2")
+    assert deliveries(db)[0].status == "pending"
+    # The slow worker's platform did take it after all: nothing is sent again.
+    with unit_of_work(db) as s:
+        ok = Outcome("acknowledged", 30, receipt={"path": "x"})
+        assert record_outcome(s, platforms, claim=slow, outcome=ok, now=later, worker="slow")
+    [d] = deliveries(db)
+    assert (d.status, d.receipt, d.last_error, d.claim_token) == (
+        "acknowledged",
+        {"path": "x"},
+        None,
+        None,
+    )
+    with unit_of_work(db) as s:
+        assert claim_due(s, platforms, now=later + timedelta(days=1), worker="w3") == []
+
+
 def test_file_drop_writes_each_delivery_atomically(db, tmp_path):
     platforms = drop_platforms(tmp_path / "drop")
     enqueue(db, platforms, [601], record_type="administrative_penalty")

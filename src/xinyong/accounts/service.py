@@ -38,6 +38,7 @@ from xinyong.accounts.errors import (
 from xinyong.accounts.models import ApiKey, AuthToken, Department, Role, User
 from xinyong.accounts.passwords import DEFAULT_MIN_LENGTH, check_password
 from xinyong.accounts.principal import ANONYMOUS, Principal
+from xinyong.db import updated_rows
 from xinyong.errors import Unauthorized, XinyongError
 
 SECTORS: Final = frozenset(
@@ -267,7 +268,7 @@ def revoke_user_tokens(
     )
     if keep is not None:
         stmt = stmt.where(AuthToken.token_hash != hash_token(keep))
-    return session.execute(stmt).rowcount
+    return updated_rows(session.execute(stmt))
 
 
 def create_api_key(

@@ -3,7 +3,7 @@
 A commitment keeps the exact text signed (with its SHA-256), the template and version it came
 from, and links to the credit records made of it: the ``credit_commitment`` record written at
 signing and, on breach, the ``commitment_breach`` record. Statuses move only along
-``workflow.py``'s table, by compare-and-set on ``version``.
+``workflow.COMMITMENT``, by compare-and-set on ``version``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.db import Base, JSONType, UTCDateTime
+from xinyong.workflow import EventLog
 
 
 class Commitment(Base):
@@ -54,17 +55,11 @@ class Commitment(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class CommitmentEvent(Base):
+class CommitmentEvent(EventLog, Base):
     """Every move of a commitment: who, from, to, when, why."""
 
     __tablename__ = "commitment_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
-    action: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -19,10 +19,10 @@ from xinyong.access.models import QueryChannel
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.commitments.errors import CommitmentNotFound, ListForbidden, SubjectFilterForbidden
+from xinyong.commitments.guards import DEPARTMENT_ROLES, is_receiving
 from xinyong.commitments.models import Commitment, CommitmentEvent
 from xinyong.commitments.schemas import CommitmentRead, EventRead
-from xinyong.commitments.verification import DEPARTMENT_ROLES, is_receiving
-from xinyong.commitments.workflow import CommitmentStatus, allowed_actions, is_overdue
+from xinyong.commitments.workflow import COMMITMENT, CommitmentStatus, is_overdue
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.subjects import service as subjects
@@ -47,6 +47,21 @@ def _reads(session: Session, rows: Sequence[Commitment], today: date) -> list[Co
             select(Department).where(Department.id.in_({c.receiving_department_id for c in rows}))
         )
     }
+    events = _events(session, rows)
+    return [
+        _read(
+            c,
+            subject_rows[c.subject_id],
+            departments[c.receiving_department_id],
+            events[c.id],
+            today,
+        )
+        for c in rows
+    ]
+
+
+def _events(session: Session, rows: Sequence[Commitment]) -> dict[int, list[EventRead]]:
+    """Each commitment's events in the order they happened."""
     events: dict[int, list[EventRead]] = defaultdict(list)
     for e in session.scalars(
         select(CommitmentEvent)
@@ -63,43 +78,47 @@ def _reads(session: Session, rows: Sequence[Commitment], today: date) -> list[Co
                 note=e.note,
             )
         )
-    out = []
-    for c in rows:
-        status = CommitmentStatus(c.status)
-        subject, department = subject_rows[c.subject_id], departments[c.receiving_department_id]
-        out.append(
-            CommitmentRead(
-                id=c.id,
-                subject_code=subject.code,
-                subject_name=subject.name,
-                commitment_type=c.commitment_type,
-                template_id=c.template_id,
-                template_version=c.template_version,
-                matter=c.matter,
-                items=list(c.items),
-                text=c.text,
-                text_sha256=c.text_sha256,
-                public=c.public,
-                reference=c.reference,
-                channel=c.channel,
-                signer_name=c.signer_name,
-                signed_at=c.signed_at,
-                due_on=c.due_on,
-                receiving_department_code=department.code,
-                receiving_department_name=department.name,
-                status=status.value,
-                status_label=status.label,
-                overdue=is_overdue(status, c.due_on, today),
-                allowed_actions=[a.value for a in allowed_actions(status)],
-                record_id=c.record_id,
-                breach_record_id=c.breach_record_id,
-                breach_kind=c.breach_kind,
-                verified_at=c.verified_at,
-                verification_note=c.verification_note,
-                events=events[c.id],
-            )
-        )
-    return out
+    return events
+
+
+def _read(
+    c: Commitment,
+    subject: Subject,
+    department: Department,
+    events: list[EventRead],
+    today: date,
+) -> CommitmentRead:
+    status = CommitmentStatus(c.status)
+    return CommitmentRead(
+        id=c.id,
+        subject_code=subject.code,
+        subject_name=subject.name,
+        commitment_type=c.commitment_type,
+        template_id=c.template_id,
+        template_version=c.template_version,
+        matter=c.matter,
+        items=list(c.items),
+        text=c.text,
+        text_sha256=c.text_sha256,
+        public=c.public,
+        reference=c.reference,
+        channel=c.channel,
+        signer_name=c.signer_name,
+        signed_at=c.signed_at,
+        due_on=c.due_on,
+        receiving_department_code=department.code,
+        receiving_department_name=department.name,
+        status=status.value,
+        status_label=status.label,
+        overdue=is_overdue(status, c.due_on, today),
+        allowed_actions=[a.value for a in COMMITMENT.allowed_actions(status)],
+        record_id=c.record_id,
+        breach_record_id=c.breach_record_id,
+        breach_kind=c.breach_kind,
+        verified_at=c.verified_at,
+        verification_note=c.verification_note,
+        events=events,
+    )
 
 
 def _can_read(session: Session, principal: Principal, commitment: Commitment) -> bool:

@@ -19,24 +19,16 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service as accounts
-from xinyong.accounts.models import Department, Role
+from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.checks.decide import Decision, decide
 from xinyong.checks.facts import gather
-from xinyong.checks.measures import Action, Area
+from xinyong.checks.measures import Area
 from xinyong.checks.service import CheckSetup
-from xinyong.commitments.errors import (
-    CommitmentNotAllowed,
-    EnterpriseOnly,
-    MatterNotApplicable,
-    NotAccepted,
-    NotOwnSubject,
-    SubjectKindNotSupported,
-    TemplateNotFound,
-    UnknownDepartment,
-)
+from xinyong.commitments import guards
+from xinyong.commitments.errors import NotOwnSubject
 from xinyong.commitments.models import Commitment, CommitmentEvent
 from xinyong.commitments.records import write_commitment_record
 from xinyong.commitments.schemas import CommitmentCreate
@@ -47,15 +39,17 @@ from xinyong.commitments.templates import (
     render,
     shipped_templates,
 )
-from xinyong.commitments.workflow import CommitmentStatus
-from xinyong.errors import Unauthorized
+from xinyong.commitments.workflow import CommitmentAction, CommitmentStatus
 from xinyong.ingest.service import Actor
 from xinyong.kit.clock import local_date
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
+from xinyong.workflow import Moved, append_event
 
 REPAIR_TEMPLATE: Final = "repair_commitment"
 REPAIR_MATTER: Final = "信用修复申请"
+# A commitment comes into being signed: its first event has no status before.
+SIGNING: Final = Moved(CommitmentAction.SIGN, None, CommitmentStatus.SIGNED)
 
 
 @dataclass(frozen=True)
@@ -111,96 +105,99 @@ def ensure_allowed(
     now: datetime,
 ) -> None:
     """409 when the template's type is closed to the subject: its check in the type's area
-    decides 不适用告知承诺 or stricter; the reasons name the measures and the facts."""
+    decides 不适用告知承诺 or stricter (:func:`guards.require_open`)."""
     area = setup.templates.rule(template.type).eligibility_area
     if area is None:
         return
     decision = check_decision(session, setup, subject=subject, area=area, now=now)
-    if decision.action.rank >= Action.NO_NOTIFICATION_COMMITMENT.rank:
-        raise CommitmentNotAllowed(template.type, decision.reasons)
+    guards.require_open(template.type, decision)
 
 
-def _department(session: Session, code: str) -> Department:
-    department = accounts.get_department(session, code)
-    if department is None:
-        raise UnknownDepartment(code)
-    return department
+@dataclass(frozen=True)
+class Signed:
+    """Who signs what, with which department, through which channel."""
+
+    subject: Subject
+    template: Template
+    department: Department
+    matter: str
+    signer: Principal
+    signer_name: str
+    channel: str  # online | repair
+    text: str | None  # None: rendered from the template; a repair gives its own text
 
 
-def _create(
-    session: Session,
-    setup: CommitmentSetup,
-    *,
-    subject: Subject,
-    template: Template,
-    department: Department,
-    matter: str,
-    signer: Principal,
-    signer_name: str,
-    channel: str,
-    text: str | None,
-    now: datetime,
-) -> Commitment:
-    """Store the commitment with its exact text, write its record, log and audit the signing."""
+def _commitment(signed: Signed, *, now: datetime) -> Commitment:
+    """The commitment as signed: the exact text (rendered from the template unless given),
+    its hash, the template's terms and the verification date."""
     today = local_date(now)
+    template, subject = signed.template, signed.subject
     due_on = today + timedelta(days=template.verify_within_days)
+    text = signed.text
     if text is None:
         filled = Filled(
             subject_name=subject.name,
             uscc=subject.uscc or "",
             legal_rep=subject.legal_rep or "",
-            matter=matter,
-            receiving_unit=department.name,
+            matter=signed.matter,
+            receiving_unit=signed.department.name,
             signed_on=today,
             due_on=due_on,
         )
         text = render(template, filled)
-    commitment = Commitment(
+    return Commitment(
         subject_id=subject.id,
         commitment_type=template.type,
         template_id=template.id,
         template_version=template.version,
-        matter=matter,
+        matter=signed.matter,
         items=list(template.items),
         text=text,
         text_sha256=hashlib.sha256(text.encode()).hexdigest(),
         public=template.public,
         reference=template.reference,
-        channel=channel,
-        signer=signer.actor,
-        signer_name=signer_name,
+        channel=signed.channel,
+        signer=signed.signer.actor,
+        signer_name=signed.signer_name,
         signed_at=now,
         signed_on=today,
         due_on=due_on,
-        receiving_department_id=department.id,
+        receiving_department_id=signed.department.id,
         status=CommitmentStatus.SIGNED.value,
         version=1,
     )
+
+
+def _create(
+    session: Session, setup: CommitmentSetup, signed: Signed, *, now: datetime
+) -> Commitment:
+    """Store the commitment with its exact text, write its record, log and audit the signing."""
+    commitment = _commitment(signed, now=now)
     session.add(commitment)
     session.flush()
     record = write_commitment_record(
         session,
         setup.catalog,
         commitment=commitment,
-        subject=subject,
-        department=department,
-        actor=Actor.of(signer),
+        subject=signed.subject,
+        department=signed.department,
+        actor=Actor.of(signed.signer),
         secret=setup.secret,
         strict_org_code=setup.strict_org_code,
         now=now,
     )
     commitment.record_id = record.id
-    session.add(
-        CommitmentEvent(
-            commitment_id=commitment.id,
-            action="sign",
-            from_status=None,
-            to_status=CommitmentStatus.SIGNED.value,
-            actor=signer.actor,
-            at=now,
-            note=f"{signer_name}签署《{template.name}》（第 {template.version} 版）",
-            detail={"record_id": record.id, "text_sha256": commitment.text_sha256},
-        )
+    template, signer = signed.template, signed.signer
+    detail = {"record_id": record.id, "text_sha256": commitment.text_sha256}
+    append_event(
+        session,
+        CommitmentEvent,
+        SIGNING,
+        actor=signer.actor,
+        at=now,
+        commitment_id=commitment.id,
+        note=f"{signed.signer_name}签署《{template.name}》（第 {template.version} 版）",
+        detail=detail,
     )
     audit.record(
         session,
@@ -210,11 +207,10 @@ def _create(
         object_type="commitment",
         object_id=commitment.id,
         detail={
-            "subject_id": subject.id,
+            "subject_id": signed.subject.id,
             "template": f"{template.id}@{template.version}",
-            "department": department.code,
-            "record_id": record.id,
-            "text_sha256": commitment.text_sha256,
+            "department": signed.department.code,
+            **detail,
         },
         now=now,
     )
@@ -234,32 +230,27 @@ def sign(
     template in force (404), received by a known department (422), for a matter the template
     applies to (422); approval types are refused (409) while the subject's check says 不适用
     告知承诺. Writes the commitment, its ``credit_commitment`` record and the audit entry."""
-    if principal.is_anonymous:
-        raise Unauthorized()
-    if principal.role is not Role.ENTERPRISE or principal.subject_id is None:
-        raise EnterpriseOnly()
+    own_subject_id = guards.require_online_signer(principal)
     subject = subjects.own_subject(
         session,
         data.subject_code,
-        own_subject_id=principal.subject_id,
+        own_subject_id=own_subject_id,
         secret=setup.secret,
         refused=NotOwnSubject(),
     )
-    if subject.uscc is None:
-        raise SubjectKindNotSupported()
-    today = local_date(now)
-    template = setup.templates.in_force(data.template_id, today)
-    if template is None:
-        raise TemplateNotFound(data.template_id)
-    department = _department(session, data.receiving_department)
-    if not template.applies_to(data.matter):
-        raise MatterNotApplicable(data.matter, template.name)
-    if not data.accepted:
-        raise NotAccepted()
+    template, department = guards.require_signable(
+        guards.Signing(
+            template_id=data.template_id,
+            template=setup.templates.in_force(data.template_id, local_date(now)),
+            department_ref=data.receiving_department,
+            department=accounts.get_department(session, data.receiving_department),
+            has_uscc=subject.uscc is not None,
+            matter=data.matter,
+            accepted=data.accepted,
+        )
+    )
     ensure_allowed(session, setup, subject=subject, template=template, now=now)
-    return _create(
-        session,
-        setup,
+    signed = Signed(
         subject=subject,
         template=template,
         department=department,
@@ -268,8 +259,8 @@ def sign(
         signer_name=data.signer_name,
         channel="online",
         text=None,
-        now=now,
     )
+    return _create(session, setup, signed, now=now)
 
 
 def sign_repair_commitment(
@@ -288,19 +279,17 @@ def sign_repair_commitment(
     recorded as a ``credit_commitment`` record like any other. The caller (repair) has
     already authorised the signer; it stores the returned id as its ``commitment_id``."""
     subject = session.get_one(Subject, subject_id)
-    if subject.uscc is None:
-        raise SubjectKindNotSupported()
-    today = local_date(now)
-    template = setup.templates.in_force(REPAIR_TEMPLATE, today)
-    if template is None:
-        raise TemplateNotFound(REPAIR_TEMPLATE)
-    department = session.get(Department, receiving_department_id)
-    if department is None:
-        raise UnknownDepartment(str(receiving_department_id))
+    template, department = guards.require_signable(
+        guards.Signing(
+            template_id=REPAIR_TEMPLATE,
+            template=setup.templates.in_force(REPAIR_TEMPLATE, local_date(now)),
+            department_ref=str(receiving_department_id),
+            department=session.get(Department, receiving_department_id),
+            has_uscc=subject.uscc is not None,
+        )
+    )
     ensure_allowed(session, setup, subject=subject, template=template, now=now)
-    return _create(
-        session,
-        setup,
+    signed = Signed(
         subject=subject,
         template=template,
         department=department,
@@ -309,5 +298,5 @@ def sign_repair_commitment(
         signer_name=signer_name,
         channel="repair",
         text=text,
-        now=now,
     )
+    return _create(session, setup, signed, now=now)

@@ -13,6 +13,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from xinyong.commitments.errors import Conflict, InvalidTransition
+from xinyong.workflow import Workflow
+
 
 class CommitmentStatus(StrEnum):
     SIGNED = "signed"
@@ -25,6 +28,7 @@ class CommitmentStatus(StrEnum):
 
 
 class CommitmentAction(StrEnum):
+    SIGN = "sign"  # the commitment comes into being signed: its first event, not a move
     FULFIL = "fulfil"
     BREACH = "breach"
 
@@ -35,22 +39,25 @@ STATUS_LABELS: Final[Mapping[CommitmentStatus, str]] = {
     CommitmentStatus.BREACHED: "已违诺",
 }
 
-TRANSITIONS: Final[Mapping[tuple[CommitmentStatus, CommitmentAction], CommitmentStatus]] = {
-    (CommitmentStatus.SIGNED, CommitmentAction.FULFIL): CommitmentStatus.FULFILLED,
-    (CommitmentStatus.SIGNED, CommitmentAction.BREACH): CommitmentStatus.BREACHED,
-}
 
-TERMINAL: Final = frozenset({CommitmentStatus.FULFILLED, CommitmentStatus.BREACHED})
-
-
-def target(status: CommitmentStatus, action: CommitmentAction) -> CommitmentStatus | None:
-    """Where ``action`` takes a commitment in ``status``; None when the table does not allow it."""
-    return TRANSITIONS.get((status, action))
+def _refused(current: CommitmentStatus | str, action: CommitmentAction) -> InvalidTransition:
+    # Every refused move of a commitment is a second verification: say what it already is.
+    label = STATUS_LABELS[current] if isinstance(current, CommitmentStatus) else current
+    return InvalidTransition(label)
 
 
-def allowed_actions(status: CommitmentStatus) -> list[CommitmentAction]:
-    """The actions the table allows from ``status`` (what pages turn into buttons)."""
-    return [action for (current, action) in TRANSITIONS if current is status]
+COMMITMENT: Final = Workflow(
+    name="commitment",
+    statuses=CommitmentStatus,
+    moves={
+        (CommitmentStatus.SIGNED, CommitmentAction.FULFIL): CommitmentStatus.FULFILLED,
+        (CommitmentStatus.SIGNED, CommitmentAction.BREACH): CommitmentStatus.BREACHED,
+    },
+    terminal=frozenset({CommitmentStatus.FULFILLED, CommitmentStatus.BREACHED}),
+    refused=_refused,
+    lost=Conflict,
+    labels=STATUS_LABELS,
+)
 
 
 def is_overdue(status: CommitmentStatus, due_on: date, today: date) -> bool:

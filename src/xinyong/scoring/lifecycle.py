@@ -4,9 +4,10 @@ A model version is YAML text submitted by an administrator and validated exactly
 file is (schema, then the catalog). A dry run evaluates the draft and the published version over
 every subject with the same compiled select as batch runs and stores the distribution of grades
 and the subjects whose grade would change. Only a tested version can be published, only by an
-administrator; publishing retires the previously published version of the model. Every move is a
-compare-and-set on the status, appends an event row and an audit row, in the caller's
-transaction (services flush, never commit).
+administrator; publishing retires the previously published version of the model. Every move
+follows ``workflow.MODEL_VERSION`` through :func:`xinyong.workflow.move` (compare-and-set on the
+status), appends an event row and an audit row, in the caller's transaction (services flush,
+never commit).
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Role
@@ -34,72 +34,18 @@ from xinyong.rules.loader import LoadedScorecard, ScorecardDefinitionError, cata
 from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import ModelVersion, ModelVersionEvent
 from xinyong.scoring.service import ScoreRow, read_row
+from xinyong.scoring.workflow import MODEL_VERSION, Action, ConcurrentUpdate, ModelStatus
+from xinyong.scoring.workflow import STATUS_LABELS as STATUS_LABELS  # read here by the API
+from xinyong.workflow import Moved, append_event, move
 
 DRAFT_PATH: Final = Path("模型草稿.yaml")
 MAX_EXAMPLES: Final = 10
+# A draft comes into being: its first event has no status before.
+CREATED: Final = Moved(Action.CREATE, None, ModelStatus.DRAFT)
 
 
-class ModelStatus(StrEnum):
-    DRAFT = "draft"
-    TESTED = "tested"
-    PUBLISHED = "published"
-    RETIRED = "retired"
-
-
-class Action(StrEnum):
-    DRY_RUN = "dry_run"
-    PUBLISH = "publish"
-    RETIRE = "retire"
-    DISCARD = "discard"
-
-
-STATUS_LABELS: Final[Mapping[ModelStatus, str]] = {
-    ModelStatus.DRAFT: "草稿",
-    ModelStatus.TESTED: "已试算",
-    ModelStatus.PUBLISHED: "已发布",
-    ModelStatus.RETIRED: "已停用",
-}
-ACTION_LABELS: Final[Mapping[Action, str]] = {
-    Action.DRY_RUN: "试算",
-    Action.PUBLISH: "发布",
-    Action.RETIRE: "停用",
-    Action.DISCARD: "废弃",
-}
-
-# A tested version may be dry-run again (the data moved on); a discarded draft is retired too,
-# its event row says it was never published.
-TRANSITIONS: Final[Mapping[tuple[ModelStatus, Action], ModelStatus]] = {
-    (ModelStatus.DRAFT, Action.DRY_RUN): ModelStatus.TESTED,
-    (ModelStatus.DRAFT, Action.DISCARD): ModelStatus.RETIRED,
-    (ModelStatus.TESTED, Action.DRY_RUN): ModelStatus.TESTED,
-    (ModelStatus.TESTED, Action.PUBLISH): ModelStatus.PUBLISHED,
-    (ModelStatus.TESTED, Action.DISCARD): ModelStatus.RETIRED,
-    (ModelStatus.PUBLISHED, Action.RETIRE): ModelStatus.RETIRED,
-}
-TERMINAL: Final = frozenset({ModelStatus.RETIRED})
-
-
-def allowed_actions(status: ModelStatus) -> list[Action]:
-    """The actions the table allows from ``status`` (for buttons and listings)."""
-    return [a for (s, a) in TRANSITIONS if s is status]
-
-
-class InvalidTransition(XinyongError):
-    def __init__(self, status: ModelStatus, action: Action) -> None:
-        super().__init__(
-            code="scoring.invalid_transition",
-            title=f"模型版本处于“{STATUS_LABELS[status]}”状态，不能“{ACTION_LABELS[action]}”",
-            status=409,
-        )
-
-
-class ConcurrentUpdate(XinyongError):
-    def __init__(self, model_id: str, version: int) -> None:
-        super().__init__(
-            code="scoring.concurrent_update",
-            title=f"模型 {model_id} 第 {version} 版已被他人同时处理，请刷新后重试",
-            status=409,
-        )
+# The listing of versions (lifecycle_api) offers the actions the table allows.
+allowed_actions: Final = MODEL_VERSION.allowed_actions
 
 
 class VersionNotNewer(XinyongError):
@@ -147,39 +93,30 @@ def apply(
     changes: Mapping[str, Any] | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> ModelVersionEvent:
-    """Move ``version`` by ``action`` if the table allows it, as a compare-and-set on the status
-    (``changes`` are written in the same UPDATE); append an event row and an audit row."""
-    current = ModelStatus(version.status)  # read first: the UPDATE refreshes the row
-    target = TRANSITIONS.get((current, action))
-    if target is None:
-        raise InvalidTransition(current, action)
-    result = session.execute(
-        update(ModelVersion)
-        .where(ModelVersion.id == version.id, ModelVersion.status == current.value)
-        .values(status=target.value, **dict(changes or {}))
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConcurrentUpdate(version.model_id, version.version)
-    session.refresh(version)
-    event = ModelVersionEvent(
-        model_version_id=version.id,
-        action=action.value,
-        from_status=current.value,
-        to_status=target.value,
+    """Move ``version`` by ``action`` along ``MODEL_VERSION`` (compare-and-set on the status,
+    ``changes`` written in the same UPDATE); append an event row and an audit row."""
+    current, label = version.status, _label(version)  # read first: the move expires the row
+    try:
+        moved = move(session, MODEL_VERSION, version, action, values=changes)
+    except ConcurrentUpdate:
+        raise ConcurrentUpdate(version.model_id, version.version) from None
+    event = append_event(
+        session,
+        ModelVersionEvent,
+        moved,
         actor=actor,
         at=now,
+        model_version_id=version.id,
         detail=dict(detail) if detail else None,
     )
-    session.add(event)
     audit.record(
         session,
         actor=actor,
         actor_role=actor_role,
         action=f"scoring.model_{action.value}",
         object_type="model_version",
-        object_id=_label(version),
-        detail={"from": current.value, "to": target.value, **dict(detail or {})},
+        object_id=label,
+        detail={"from": current, "to": moved.to_status.value, **dict(detail or {})},
         now=now,
     )
     return event
@@ -342,16 +279,14 @@ def create_draft(
     )
     session.add(row)
     session.flush()
-    session.add(
-        ModelVersionEvent(
-            model_version_id=row.id,
-            action="create",
-            from_status=None,
-            to_status=ModelStatus.DRAFT.value,
-            actor=actor,
-            at=now,
-            detail={"definition_hash": row.definition_hash},
-        )
+    append_event(
+        session,
+        ModelVersionEvent,
+        CREATED,
+        actor=actor,
+        at=now,
+        model_version_id=row.id,
+        detail={"definition_hash": row.definition_hash},
     )
     audit.record(
         session,
@@ -415,9 +350,7 @@ def dry_run(
 ) -> dict[str, Any]:
     """Evaluate the draft and ``published`` over every subject, store the comparison on the
     version and move it to tested. Nothing is written to the score tables."""
-    current = ModelStatus(version_row.status)
-    if (current, Action.DRY_RUN) not in TRANSITIONS:
-        raise InvalidTransition(current, Action.DRY_RUN)
+    MODEL_VERSION.require(version_row.status, Action.DRY_RUN)  # before the costly evaluation
     draft_rows = _evaluate_all(session, loaded(version_row, catalog), catalog, as_of)
     published_rows = (
         None if published is None else _evaluate_all(session, published, catalog, as_of)

@@ -11,6 +11,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.db import Base, JSONType, UTCDateTime
+from xinyong.workflow import EventLog
 
 
 class ScoreRun(Base):
@@ -74,10 +75,13 @@ class GradeChange(Base):
 
 class ModelVersion(Base):
     """A scorecard definition submitted as YAML text, moving draft → tested → published →
-    retired (``scoring.lifecycle``). The text is kept verbatim; its hash is stamped on results."""
+    retired (``scoring.workflow.MODEL_VERSION``). The text is kept verbatim; its hash is
+    stamped on results."""
 
     __tablename__ = "model_versions"
     __table_args__ = (UniqueConstraint("model_id", "version"),)
+    # ``version`` is the model's version number, not a lock: moves compare the status.
+    __move_by_status__ = True
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_id: Mapped[str] = mapped_column(String(64))
@@ -93,16 +97,10 @@ class ModelVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ModelVersionEvent(Base):
+class ModelVersionEvent(EventLog, Base):
     """One move of a model version: its history, next to the audit chain."""
 
     __tablename__ = "model_version_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_version_id: Mapped[int] = mapped_column(ForeignKey("model_versions.id"), index=True)
-    action: Mapped[str] = mapped_column(String(16))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -1,7 +1,7 @@
 """Tables of sync: one delivery per platform per repaired object, and every attempt to send it.
 
 A delivery is unique by (platform, object_type, object_id, kind), so an acknowledged result is
-never queued or sent twice. Status moves only along ``workflow.TRANSITIONS`` by
+never queued or sent twice. Status moves only along ``workflow.DELIVERY`` by
 compare-and-set on ``version``.
 """
 

@@ -120,71 +120,67 @@ def load_platforms(
     webhook whose secret is not set. ``secrets`` (by ``secret_env`` name) replaces the
     environment, for tests."""
     path = path or settings.sync_platforms_path
+    spec = _read(path)
+    return Platforms(
+        items=tuple(_platform(p, settings, path, secrets) for p in spec.platforms),
+        version=spec.version,
+        failing_after=settings.sync_failing_after,
+        lease_seconds=settings.sync_lease_seconds,
+    )
+
+
+def _read(path: Path) -> PlatformsFile:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        spec = PlatformsFile.model_validate(raw)
-    except OSError as exc:
-        raise PlatformsError(
-            path, [FieldError("file", "sync.invalid_platforms", str(exc))]
-        ) from exc
-    except yaml.YAMLError as exc:
+        return PlatformsFile.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
         raise PlatformsError(
             path, [FieldError("file", "sync.invalid_platforms", str(exc))]
         ) from exc
     except ValidationError as exc:
         raise PlatformsError(path, _errors(exc)) from exc
-    items: list[Platform] = []
-    for p in spec.platforms:
-        record_types = frozenset(p.record_types) if p.record_types is not None else None
-        sectors = frozenset(p.sectors) if p.sectors is not None else None
-        if isinstance(p.adapter, FileDropSpec):
-            directory = Path(p.adapter.directory)
-            if not directory.is_absolute():
-                directory = settings.data_dir / directory
-            items.append(
-                Platform(
-                    p.id,
-                    p.name,
-                    p.reference,
-                    record_types,
-                    "file_drop",
-                    directory=directory,
-                    sectors=sectors,
-                )
-            )
-            continue
-        if secrets is not None:
-            secret = secrets.get(p.adapter.secret_env)
-        else:
-            found = env_secret(p.adapter.secret_env)
-            secret = found.get_secret_value().encode() if found else None
-        if not secret:
-            raise PlatformsError(
-                path,
-                [
-                    FieldError(
-                        f"{p.id}.adapter.secret_env",
-                        "sync.secret_missing",
-                        f"{p.name} 的签名密钥未设置（环境变量 {p.adapter.secret_env}）",
-                    )
-                ],
-            )
-        items.append(
-            Platform(
-                p.id,
-                p.name,
-                p.reference,
-                record_types,
-                "webhook",
-                url=p.adapter.url,
-                secret=secret,
-                timeout_seconds=p.adapter.timeout_seconds or settings.sync_timeout_seconds,
-                sectors=sectors,
-            )
+
+
+def _platform(
+    p: PlatformSpec, settings: Settings, path: Path, secrets: Mapping[str, bytes] | None
+) -> Platform:
+    """One platform with its adapter's settings resolved: a drop directory under the data
+    directory unless absolute, a webhook's signing secret from the environment."""
+    record_types = frozenset(p.record_types) if p.record_types is not None else None
+    sectors = frozenset(p.sectors) if p.sectors is not None else None
+    if isinstance(p.adapter, FileDropSpec):
+        directory = Path(p.adapter.directory)
+        if not directory.is_absolute():
+            directory = settings.data_dir / directory
+        return Platform(
+            p.id,
+            p.name,
+            p.reference,
+            record_types,
+            "file_drop",
+            directory=directory,
+            sectors=sectors,
         )
-    return Platforms(
-        items=tuple(items),
-        version=spec.version,
-        failing_after=settings.sync_failing_after,
-        lease_seconds=settings.sync_lease_seconds,
+    if secrets is not None:
+        secret = secrets.get(p.adapter.secret_env)
+    else:
+        found = env_secret(p.adapter.secret_env)
+        secret = found.get_secret_value().encode() if found else None
+    if not secret:
+        problem = FieldError(
+            f"{p.id}.adapter.secret_env",
+            "sync.secret_missing",
+            f"{p.name} 的签名密钥未设置（环境变量 {p.adapter.secret_env}）",
+        )
+        raise PlatformsError(path, [problem])
+    return Platform(
+        p.id,
+        p.name,
+        p.reference,
+        record_types,
+        "webhook",
+        url=p.adapter.url,
+        secret=secret,
+        timeout_seconds=p.adapter.timeout_seconds or settings.sync_timeout_seconds,
+        sectors=sectors,
     )

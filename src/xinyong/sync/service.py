@@ -6,25 +6,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
-from xinyong.db import compare_and_set
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
-from xinyong.sync.errors import (
-    AdminOnly,
-    AlreadyAcknowledged,
-    DeliveryNotFound,
-    NowSending,
-    ReadDenied,
-)
+from xinyong.sync.errors import AdminOnly, DeliveryNotFound, ReadDenied
 from xinyong.sync.models import SyncAttempt, SyncDelivery
 from xinyong.sync.platforms import Platforms
 from xinyong.sync.schemas import AttemptRead, DeliveryDetail, DeliveryRead, PlatformRead
-from xinyong.sync.workflow import STATUS_LABELS, DeliveryAction, DeliveryStatus, allowed
+from xinyong.sync.workflow import DELIVERY, STATUS_LABELS, DeliveryAction, DeliveryStatus
+from xinyong.workflow import move
 
 MAX_LIST: Final = 500
 
@@ -168,20 +162,8 @@ def retry(
     d = session.get(SyncDelivery, delivery_id)
     if d is None:
         raise DeliveryNotFound()
-    current = DeliveryStatus(d.status)
-    if current == DeliveryStatus.ACKNOWLEDGED:
-        raise AlreadyAcknowledged()
-    if not allowed(current, DeliveryAction.RETRY):
-        raise NowSending()
-    moved = compare_and_set(
-        session,
-        update(SyncDelivery)
-        .where(SyncDelivery.id == d.id, SyncDelivery.version == d.version)
-        .values(next_attempt_at=now, version=d.version + 1),
-    )
-    if not moved:
-        raise NowSending()
-    session.refresh(d)
+    # 409 when acknowledged (never sent twice) or being sent (its outcome decides).
+    move(session, DELIVERY, d, DeliveryAction.RETRY, values={"next_attempt_at": now})
     audit.record(
         session,
         actor=principal.actor,

@@ -1,9 +1,10 @@
 """The delivery worker: claim due deliveries, send them after the claim is committed, record
 the outcome in a new transaction.
 
-* Claim is a compare-and-set on ``version`` (pending/failing and due → sending), so two workers
-  never send the same delivery; on SQLite a no-op write first takes the write lock so the
-  second worker waits instead of failing on a stale snapshot.
+* Every move (claim, ack, fail) follows ``workflow.DELIVERY`` through
+  :func:`xinyong.workflow.move`. Claim is a compare-and-set on ``version`` (pending/failing and
+  due → sending), so two workers never send the same delivery; on SQLite a no-op write first
+  takes the write lock so the second worker waits instead of failing on a stale snapshot.
 * A claim left in ``sending`` past the lease (worker killed mid-send) is claimed again and the
   lost attempt is logged as ``lease_expired``; the platform de-duplicates on the
   ``Idempotency-Key``.
@@ -22,21 +23,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from xinyong.db import compare_and_set, take_write_lock, unit_of_work
+from xinyong.db import take_write_lock, unit_of_work
 from xinyong.sync.adapters import Adapter, Message, Outcome, build_adapter
+from xinyong.sync.errors import NowSending
 from xinyong.sync.models import SyncAttempt, SyncDelivery
 from xinyong.sync.platforms import Platforms
-from xinyong.sync.workflow import (
-    DeliveryAction,
-    DeliveryStatus,
-    after_failure,
-    allowed,
-    backoff,
-)
+from xinyong.sync.workflow import DELIVERY, DeliveryAction, DeliveryStatus, after_failure, backoff
+from xinyong.workflow import move
 
 log = logging.getLogger("xinyong.sync")
 S = DeliveryStatus
@@ -92,46 +89,36 @@ def due_deliveries(
     return list(session.scalars(stmt))
 
 
+def _moved(
+    session: Session,
+    delivery: SyncDelivery,
+    action: DeliveryAction,
+    *,
+    to: DeliveryStatus | None = None,
+    values: Mapping[str, object],
+) -> bool:
+    """Whether this worker's move of ``delivery`` (as read) happened: not when the table no
+    longer allows it (another worker moved it on) or another mover won the compare-and-set."""
+    if not DELIVERY.targets(delivery.status, action):
+        return False
+    try:
+        move(session, DELIVERY, delivery, action, to=to, values=values)
+    except NowSending:  # DELIVERY.lost: someone else moved it first
+        return False
+    return True
+
+
 def try_claim(
     session: Session, delivery: SyncDelivery, *, now: datetime, worker: str
 ) -> Claim | None:
     """Compare-and-set ``delivery`` (as read, at its ``version``) to sending; ``None`` when
     another worker moved it first."""
-    current = S(delivery.status)
-    action = DeliveryAction.RECLAIM if current is S.SENDING else DeliveryAction.CLAIM
-    if S.SENDING not in allowed(current, action):
-        return None
+    # Read before the move, which expires the row. A claim still sending has lost its holder.
+    reclaimed = delivery.status == S.SENDING
+    lost_attempt, lost_since = delivery.attempts, delivery.claimed_at if reclaimed else None
+    action = DeliveryAction.RECLAIM if reclaimed else DeliveryAction.CLAIM
     token = uuid.uuid4().hex
     attempt = delivery.attempts + 1
-    claimed = compare_and_set(
-        session,
-        update(SyncDelivery)
-        .where(SyncDelivery.id == delivery.id, SyncDelivery.version == delivery.version)
-        .values(
-            status=S.SENDING.value,
-            claimed_at=now,
-            claim_token=token,
-            attempts=attempt,
-            version=delivery.version + 1,
-        ),
-    )
-    if not claimed:
-        return None
-    if delivery.status == S.SENDING.value and delivery.claimed_at is not None:
-        # The previous holder never reported back: its attempt is logged as lost.
-        session.add(
-            SyncAttempt(
-                delivery_id=delivery.id,
-                number=delivery.attempts,
-                started_at=delivery.claimed_at,
-                finished_at=now,
-                duration_ms=int((now - delivery.claimed_at).total_seconds() * 1000),
-                outcome="lease_expired",
-                error="发送中断（进程退出或超时未回报），已重新发送",
-                worker=worker,
-            )
-        )
-    session.flush()
     message = Message(
         delivery_id=delivery.id,
         platform=delivery.platform,
@@ -141,6 +128,24 @@ def try_claim(
         record_type=delivery.record_type,
         payload=dict(delivery.payload),
     )
+    values = {"claimed_at": now, "claim_token": token, "attempts": attempt}
+    if not _moved(session, delivery, action, values=values):
+        return None
+    if lost_since is not None:
+        # The previous holder never reported back: its attempt is logged as lost.
+        session.add(
+            SyncAttempt(
+                delivery_id=message.delivery_id,
+                number=lost_attempt,
+                started_at=lost_since,
+                finished_at=now,
+                duration_ms=int((now - lost_since).total_seconds() * 1000),
+                outcome="lease_expired",
+                error="发送中断（进程退出或超时未回报），已重新发送",
+                worker=worker,
+            )
+        )
+    session.flush()
     return Claim(message=message, token=token, attempt=attempt, claimed_at=now)
 
 
@@ -189,33 +194,28 @@ def record_outcome(
         )
     )
     session.flush()
-    base = update(SyncDelivery).execution_options(synchronize_session=False)
+    # Locked as read (PostgreSQL; SQLite already holds the write lock since the flush), so the
+    # move below compares against what was read.
+    delivery = session.get_one(
+        SyncDelivery, claim.message.delivery_id, with_for_update=True, populate_existing=True
+    )
     if outcome.acknowledged:
-        stmt = base.where(
-            SyncDelivery.id == claim.message.delivery_id,
-            SyncDelivery.status != S.ACKNOWLEDGED.value,
-        ).values(
-            status=S.ACKNOWLEDGED.value,
-            acknowledged_at=now,
-            receipt=outcome.receipt,
-            last_error=None,
-            claim_token=None,
-            version=SyncDelivery.version + 1,
-        )
-    else:
-        status = after_failure(claim.attempt, failing_after=platforms.failing_after)
-        stmt = base.where(
-            SyncDelivery.id == claim.message.delivery_id,
-            SyncDelivery.status == S.SENDING.value,
-            SyncDelivery.claim_token == claim.token,
-        ).values(
-            status=status.value,
-            next_attempt_at=now + backoff(claim.attempt, rng=rng),
-            last_error=outcome.error,
-            claim_token=None,
-            version=SyncDelivery.version + 1,
-        )
-    return session.execute(stmt).rowcount == 1
+        acknowledged = {
+            "acknowledged_at": now,
+            "receipt": outcome.receipt,
+            "last_error": None,
+            "claim_token": None,
+        }
+        return _moved(session, delivery, DeliveryAction.ACK, values=acknowledged)
+    if delivery.claim_token != claim.token:
+        return False  # another worker holds the delivery now: its outcome decides
+    failed = {
+        "next_attempt_at": now + backoff(claim.attempt, rng=rng),
+        "last_error": outcome.error,
+        "claim_token": None,
+    }
+    status = after_failure(claim.attempt, failing_after=platforms.failing_after)
+    return _moved(session, delivery, DeliveryAction.FAIL, to=status, values=failed)
 
 
 def build_adapters(platforms: Platforms) -> dict[str, Adapter]:

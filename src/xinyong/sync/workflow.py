@@ -1,4 +1,4 @@
-"""Delivery statuses and the one table of allowed moves.
+"""Delivery statuses and the one table of allowed moves (``DELIVERY``).
 
 pending → sending (claimed by a worker) → acknowledged, or back to pending / failing (after
 ``failing_after`` attempts) to be retried with backoff; failing keeps retrying, never gives up.
@@ -8,10 +8,13 @@ A claim left in ``sending`` past its lease (worker killed) may be claimed again.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 from typing import Final
+
+from xinyong.errors import XinyongError
+from xinyong.sync.errors import AlreadyAcknowledged, NowSending
+from xinyong.workflow import Workflow
 
 
 class DeliveryStatus(StrEnum):
@@ -30,15 +33,6 @@ class DeliveryAction(StrEnum):
 
 
 S, A = DeliveryStatus, DeliveryAction
-TRANSITIONS: Final[Mapping[tuple[DeliveryStatus, DeliveryAction], frozenset[DeliveryStatus]]] = {
-    (S.PENDING, A.CLAIM): frozenset({S.SENDING}),
-    (S.FAILING, A.CLAIM): frozenset({S.SENDING}),
-    (S.SENDING, A.RECLAIM): frozenset({S.SENDING}),
-    (S.SENDING, A.ACK): frozenset({S.ACKNOWLEDGED}),
-    (S.SENDING, A.FAIL): frozenset({S.PENDING, S.FAILING}),
-    (S.PENDING, A.RETRY): frozenset({S.PENDING}),
-    (S.FAILING, A.RETRY): frozenset({S.FAILING}),
-}
 
 STATUS_LABELS: Final = {
     S.PENDING: "待发送",
@@ -47,13 +41,38 @@ STATUS_LABELS: Final = {
     S.ACKNOWLEDGED: "平台已确认",
 }
 
+
+def _refused(current: DeliveryStatus | str, action: DeliveryAction) -> XinyongError:
+    # Only an admin's retry is refused to a person: an acknowledged delivery is never sent
+    # again, and one being sent waits for its outcome. The worker never shows its refusals.
+    return AlreadyAcknowledged() if current == S.ACKNOWLEDGED else NowSending()
+
+
+# A failed attempt leads back to pending, or to failing once the attempts reach the threshold
+# (``after_failure`` names which). The platform's acknowledgement counts whoever holds the
+# claim: a late one from a worker whose lease expired still stops the retries.
+DELIVERY: Final = Workflow(
+    name="sync_delivery",
+    statuses=DeliveryStatus,
+    moves={
+        (S.PENDING, A.CLAIM): S.SENDING,
+        (S.FAILING, A.CLAIM): S.SENDING,
+        (S.SENDING, A.RECLAIM): S.SENDING,
+        (S.SENDING, A.ACK): S.ACKNOWLEDGED,
+        (S.PENDING, A.ACK): S.ACKNOWLEDGED,
+        (S.FAILING, A.ACK): S.ACKNOWLEDGED,
+        (S.SENDING, A.FAIL): frozenset({S.PENDING, S.FAILING}),
+        (S.PENDING, A.RETRY): S.PENDING,
+        (S.FAILING, A.RETRY): S.FAILING,
+    },
+    terminal=frozenset({S.ACKNOWLEDGED}),
+    refused=_refused,
+    lost=NowSending,
+    labels=STATUS_LABELS,
+)
+
 BACKOFF_BASE: Final = timedelta(minutes=1)
 BACKOFF_CAP: Final = timedelta(hours=1)
-
-
-def allowed(status: DeliveryStatus, action: DeliveryAction) -> frozenset[DeliveryStatus]:
-    """Statuses ``action`` may lead to from ``status``; empty when not allowed."""
-    return TRANSITIONS.get((status, action), frozenset())
 
 
 def after_failure(attempts: int, *, failing_after: int) -> DeliveryStatus:
