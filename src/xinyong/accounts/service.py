@@ -12,11 +12,11 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Final
+from typing import Any, Final, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.errors import (
@@ -267,7 +267,8 @@ def revoke_user_tokens(
     )
     if keep is not None:
         stmt = stmt.where(AuthToken.token_hash != hash_token(keep))
-    return session.execute(stmt).rowcount
+    # An UPDATE gives a CursorResult; Session.execute is typed for any statement.
+    return cast("CursorResult[Any]", session.execute(stmt)).rowcount
 
 
 def create_api_key(

@@ -21,8 +21,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -215,7 +216,8 @@ def record_outcome(
             claim_token=None,
             version=SyncDelivery.version + 1,
         )
-    return session.execute(stmt).rowcount == 1
+    # An UPDATE gives a CursorResult; Session.execute is typed for any statement.
+    return cast("CursorResult[Any]", session.execute(stmt)).rowcount == 1
 
 
 def build_adapters(platforms: Platforms) -> dict[str, Adapter]:
