@@ -80,6 +80,7 @@ def review(
     if objection.status != wf.RECEIVED:
         raise NotAwaitingAcceptance()
     from_status = objection.status
+    note: str | None
     if action is wf.ObjectionAction.ACCEPT:
         to, note = _accept(session, setup, objection, principal=principal, now=now)
         note = f"{note}。{data.reason}" if data.reason else note
