@@ -241,6 +241,17 @@ class TestVenvAndBrowsers:
         assert "apt-get install -y -q chromium" in result.stdout
 
 
+def test_the_code_is_linted_formatted_and_type_checked_before_the_tests(debian: Machine) -> None:
+    result = debian.run("DRY_RUN=1", "check_code")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "scripts/test: would run: .venv-test/bin/ruff check src tests bench",
+        "scripts/test: would run: .venv-test/bin/ruff format --check src tests bench",
+        "scripts/test: would run: .venv-test/bin/mypy",
+    ]
+
+
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_scripts_are_shellcheck_clean() -> None:
     result = subprocess.run(

@@ -23,13 +23,15 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from difflib import get_close_matches
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from typer import rich_utils
+from typer._click.core import Command, Parameter
+from typer._click.core import Context as ClickContext
 from typer._click.exceptions import (
     BadParameter,
     MissingParameter,
@@ -38,7 +40,7 @@ from typer._click.exceptions import (
     UsageError,
 )
 from typer._click.formatting import HelpFormatter
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 from typer.models import Context, DefaultPlaceholder
 
 from xinyong.config import (
@@ -188,7 +190,8 @@ def _value_reason(exc: BadParameter) -> str:
 
 def _message(exc: UsageError) -> str:
     if isinstance(exc, MissingParameter):
-        kind = PARAM_KINDS.get(exc.param_type or getattr(exc.param, "param_type_name", ""), "参数")
+        param_kind = exc.param_type or (exc.param.param_type_name if exc.param else "")
+        kind = PARAM_KINDS.get(param_kind, "参数")
         return f"缺少{kind} {_hint(exc)}。" if _hint(exc) else f"缺少{kind}。"
     if isinstance(exc, NoSuchOption):
         message = f"没有选项 {exc.option_name}"
@@ -202,7 +205,7 @@ def _message(exc: UsageError) -> str:
     return _plain(exc.message)
 
 
-def in_chinese(exc: UsageError, ctx: Context | None = None) -> UsageError:
+def in_chinese(exc: UsageError, ctx: ClickContext | None = None) -> UsageError:
     """``exc`` with its message in Chinese; Chinese ones and the no-argument help pass as they
     are (Typer recognises the latter by its class)."""
     if isinstance(exc, ChineseUsageError | NoArgsIsHelpError):
@@ -229,37 +232,46 @@ class ChineseContext(Context):
         raise ChineseUsageError(_plain(message), self)
 
 
-class _SpeaksChinese:
+# To the type checker the mixin is the Click command both Typer classes derive from, so its
+# overrides and super() calls are checked against Click's; at run time it adds no base.
+if TYPE_CHECKING:
+    _Mixin = Command
+else:
+    _Mixin = object
+
+
+class _SpeaksChinese(_Mixin):
     """What ``ChineseCommand`` and ``ChineseGroup`` add to Typer's classes."""
 
-    context_class = ChineseContext
+    context_class: type[ClickContext] = ChineseContext
 
-    def get_help_option(self, ctx: Context) -> Any:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
+    def get_help_option(self, ctx: ClickContext) -> Any:
+        option = super().get_help_option(ctx)
         if option is not None:
             option.help = HELP_OPTION_HELP
         return option
 
-    def get_params(self, ctx: Context) -> list[Any]:
-        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+    def get_params(self, ctx: ClickContext) -> list[Parameter]:
+        params = super().get_params(ctx)
         for param in params:
-            if param.name in BUILT_IN_OPTION_HELP:
+            # Typer's options carry help; Click's bare Parameter does not.
+            if isinstance(param, TyperOption) and param.name in BUILT_IN_OPTION_HELP:
                 param.help = BUILT_IN_OPTION_HELP[param.name]
         return params
 
-    def collect_usage_pieces(self, ctx: Context) -> list[str]:
-        pieces: list[str] = super().collect_usage_pieces(ctx)  # type: ignore[misc]
+    def collect_usage_pieces(self, ctx: ClickContext) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
         return [USAGE_WORDS.get(piece, piece) for piece in pieces]
 
-    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
         try:
-            return super().parse_args(ctx, args)  # type: ignore[misc]
+            return super().parse_args(ctx, args)
         except UsageError as exc:
             raise in_chinese(exc, ctx) from None
 
-    def invoke(self, ctx: Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
-            return super().invoke(ctx)  # type: ignore[misc]
+            return super().invoke(ctx)
         except UsageError as exc:
             raise in_chinese(exc, ctx) from None
 
@@ -274,7 +286,7 @@ class ChineseGroup(_SpeaksChinese, TyperGroup):
         # Typer's own suggestion is appended in English; resolve_command adds a Chinese one.
         self.suggest_commands = False
 
-    def resolve_command(self, ctx: Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: ClickContext, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except ChineseUsageError as exc:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -30,6 +30,9 @@ from sqlalchemy.engine import Engine, Result
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    import psycopg
 
 from xinyong.config import Settings, get_settings
 from xinyong.kit.clock import local
@@ -83,6 +86,10 @@ def _localise_timestamps(mapper: Mapper[Any], class_: type) -> None:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # SQLAlchemy types it as any FromClause; every model here is declared with a
+        # __tablename__, so it maps a Table (what take_write_lock and bulk_insert take).
+        __table__: ClassVar[Table]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -197,7 +204,8 @@ def bulk_insert(
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
     statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
-    dbapi = conn.connection.dbapi_connection
+    # Only PostgreSQL gets here, and xinyong reaches it through psycopg 3.
+    dbapi = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
     try:
         with dbapi.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

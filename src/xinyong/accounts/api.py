@@ -32,7 +32,7 @@ JSON_TYPE = "application/json"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 _TOKEN_REQUEST_SCHEMA = TokenRequest.model_json_schema()
-_PROBLEM = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _LOCKED = {
     **_PROBLEM,
     "description": "登录失败次数过多，暂时锁定",
@@ -112,7 +112,7 @@ class _Wiring:
     """The web layer's dependencies the routes are bound to."""
 
     session: Callable[..., Any]
-    settings: Callable[[], Settings]
+    settings: Callable[..., Settings]
     principal: Callable[..., Any]
     client_address: Callable[[Request], str | None]
     clock: Callable[[], datetime] | None
@@ -125,7 +125,7 @@ class _Wiring:
 def build_router(
     session_dep: Callable[..., Any],
     *,
-    settings_dep: Callable[[], Settings] = get_settings,
+    settings_dep: Callable[..., Settings] = get_settings,
     principal_dep: Callable[..., Any] | None = None,
     client_address: Callable[[Request], str | None] = peer_address,
     clock: Callable[[], datetime] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 import typer
 from rich.console import Console
@@ -17,11 +18,23 @@ console = Console()
 REQUIRED_LABELS = {True: "必填", "organisation": "法人组织必填", "person": "自然人必填", False: ""}
 
 
+class TypeRow(TypedDict):
+    """One information type as ``catalog list`` shows it (and prints it with --json)."""
+
+    code: str
+    name: str
+    category: str
+    polarity: str
+    publicity: str
+    version: int
+    fields: int
+
+
 @catalog_app.command("list")
 def list_types(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
     """列出全部信息类型。"""
     catalog = default_catalog()
-    rows = [
+    rows: list[TypeRow] = [
         {
             "code": t.code,
             "name": t.name,

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, bindparam, case, func, select, tuple_
+from sqlalchemy import BindParameter, Date, bindparam, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
@@ -132,7 +132,7 @@ def full_years_between(earlier: date, later: date) -> int:
 
 # The statements of the check's hot path are built once, with the subjects and the date bound
 # at execution, so that each check only looks up SQLAlchemy's compiled form.
-_SUBJECT_IDS = bindparam("subject_ids", expanding=True)
+_SUBJECT_IDS: BindParameter[list[int]] = bindparam("subject_ids", expanding=True)
 _AS_OF = bindparam("as_of", type_=Date)
 _SERIOUS = Record.severity == Severity.SERIOUS.value
 _RECORD_COUNTS = (

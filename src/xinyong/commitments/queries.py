@@ -170,7 +170,7 @@ def _log_read(
 
 def _scoped(
     session: Session, principal: Principal, subject_code: str | None, secret: bytes
-) -> Select[tuple[Commitment]]:
+) -> Select[Commitment]:
     query = select(Commitment)
     if principal.role is Role.ENTERPRISE and principal.subject_id is not None:
         if subject_code:

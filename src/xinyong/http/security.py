@@ -89,7 +89,7 @@ class SecurityHeaders:
         # The same HTML FastAPI serves on this path, so the hashes are of its very scripts.
         app = self.fastapi_app
         if path == app.swagger_ui_oauth2_redirect_url:
-            return docs_policy(get_swagger_ui_oauth2_redirect_html().body.decode())
+            return docs_policy(bytes(get_swagger_ui_oauth2_redirect_html().body).decode())
         redirect = app.swagger_ui_oauth2_redirect_url
         page = get_swagger_ui_html(
             openapi_url=root_path + (app.openapi_url or ""),
@@ -98,7 +98,7 @@ class SecurityHeaders:
             init_oauth=app.swagger_ui_init_oauth,
             swagger_ui_parameters=app.swagger_ui_parameters,
         )
-        return docs_policy(page.body.decode())
+        return docs_policy(bytes(page.body).decode())
 
     def _csp(self, scope: Scope) -> str:
         app = self.fastapi_app

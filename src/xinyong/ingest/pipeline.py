@@ -374,8 +374,8 @@ def store_chunk(
                 session, subject_id, _registration(item.values), as_of=item.decided_on, now=now
             )
     if inserts:
-        columns = list(inserts[0])
-        bulk_insert(session, Record.__table__, columns, [tuple(r.values()) for r in inserts])
+        names = list(inserts[0])
+        bulk_insert(session, Record.__table__, names, [tuple(r.values()) for r in inserts])
     return out
 
 

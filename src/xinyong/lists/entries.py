@@ -126,7 +126,7 @@ def _rule_select(
     as_of: date,
     dialect: str,
     subject_ids: Collection[int] | str | None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     rule = compiled.rule
     start = _date_column(rule.start, dialect)
     end = _date_column(rule.end.field, dialect) if rule.end.field else cast(null(), Date)
@@ -173,7 +173,7 @@ def _rule_select(
 
 def _manual_select(
     list_ids: list[str], *, as_of: date, subject_ids: Collection[int] | str | None
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     m = ManualListEntry
     conditions: list[ColumnElement[bool]] = [
         m.list_id.in_(list_ids),
@@ -204,7 +204,7 @@ def entries_query(
     as_of: date,
     dialect: str,
     subject_ids: Collection[int] | str | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """The entries in force on ``as_of`` of one list (every list when ``list_id`` is None),
     optionally of some subjects only (or of the ``subject_ids`` bound at execution when
     :data:`SUBJECTS_PARAM`): one select with the columns of :data:`ENTRY_COLUMNS`.
@@ -221,7 +221,7 @@ def entries_query(
     return select(*(entries.c[name] for name in ENTRY_COLUMNS))
 
 
-_SUBJECT_QUERIES: dict[tuple[str, str, str | None, date, str], Select[Any]] = {}
+_SUBJECT_QUERIES: dict[tuple[str, str, str | None, date, str], Select[*tuple[Any, ...]]] = {}
 _SUBJECT_QUERIES_MAX: Final = 64
 
 
@@ -232,7 +232,7 @@ def _subjects_query(
     list_id: str | None,
     as_of: date,
     dialect: str,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """:func:`entries_query` for subjects bound at execution, cached by the definitions' and
     catalog's hashes (equal hashes, equal statements)."""
     key = (definitions.definition_hash, catalog.definition_hash, list_id, as_of, dialect)

@@ -92,7 +92,7 @@ def proofs_held(session: Session, application_id: int) -> tuple[int, int]:
             RepairMaterial.application_id == application_id, RepairMaterial.kind == "proof"
         )
     ).one()
-    return int(count), int(size)
+    return int(count), int(size or 0)  # coalesce(…, 0) already: never None
 
 
 def store_proofs(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    SQLColumnExpression,
     String,
     and_,
     bindparam,
@@ -52,11 +53,12 @@ from xinyong.rules.scorecard import (
 from xinyong.subjects.models import Subject, SubjectConsent
 from xinyong.subjects.service import PERSONAL_SCORE
 
-RECORD_COLUMNS = {
-    "decided_on": Record.decided_on,
-    "severity": Record.severity,
-    "polarity": Record.polarity,
-    "record_type": Record.record_type,
+# Each attribute's column as it goes into SQL (what the attribute itself turns into there).
+RECORD_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "decided_on": Record.decided_on.expression,
+    "severity": Record.severity.expression,
+    "polarity": Record.polarity.expression,
+    "record_type": Record.record_type.expression,
 }
 AS_OF = "as_of"
 SUBJECT_ID = "subject_id"
@@ -195,7 +197,7 @@ def _points(rule: Points, value: ColumnElement[Any], max_points: Decimal) -> Col
     if isinstance(rule, Bands):
         whens = []
         for band in rule.bands:
-            conds = [value.is_not(None)]
+            conds: list[ColumnElement[bool]] = [value.is_not(None)]
             if band.gte is not None:
                 conds.append(value >= float(band.gte))
             if band.lt is not None:
@@ -208,7 +210,7 @@ def _points(rule: Points, value: ColumnElement[Any], max_points: Decimal) -> Col
     raise TypeError(f"unknown points rule {rule!r}")
 
 
-def _only(column: ColumnElement[Any], scope: Scope) -> ColumnElement[bool] | None:
+def _only(column: SQLColumnExpression[Any], scope: Scope) -> ColumnElement[bool] | None:
     """The online restriction on a subject-id column, or None for batch."""
     if scope is Scope.ONE:
         return column == bindparam(SUBJECT_ID, type_=Integer)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TypedDict
 
 import typer
 from rich.console import Console
@@ -103,13 +105,24 @@ def evaluate_command(
         console.print(f"  {grade}：{n:,}")
 
 
+class ModelRow(TypedDict):
+    """One published model as ``models list`` shows it (and prints it with --json)."""
+
+    id: str
+    name: str
+    version: int
+    subject_kinds: Sequence[str]
+    hash: str
+    consent_required: bool
+
+
 @models_app.command("list")
 def list_models(
     as_json: bool = typer.Option(False, "--json", help="只输出一个 JSON 数组"),
 ) -> None:
     """列出已发布的评价模型。"""
     models = _served_models(default_catalog())
-    rows = [
+    rows: list[ModelRow] = [
         {
             "id": m.scorecard.id,
             "name": m.scorecard.name,

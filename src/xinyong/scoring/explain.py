@@ -20,7 +20,7 @@ from xinyong.records.models import Record
 from xinyong.records.schemas import View
 from xinyong.rules.compiler import fact_records
 from xinyong.rules.loader import LoadedScorecard
-from xinyong.rules.scorecard import Fact, Measure
+from xinyong.rules.scorecard import Bonus, Fact, Indicator, Measure
 from xinyong.scoring.schemas import (
     Adjustment,
     ItemExplanation,
@@ -116,7 +116,9 @@ def _items(
 ) -> list[ItemExplanation]:
     """Every indicator and bonus item: its value, points, points lost, basis and records."""
     card = loaded.scorecard
-    entries = [(ind, dim.name, "indicator") for dim in card.dimensions for ind in dim.indicators]
+    entries: list[tuple[Indicator | Bonus, str | None, str]] = [
+        (ind, dim.name, "indicator") for dim in card.dimensions for ind in dim.indicators
+    ]
     entries += [(b, None, "bonus") for b in card.bonus]
     items: list[ItemExplanation] = []
     for item, dimension, kind in entries:

@@ -121,7 +121,7 @@ def _lookup(session: Session, refs: Iterable[SubjectRef]) -> dict[str, int]:
         rows = session.execute(
             select(Subject.id, Subject.uscc).where(one_of(session, Subject.uscc, chunk))
         )
-        found.update({uscc: sid for sid, uscc in rows})
+        found.update({uscc: sid for sid, uscc in rows if uscc is not None})
     for chunk in _chunks(hashes, 5000):
         rows = session.execute(
             select(Subject.id, Subject.id_hash).where(one_of(session, Subject.id_hash, chunk))
@@ -339,7 +339,7 @@ def parse_code(code: str, *, secret: bytes) -> SubjectKey:
     )
 
 
-def subject_lookup(code: str, *, secret: bytes) -> Select[tuple[Subject]]:
+def subject_lookup(code: str, *, secret: bytes) -> Select[Subject]:
     """The select for a code (:func:`parse_code`)."""
     key = parse_code(code, secret=secret)
     if key.uscc is not None:
@@ -357,6 +357,7 @@ def find_many(session: Session, keys: Iterable[SubjectKey]) -> dict[SubjectKey, 
         found.update(
             (s.uscc, s)
             for s in session.scalars(select(Subject).where(one_of(session, Subject.uscc, by_uscc)))
+            if s.uscc is not None  # always: the query matched on it (narrows for the type)
         )
     if by_hash:
         found.update(
@@ -364,6 +365,7 @@ def find_many(session: Session, keys: Iterable[SubjectKey]) -> dict[SubjectKey, 
             for s in session.scalars(
                 select(Subject).where(one_of(session, Subject.id_hash, by_hash))
             )
+            if s.id_hash is not None  # always, as above
         )
     return {k: found[k.uscc or k.id_hash or ""] for k in wanted if (k.uscc or k.id_hash) in found}
 

@@ -201,7 +201,7 @@ def list_platforms(
             id=p.id,
             name=p.name,
             adapter=p.kind,
-            target=p.url if p.kind == "webhook" else str(p.directory),
+            target=p.url if p.url is not None else str(p.directory),  # only webhooks have one
             record_types=sorted(p.record_types) if p.record_types is not None else None,
             reference=p.reference,
             unacknowledged=counts.get(p.id, (0, 0))[0],

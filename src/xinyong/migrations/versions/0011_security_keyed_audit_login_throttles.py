@@ -123,7 +123,7 @@ def _rehash(
 def _record_keying(
     conn: sa.Connection, key: bytes, *, last_id: int, prev_hash: str, detail: dict[str, Any]
 ) -> None:
-    fields = {
+    fields: dict[str, Any] = {
         "at": datetime.now(UTC),
         "actor": "system",
         "actor_role": "system",
