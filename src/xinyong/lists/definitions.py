@@ -20,7 +20,7 @@ from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
 from xinyong.rules.expression import Expr, ExpressionError, FieldSpec, fields_from_catalog, parse
-from xinyong.rules.loader import fields_of
+from xinyong.rules.facts import fields_of
 
 DEFINITIONS_PATH: Final = Path(__file__).parent / "definitions" / "lists.yaml"
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
-from xinyong.rules.expression import ExpressionError, FieldSpec, fields_from_catalog, parse
-from xinyong.rules.scorecard import Fact, Measure, Scorecard
+from xinyong.rules.expression import ExpressionError, parse
+from xinyong.rules.facts import Fact, Measure, fields_of
+from xinyong.rules.scorecard import Scorecard
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 NUMERIC_KINDS = frozenset({"number"})
@@ -48,27 +49,6 @@ def _facts(card: Scorecard) -> Iterator[tuple[str, Fact]]:
             yield f"dimensions[{d}].indicators[{i}]（{ind.name}）.fact", ind.fact
     for b, bonus in enumerate(card.bonus):
         yield f"bonus[{b}]（{bonus.name}）.fact", bonus.fact
-
-
-def fields_of(catalog: Catalog, record_types: list[str]) -> dict[str, FieldSpec]:
-    """The names a fact over these record types may use. A field several types share keeps the
-    union of their allowed values (e.g. 当前状态), or none when any type leaves it open."""
-    fields: dict[str, FieldSpec] = {}
-    for code in record_types:
-        rt = catalog.get(code)
-        if rt is None:
-            continue
-        for name, spec in fields_from_catalog(rt).items():
-            seen = fields.get(name)
-            if seen is None:
-                fields[name] = spec
-            elif seen.values is None or spec.values is None:
-                fields[name] = replace(seen, values=None)
-            else:
-                fields[name] = replace(
-                    seen, values=tuple(dict.fromkeys((*seen.values, *spec.values)))
-                )
-    return fields
 
 
 def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
