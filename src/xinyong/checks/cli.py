@@ -13,7 +13,7 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.checks.measures import MEASURES_PATH, Area, MeasureCatalog, load_measures
 from xinyong.errors import XinyongError
 from xinyong.lists.definitions import load_definitions
-from xinyong.rules.loader import load_all
+from xinyong.scoring.shipped import load_all
 
 measures_app = typer.Typer(help="守信激励与失信惩戒措施清单", no_args_is_help=True)
 console = Console()

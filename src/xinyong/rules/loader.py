@@ -19,7 +19,6 @@ from xinyong.rules.expression import ExpressionError, parse
 from xinyong.rules.facts import Fact, Measure, fields_of
 from xinyong.rules.scorecard import Scorecard
 
-DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 NUMERIC_KINDS = frozenset({"number"})
 
 
@@ -99,8 +98,8 @@ def load_scorecard(path: Path, catalog: Catalog) -> LoadedScorecard:
     return LoadedScorecard(card, hashlib.sha256(raw).hexdigest(), path)
 
 
-def load_all(catalog: Catalog, directory: Path = DEFINITIONS_DIR) -> dict[str, LoadedScorecard]:
-    """Every model shipped in ``directory`` by id (the latest version of each)."""
+def load_directory(catalog: Catalog, directory: Path) -> dict[str, LoadedScorecard]:
+    """Every model in ``directory`` by id (the latest version of each)."""
     models: dict[str, LoadedScorecard] = {}
     for path in sorted(directory.glob("*.yaml")):
         loaded = load_scorecard(path, catalog)
