@@ -331,6 +331,7 @@ OPEN_COMMANDS: Final = frozenset(
         "catalog",
         "measures list",
         "measures check",
+        "measures test",
         "commitments templates",
         "db current",
     }

@@ -9,6 +9,7 @@ load. A bad definition names its file, the item and the problem, in Chinese.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -99,6 +100,14 @@ class ListDefinitions(Strict):
 
     def get(self, list_id: str) -> ListDefinition | None:
         return next((x for x in self.lists if x.id == list_id), None)
+
+    def suppressor(self, list_id: str, on: Collection[str]) -> str | None:
+        """The list that wins over ``list_id`` for a subject on the lists ``on`` (black over
+        red), or None when ``list_id`` counts."""
+        definition = self.get(list_id)
+        if definition is None or list_id not in on:
+            return None
+        return next((s for s in definition.suppressed_by if s in on), None)
 
     def rules_of(self, list_id: str | None) -> list[ListRule]:
         return [r for r in self.rules if list_id is None or r.list_id == list_id]

@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -42,6 +42,9 @@ Outputs = Mapping[str, Any]
 Label = Callable[[str], str | None]
 
 
+FactsT = TypeVar("FactsT")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -53,10 +56,11 @@ class NamedCase(Strict):
     as_of: date
 
 
-class FactCase(NamedCase):
-    """The facts a rule set reads on ``as_of`` and the outputs it must produce."""
+class FactCase(NamedCase, Generic[FactsT]):
+    """The facts a rule set reads on ``as_of`` (typed by the rule set: ``FactCase[MyFacts]``)
+    and the outputs it must produce."""
 
-    facts: dict[str, Any] = {}
+    facts: FactsT
     expect: dict[str, Any] = Field(min_length=1)
 
 
@@ -78,6 +82,7 @@ class CaseFile(Strict):
 
 
 F = TypeVar("F", bound=CaseFile)
+C = TypeVar("C", bound=FactCase[Any])
 
 
 class CaseFileError(XinyongError):
@@ -223,8 +228,8 @@ def refused(definition: str, case: str, engine: str, exc: XinyongError) -> CaseR
 
 def run_cases(
     definition: str,
-    cases: Sequence[FactCase],
-    evaluate: Callable[[FactCase], Mapping[str, Outputs]],
+    cases: Sequence[C],
+    evaluate: Callable[[C], Mapping[str, Outputs]],
     *,
     label: Label,
     engine: str = "规则",
