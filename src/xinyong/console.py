@@ -332,6 +332,7 @@ OPEN_COMMANDS: Final = frozenset(
         "measures list",
         "measures check",
         "measures test",
+        "lists test",
         "commitments templates",
         "db current",
     }

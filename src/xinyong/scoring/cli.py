@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import asdict
 from datetime import date
-from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -15,10 +13,10 @@ from rich.table import Table
 
 from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import get_settings
-from xinyong.db import get_engine, make_engine, unit_of_work
+from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
-from xinyong.migrations import upgrade
+from xinyong.migrations import scratch_database
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service
 from xinyong.scoring.cases import run_case_file
@@ -145,9 +143,7 @@ def test_models(
     catalog = default_catalog()
     models = load_all(catalog)
     failures = total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'cases.db'}")
-        upgrade(engine)
+    with scratch_database() as engine:
         for path in sorted(CASES_DIR.glob("*.yaml")):
             if model and path.stem != model:
                 continue
@@ -161,7 +157,6 @@ def test_models(
                 if not result.passed:
                     failures += 1
                     console.print(result.describe())
-        engine.dispose()
     if total == 0:
         console.print(f"[red]没有找到模型 {model} 的案例[/red]")
         raise typer.Exit(1)
