@@ -24,9 +24,10 @@ from typing import Any, Final
 
 from sqlalchemy import Date, bindparam, select, tuple_
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from xinyong.catalog.loader import Catalog
-from xinyong.catalog.schemas import Polarity, Severity
+from xinyong.catalog.schemas import Polarity
 from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.schemas import ListMembership
 from xinyong.lists.service import memberships_of
@@ -133,7 +134,7 @@ def full_years_between(earlier: date, later: date) -> int:
 
 # The statements of the check's hot path are built once, with the subjects and the date bound
 # at execution, so that each check only looks up SQLAlchemy's compiled form.
-_SUBJECT_IDS = bindparam("subject_ids", expanding=True)
+_SUBJECT_IDS: BindParameter[Any] = bindparam("subject_ids", expanding=True)
 _AS_OF = bindparam("as_of", type_=Date)
 _BAD_IN_PUBLICITY: Final[dict[str, Any]] = {"polarity": [Polarity.BAD.value], "in_publicity": True}
 _COUNTS: dict[tuple[str, str], CompiledFacts] = {}
@@ -145,16 +146,15 @@ def record_facts(catalog: Catalog) -> dict[str, Fact]:
     ``as_of`` (any type), the serious ones, the days since the latest serious administrative
     penalty, and commitment breaches."""
     every_type = sorted(catalog.types)
-    serious = [Severity.SERIOUS.value]
     return {
         "bad_records": Fact(measure=Measure.COUNT, record_types=every_type, **_BAD_IN_PUBLICITY),
         "serious_bad_records": Fact(
-            measure=Measure.COUNT, record_types=every_type, severity=serious, **_BAD_IN_PUBLICITY
+            measure=Measure.COUNT, record_types=every_type, severity=["严重"], **_BAD_IN_PUBLICITY
         ),
         "serious_penalty_days_ago": Fact(
             measure=Measure.DAYS_SINCE,
             record_types=[SERIOUS_PENALTY_TYPE],
-            severity=serious,
+            severity=["严重"],
             **_BAD_IN_PUBLICITY,
         ),
         "commitment_breaches": Fact(

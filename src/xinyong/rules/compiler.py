@@ -37,8 +37,6 @@ from xinyong.rules.scorecard import Scorecard
 from xinyong.subjects.models import Subject, SubjectConsent
 from xinyong.subjects.service import PERSONAL_SCORE
 
-__all__ = ["CompiledScorecard", "Scope", "compile_scorecard", "compiled_for"]
-
 
 @dataclass(frozen=True)
 class CompiledScorecard:

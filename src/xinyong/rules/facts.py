@@ -29,6 +29,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Date, Integer, Select, String, and_, bindparam, case, cast, func, select
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.catalog.loader import Catalog
@@ -198,7 +199,9 @@ def value_or_default(fact: Fact, value: ColumnElement[Any]) -> ColumnElement[Any
     return func.coalesce(value, 0) if fact.measure in ZERO_WHEN_NO_RECORDS else value
 
 
-def only(column: ColumnElement[Any], scope: Scope) -> ColumnElement[bool] | None:
+def only(
+    column: ColumnElement[Any] | QueryableAttribute[Any], scope: Scope
+) -> ColumnElement[bool] | None:
     """The online restriction on a subject-id column, or None for batch."""
     if scope is Scope.ONE:
         return column == bindparam(SUBJECT_ID, type_=Integer)

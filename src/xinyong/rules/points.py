@@ -88,7 +88,7 @@ def points(rule: Points, value: ColumnElement[Any], max_points: Decimal) -> Colu
     if isinstance(rule, Bands):
         whens = []
         for band in rule.bands:
-            conds = [value.is_not(None)]
+            conds: list[ColumnElement[bool]] = [value.is_not(None)]
             if band.gte is not None:
                 conds.append(value >= float(band.gte))
             if band.lt is not None:

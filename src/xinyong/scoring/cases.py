@@ -59,8 +59,9 @@ from xinyong.rules.cases import (
     load_case_file,
     refused,
 )
-from xinyong.rules.compiler import Scope, compile_scorecard
+from xinyong.rules.compiler import compile_scorecard
 from xinyong.rules.duck import duckdb_engine, load_facts
+from xinyong.rules.facts import Scope
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
 
