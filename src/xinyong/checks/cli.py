@@ -14,6 +14,7 @@ from xinyong.checks.measure_cases import CASES_PATH, load_cases, run_measure_cas
 from xinyong.checks.measures import MEASURES_PATH, Area, MeasureCatalog, load_measures
 from xinyong.errors import XinyongError
 from xinyong.lists.definitions import load_definitions
+from xinyong.rules.cases import print_results
 from xinyong.scoring.shipped import load_all
 
 measures_app = typer.Typer(help="守信激励与失信惩戒措施清单", no_args_is_help=True)
@@ -85,12 +86,7 @@ def test_measures(
     except XinyongError as exc:
         console.print(f"[red]{exc.title}[/red]：{exc.detail}")
         raise typer.Exit(1) from None
-    failures = [r for r in results if not r.passed]
-    for result in results:
-        mark = "[green]通过[/green]" if result.passed else "[red]失败[/red]"
-        console.print(f"{mark} {result.definition} · {result.case}")
-        if not result.passed:
-            console.print(result.describe())
-    console.print(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    failures = print_results(results, console.print)
+    console.print(f"{len(results) - failures} passed, {failures} failed")
     if failures:
         raise typer.Exit(1)

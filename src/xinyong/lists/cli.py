@@ -13,6 +13,7 @@ from xinyong.errors import XinyongError
 from xinyong.lists.cases import CASES_PATH, load_cases, run_list_cases
 from xinyong.lists.definitions import load_definitions
 from xinyong.migrations import scratch_database
+from xinyong.rules.cases import print_results
 
 lists_app = typer.Typer(help="信用名单", no_args_is_help=True)
 console = Console()
@@ -32,12 +33,7 @@ def test_lists(
     with scratch_database() as engine, unit_of_work(engine) as session:
         results = run_list_cases(session, load_definitions(catalog), catalog, cases)
         session.rollback()
-    failures = [r for r in results if not r.passed]
-    for result in results:
-        mark = "[green]通过[/green]" if result.passed else "[red]失败[/red]"
-        console.print(f"{mark} {result.definition} · {result.case}")
-        if not result.passed:
-            console.print(result.describe())
-    console.print(f"{len(results) - len(failures)} passed, {len(failures)} failed")
+    failures = print_results(results, console.print)
+    console.print(f"{len(results) - failures} passed, {failures} failed")
     if failures:
         raise typer.Exit(1)

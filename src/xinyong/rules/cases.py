@@ -245,3 +245,16 @@ def run_cases(
             continue
         results.append(judge(definition, case.name, engine, case.expect, outputs, label=label))
     return results
+
+
+def print_results(results: Sequence[CaseResult], echo: Callable[[str], None]) -> int:
+    """Each result as a line (rich markup), a failure with its mismatches, then the tally;
+    returns the number of failures (what the ``… test`` commands exit on)."""
+    failures = 0
+    for result in results:
+        mark = "[green]通过[/green]" if result.passed else "[red]失败[/red]"
+        echo(f"{mark} {result.definition} · {result.case}")
+        if not result.passed:
+            failures += 1
+            echo(result.describe())
+    return failures

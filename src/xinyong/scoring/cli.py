@@ -17,6 +17,7 @@ from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.migrations import scratch_database
+from xinyong.rules.cases import print_results
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service
 from xinyong.scoring.cases import run_case_file
@@ -150,13 +151,8 @@ def test_models(
             with unit_of_work(engine) as session:
                 results = run_case_file(session, catalog, models, path, duckdb=duckdb)
                 session.rollback()
-            for result in results:
-                total += 1
-                mark = "[green]通过[/green]" if result.passed else "[red]失败[/red]"
-                console.print(f"{mark} {result.definition} · {result.case}")
-                if not result.passed:
-                    failures += 1
-                    console.print(result.describe())
+            total += len(results)
+            failures += print_results(results, console.print)
     if total == 0:
         console.print(f"[red]没有找到模型 {model} 的案例[/red]")
         raise typer.Exit(1)
