@@ -33,10 +33,11 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from xinyong.catalog.loader import Catalog
+from xinyong.errors import FieldError
 from xinyong.kit.dates import add_months
 from xinyong.records.models import Record
 from xinyong.records.predicates import in_effect, in_publicity
-from xinyong.rules.expression import Expr, FieldSpec, fields_from_catalog, parse
+from xinyong.rules.expression import Expr, ExpressionError, FieldSpec, fields_from_catalog, parse
 from xinyong.rules.predicate_sql import json_array_contains, to_sqlalchemy
 
 RECORD_COLUMNS: Final[Mapping[str, Any]] = {
@@ -116,6 +117,29 @@ def fields_of(catalog: Catalog, record_types: Collection[str]) -> dict[str, Fiel
                     seen, values=tuple(dict.fromkeys((*seen.values, *spec.values)))
                 )
     return fields
+
+
+def unknown_types_problem(
+    record_types: Collection[str], catalog: Catalog, *, at: str, prefix: str = "rules"
+) -> FieldError | None:
+    """Record types the catalog does not have, as the problem of the item ``at``."""
+    unknown = [t for t in record_types if catalog.get(t) is None]
+    if not unknown:
+        return None
+    return FieldError(
+        f"{at}.record_types",
+        f"{prefix}.unknown_record_type",
+        f"未知的信息类型：{'、'.join(unknown)}",
+    )
+
+
+def where_problem(where: str, fields: Mapping[str, FieldSpec], *, at: str) -> FieldError | None:
+    """Why a predicate does not parse over ``fields``, as the problem of the item ``at``."""
+    try:
+        parse(where, fields=fields)
+    except ExpressionError as exc:
+        return FieldError(f"{at}.where", exc.code, exc.message)
+    return None
 
 
 def record_field(name: str, spec: FieldSpec) -> ColumnElement[Any]:

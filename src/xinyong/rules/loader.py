@@ -15,8 +15,7 @@ from pathlib import Path
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
-from xinyong.rules.expression import ExpressionError, parse
-from xinyong.rules.facts import Fact, Measure, fields_of
+from xinyong.rules.facts import Fact, Measure, fields_of, unknown_types_problem, where_problem
 from xinyong.rules.scorecard import Scorecard
 
 NUMERIC_KINDS = frozenset({"number"})
@@ -54,15 +53,9 @@ def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
     """What the catalog says is wrong with ``card``'s facts (empty when it is sound)."""
     problems: list[FieldError] = []
     for where, fact in _facts(card):
-        unknown = [t for t in fact.record_types if catalog.get(t) is None]
-        if unknown:
-            problems.append(
-                FieldError(
-                    f"{where}.record_types",
-                    "rules.unknown_record_type",
-                    f"未知的信息类型：{'、'.join(unknown)}",
-                )
-            )
+        unknown = unknown_types_problem(fact.record_types, catalog, at=where)
+        if unknown is not None:
+            problems.append(unknown)
             continue
         fields = fields_of(catalog, fact.record_types)
         if fact.field is not None:
@@ -81,11 +74,9 @@ def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
                         f"字段“{spec.label}”不是数值，不能求和或取最大值",
                     )
                 )
-        if fact.where:
-            try:
-                parse(fact.where, fields=fields)
-            except ExpressionError as exc:
-                problems.append(FieldError(f"{where}.where", exc.code, exc.message))
+        bad_where = where_problem(fact.where, fields, at=where) if fact.where else None
+        if bad_where is not None:
+            problems.append(bad_where)
     return problems
 
 
