@@ -43,8 +43,8 @@ from xinyong.db import make_engine, unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
 from xinyong.records.models import Record
-from xinyong.rules.loader import load_all
 from xinyong.scoring.service import run_batch
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
 from xinyong.synth.generate import generate
 from xinyong.synth.load import load_into

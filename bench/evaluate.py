@@ -25,7 +25,7 @@ from sqlalchemy import create_engine
 
 from xinyong.catalog.loader import default_catalog
 from xinyong.rules.compiler import compile_scorecard
-from xinyong.rules.loader import load_all
+from xinyong.scoring.shipped import load_all
 
 OUT = Path(__file__).parent / "out"
 MODEL = "enterprise_public_credit"

@@ -18,8 +18,9 @@ import pandas as pd
 
 from xinyong.kit.dates import add_months
 from xinyong.rules.expression import And, Cmp, Const, Contains, Expr, In, IsNull, Not, Or, parse
-from xinyong.rules.loader import fields_of
-from xinyong.rules.scorecard import Bands, CategoryMap, Fact, Measure, PerOccurrence, Scorecard
+from xinyong.rules.facts import Fact, Measure, fields_of
+from xinyong.rules.points import Bands, CategoryMap, PerOccurrence
+from xinyong.rules.scorecard import Scorecard
 
 RECORD_COLUMNS = {"decided_on", "severity", "polarity", "record_type"}
 OPS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}

@@ -21,9 +21,9 @@ from xinyong.config import Settings, get_settings
 from xinyong.db import make_engine, unit_of_work
 from xinyong.demo import ACCOUNTS_FILE, DEMO_ORGANISATIONS, DEMO_PERSONS, DEMO_RECORDS, prepare
 from xinyong.kit import clock
-from xinyong.rules.loader import load_all
 from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.models import ScoreRun
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
 from xinyong.web.app import create_app
 

@@ -23,6 +23,7 @@ from xinyong.db import get_engine, unit_of_work
 from xinyong.demo import DEMO_ORGANISATIONS, DEMO_PERSONS, DEMO_RECORDS, prepare
 from xinyong.errors import FieldProblem
 from xinyong.ingest.cli import ingest_command, quality_command
+from xinyong.lists.cli import lists_app
 from xinyong.migrations import current, upgrade
 from xinyong.objections.cli import objections_app
 from xinyong.repair.cli import repair_app
@@ -52,6 +53,7 @@ def _root(ctx: typer.Context) -> None:
 
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(measures_app, name="measures")
+app.add_typer(lists_app, name="lists")
 app.add_typer(repair_app, name="repair")
 app.add_typer(objections_app, name="objections")
 app.add_typer(commitments_app, name="commitments")

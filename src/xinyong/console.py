@@ -343,6 +343,8 @@ OPEN_COMMANDS: Final = frozenset(
         "catalog",
         "measures list",
         "measures check",
+        "measures test",
+        "lists test",
         "commitments templates",
         "db current",
     }

@@ -32,10 +32,11 @@ from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
 from xinyong.records.models import Record
-from xinyong.rules.loader import LoadedScorecard, load_all
+from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service as scoring
 from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.models import ScoreRun
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject, SubjectKind
 from xinyong.synth.generate import REGISTRATION, generate
 from xinyong.synth.load import load_into

@@ -23,8 +23,8 @@ from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.lists.models import ManualListEntry
-from xinyong.rules.loader import load_all
 from xinyong.scoring.models import Score
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
 from xinyong.web.app import create_app
 

@@ -14,7 +14,7 @@ from xinyong.checks.facts import gather
 from xinyong.lists.definitions import load_definitions
 from xinyong.records.credit_file import PublicityState, publicity_state
 from xinyong.records.models import Record
-from xinyong.rules.loader import load_all
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
 
 CATALOG = default_catalog()

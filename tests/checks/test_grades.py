@@ -16,8 +16,8 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
-from xinyong.rules.loader import load_all
 from xinyong.scoring.service import run_batch
+from xinyong.scoring.shipped import load_all
 from xinyong.web.app import create_app
 
 SCJG = "330106-SCJG"

@@ -23,7 +23,7 @@ from xinyong.checks.measures import (
 )
 from xinyong.lists.definitions import load_definitions
 from xinyong.lists.schemas import ListMembership
-from xinyong.rules.loader import load_all
+from xinyong.scoring.shipped import load_all
 
 CATALOG = default_catalog()
 SCORECARDS = load_all(CATALOG)

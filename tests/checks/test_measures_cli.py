@@ -7,6 +7,7 @@ import json
 import yaml
 from typer.testing import CliRunner
 
+from xinyong.checks.measure_cases import CASES_PATH
 from xinyong.checks.measures import MEASURES_PATH
 from xinyong.cli import app
 
@@ -34,3 +35,19 @@ def test_check_accepts_the_shipped_catalog():
     result = runner.invoke(app, ["measures", "check"])
     assert result.exit_code == 0
     assert "措施清单有效" in result.output
+
+
+def test_the_shipped_measure_cases_pass_from_the_command_line():
+    result = runner.invoke(app, ["measures", "test"])
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.output
+
+
+def test_a_failing_measure_case_exits_with_one_and_says_why(tmp_path):
+    from_shipped = yaml.safe_load(CASES_PATH.read_text(encoding="utf-8"))
+    from_shipped["cases"][0]["expect"]["审批服务"] = "不予办理"
+    path = tmp_path / "cases.yaml"
+    path.write_text(yaml.safe_dump(from_shipped, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["measures", "test", str(path)])
+    assert result.exit_code == 1
+    assert "审批服务的处理方式为 正常办理，应为 不予办理" in result.output

@@ -15,7 +15,7 @@ from xinyong.checks.facts import gather
 from xinyong.checks.measures import Area, load_measures
 from xinyong.lists.definitions import load_definitions
 from xinyong.lists.models import ManualListEntry
-from xinyong.rules.loader import load_all
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
 
 CATALOG = default_catalog()

@@ -35,9 +35,9 @@ from xinyong.lists.definitions import load_definitions
 from xinyong.records.errors import AsOfNotToday
 from xinyong.records.models import Record
 from xinyong.records.schemas import PublicityState, View
-from xinyong.rules.loader import load_all
 from xinyong.scoring.errors import ScoresForbidden
 from xinyong.scoring.read import subject_scores
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.errors import PersonNameRequired, PersonNotFound
 from xinyong.subjects.models import Subject, SubjectKind
 from xinyong.synth import generate, load_into

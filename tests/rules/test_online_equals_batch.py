@@ -14,8 +14,9 @@ from factories.records import penalty_row, push
 from factories.rules import SOUND
 from xinyong.catalog.loader import default_catalog
 from xinyong.kit.identifiers import uscc_check_char
-from xinyong.rules.compiler import Scope, compile_scorecard
+from xinyong.rules.compiler import compile_scorecard
 from xinyong.rules.duck import duckdb_engine, load_facts
+from xinyong.rules.facts import Scope
 from xinyong.rules.scorecard import Scorecard
 
 CARD = Scorecard.model_validate(SOUND)

@@ -38,26 +38,10 @@ from xinyong.accounts.errors import (
 from xinyong.accounts.models import ApiKey, AuthToken, Department, Role, User
 from xinyong.accounts.passwords import DEFAULT_MIN_LENGTH, check_password
 from xinyong.accounts.principal import ANONYMOUS, Principal
+from xinyong.catalog.sectors import SECTORS
 from xinyong.db import updated_rows
 from xinyong.errors import Unauthorized, XinyongError
 
-SECTORS: Final = frozenset(
-    {
-        "market_regulation",
-        "food",
-        "drug",
-        "special_equipment",
-        "work_safety",
-        "fire",
-        "environment",
-        "tax",
-        "court",
-        "human_resources",
-        "transport",
-        "construction",
-        "other",
-    }
-)
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT, Role.REVIEWER})
 SUBJECT_ROLES: Final = frozenset({Role.ENTERPRISE})
 API_KEY_PREFIX: Final = "xy_"

@@ -8,9 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xinyong.accounts.service import SECTORS
 from xinyong.catalog.definition_files import read_yaml, validate
 from xinyong.catalog.schemas import RecordType, Regime, RegimeFile, SubjectFieldsFile
+from xinyong.catalog.sectors import SECTORS
 from xinyong.errors import FieldError, XinyongError
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"

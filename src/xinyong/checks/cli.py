@@ -10,10 +10,12 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.catalog.loader import default_catalog
+from xinyong.checks.measure_cases import CASES_PATH, load_cases, run_measure_cases
 from xinyong.checks.measures import MEASURES_PATH, Area, MeasureCatalog, load_measures
 from xinyong.errors import XinyongError
 from xinyong.lists.definitions import load_definitions
-from xinyong.rules.loader import load_all
+from xinyong.rules.cases import print_results
+from xinyong.scoring.shipped import load_all
 
 measures_app = typer.Typer(help="守信激励与失信惩戒措施清单", no_args_is_help=True)
 console = Console()
@@ -68,3 +70,23 @@ def check_file(
     console.print(f"[green]措施清单有效[/green]：{len(measures.measures)} 项")
     if missing:
         console.print(f"[yellow]以下领域没有任何措施：{'、'.join(missing)}[/yellow]")
+
+
+@measures_app.command("test")
+def test_measures(
+    path: Path = typer.Argument(CASES_PATH, help="测试案例 YAML 文件（默认内置案例）"),
+) -> None:
+    """用措施清单自带的案例（输入核查事实 → 各领域的处理方式与措施）检验内置清单；有误时以 1 退出。"""
+    catalog = default_catalog()
+    scorecards, lists = load_all(catalog), load_definitions(catalog)
+    try:
+        results = run_measure_cases(
+            load_measures(scorecards, lists), scorecards, lists, load_cases(path)
+        )
+    except XinyongError as exc:
+        console.print(f"[red]{exc.title}[/red]：{exc.detail}")
+        raise typer.Exit(1) from None
+    failures = print_results(results, console.print)
+    console.print(f"{len(results) - failures} passed, {failures} failed")
+    if failures:
+        raise typer.Exit(1)

@@ -4,7 +4,9 @@ The same facts feed the measures' triggers (as a row for ``predicate_eval``) and
 the grade under each model in force that needs no consent, list memberships (a red entry
 suppressed by black does not count), and the subject's bad records in publicity: how many,
 how many serious, how many full years since the latest serious penalty, how many commitment
-breaches. Expired, revoked and (from issue 5) repaired records count for nothing.
+breaches. Expired, revoked and (from issue 5) repaired records count for nothing. The record
+counts are facts of the rules engine (:func:`record_facts`, compiled by ``rules.facts``), so a
+check counts records exactly as a scorecard or a list rule would.
 
 A grade is the one ``/subjects/{code}/scores`` gives for the model version in force: the
 latest stored result of that very version (definition hash and all), else the model's compiled
@@ -16,21 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import BindParameter, Date, bindparam, case, func, select, tuple_
+from sqlalchemy import BindParameter, Date, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
-from xinyong.catalog.schemas import Polarity, Severity
+from xinyong.catalog.schemas import Polarity
 from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.schemas import ListMembership
 from xinyong.lists.service import memberships_of
-from xinyong.records.models import Record
-from xinyong.records.predicates import in_publicity
 from xinyong.rules.expression import FieldSpec
+from xinyong.rules.facts import CompiledFacts, Fact, Measure, Scope, facts_select
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import Score
@@ -132,27 +133,48 @@ def full_years_between(earlier: date, later: date) -> int:
 
 # The statements of the check's hot path are built once, with the subjects and the date bound
 # at execution, so that each check only looks up SQLAlchemy's compiled form.
-_SUBJECT_IDS: BindParameter[list[int]] = bindparam("subject_ids", expanding=True)
+_SUBJECT_IDS: BindParameter[Any] = bindparam("subject_ids", expanding=True)
 _AS_OF = bindparam("as_of", type_=Date)
-_SERIOUS = Record.severity == Severity.SERIOUS.value
-_RECORD_COUNTS = (
-    select(
-        Record.subject_id,
-        func.count(),
-        func.sum(case((_SERIOUS, 1), else_=0)),
-        func.max(
-            case((_SERIOUS & (Record.record_type == SERIOUS_PENALTY_TYPE), Record.decided_on))
+_BAD_IN_PUBLICITY: Final[dict[str, Any]] = {"polarity": [Polarity.BAD.value], "in_publicity": True}
+_COUNTS: dict[tuple[str, str], CompiledFacts] = {}
+_COUNTS_MAX: Final = 16
+
+
+def record_facts(catalog: Catalog) -> dict[str, Fact]:
+    """The facts a check reads from records, in the engine's terms: bad records in publicity on
+    ``as_of`` (any type), the serious ones, the days since the latest serious administrative
+    penalty, and commitment breaches."""
+    every_type = sorted(catalog.types)
+    return {
+        "bad_records": Fact(measure=Measure.COUNT, record_types=every_type, **_BAD_IN_PUBLICITY),
+        "serious_bad_records": Fact(
+            measure=Measure.COUNT, record_types=every_type, severity=["严重"], **_BAD_IN_PUBLICITY
         ),
-        func.sum(case((Record.record_type == COMMITMENT_BREACH_TYPE, 1), else_=0)),
-    )
-    .where(
-        Record.subject_id.in_(_SUBJECT_IDS),
-        Record.polarity == Polarity.BAD.value,
-        Record.decided_on <= _AS_OF,
-        in_publicity(_AS_OF),
-    )
-    .group_by(Record.subject_id)
-)
+        "serious_penalty_days_ago": Fact(
+            measure=Measure.DAYS_SINCE,
+            record_types=[SERIOUS_PENALTY_TYPE],
+            severity=["严重"],
+            **_BAD_IN_PUBLICITY,
+        ),
+        "commitment_breaches": Fact(
+            measure=Measure.COUNT, record_types=[COMMITMENT_BREACH_TYPE], **_BAD_IN_PUBLICITY
+        ),
+    }
+
+
+def _counts_select(catalog: Catalog, dialect: str) -> CompiledFacts:
+    """:func:`record_facts` as one select for some subjects, built once per catalog and dialect."""
+    key = (catalog.definition_hash, dialect)
+    found = _COUNTS.get(key)
+    if found is None:
+        if len(_COUNTS) >= _COUNTS_MAX:
+            _COUNTS.clear()
+        found = _COUNTS[key] = facts_select(
+            record_facts(catalog), catalog, dialect=dialect, scope=Scope.SOME
+        )
+    return found
+
+
 _STORED_GRADES = (
     select(
         Score.subject_id,
@@ -175,12 +197,20 @@ _STORED_GRADES = (
 
 
 def _record_counts(
-    session: Session, subject_ids: Collection[int], as_of: date
+    session: Session, catalog: Catalog, subject_ids: Collection[int], as_of: date
 ) -> dict[int, tuple[int, int, date | None, int]]:
-    rows = session.execute(_RECORD_COUNTS, {"subject_ids": list(subject_ids), "as_of": as_of})
+    compiled = _counts_select(catalog, session.get_bind().dialect.name)
+    rows = session.execute(compiled.select, compiled.params(as_of, subject_ids=list(subject_ids)))
     return {
-        subject_id: (int(n), int(n_serious or 0), latest, int(breaches or 0))
-        for subject_id, n, n_serious, latest, breaches in rows
+        row.subject_id: (
+            int(row.bad_records),
+            int(row.serious_bad_records),
+            None
+            if row.serious_penalty_days_ago is None
+            else as_of - timedelta(days=int(row.serious_penalty_days_ago)),
+            int(row.commitment_breaches),
+        )
+        for row in rows
     }
 
 
@@ -250,7 +280,9 @@ def gather(
     facts = {sid: SubjectFacts(subject_id=sid, kind=kind) for sid, kind in subjects.items()}
     if not facts:
         return facts
-    for sid, (n, n_serious, latest, breaches) in _record_counts(session, facts, as_of).items():
+    for sid, (n, n_serious, latest, breaches) in _record_counts(
+        session, catalog, facts, as_of
+    ).items():
         f = facts[sid]
         f.bad_records, f.serious_bad_records, f.commitment_breaches = n, n_serious, breaches
         f.serious_penalty_years_ago = full_years_between(latest, as_of) if latest else None

@@ -56,8 +56,9 @@ from xinyong.kit.dates import add_months
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.lists.definitions import ListDefinitions, load_definitions
 from xinyong.lists.models import ManualListEntry
-from xinyong.rules.loader import LoadedScorecard, load_all
+from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 

@@ -9,6 +9,7 @@ load. A bad definition names its file, the item and the problem, in Chinese.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
-from xinyong.rules.expression import Expr, ExpressionError, FieldSpec, fields_from_catalog, parse
-from xinyong.rules.loader import fields_of
+from xinyong.rules.expression import Expr, FieldSpec, fields_from_catalog, parse
+from xinyong.rules.facts import fields_of, unknown_types_problem, where_problem
 
 DEFINITIONS_PATH: Final = Path(__file__).parent / "definitions" / "lists.yaml"
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
@@ -100,6 +101,14 @@ class ListDefinitions(Strict):
     def get(self, list_id: str) -> ListDefinition | None:
         return next((x for x in self.lists if x.id == list_id), None)
 
+    def suppressor(self, list_id: str, on: Collection[str]) -> str | None:
+        """The list that wins over ``list_id`` for a subject on the lists ``on`` (black over
+        red), or None when ``list_id`` counts."""
+        definition = self.get(list_id)
+        if definition is None or list_id not in on:
+            return None
+        return next((s for s in definition.suppressed_by if s in on), None)
+
     def rules_of(self, list_id: str | None) -> list[ListRule]:
         return [r for r in self.rules if list_id is None or r.list_id == list_id]
 
@@ -154,21 +163,15 @@ def catalog_problems(definitions: ListDefinitions, catalog: Catalog) -> list[Fie
     problems: list[FieldError] = []
     for i, rule in enumerate(definitions.rules):
         item = f"rules[{i}]（{rule.id}）"
-        unknown = [t for t in rule.record_types if catalog.get(t) is None]
-        if unknown:
-            problems.append(
-                FieldError(
-                    f"{item}.record_types",
-                    "lists.unknown_record_type",
-                    f"未知的信息类型：{'、'.join(unknown)}",
-                )
-            )
+        unknown = unknown_types_problem(rule.record_types, catalog, at=item, prefix="lists")
+        if unknown is not None:
+            problems.append(unknown)
             continue
         if rule.where:
-            try:
-                parse(rule.where, fields=fields_of(catalog, rule.record_types))
-            except ExpressionError as exc:
-                problems.append(FieldError(f"{item}.where", exc.code, exc.message))
+            fields = fields_of(catalog, rule.record_types)
+            bad_where = where_problem(rule.where, fields, at=item)
+            if bad_where is not None:
+                problems.append(bad_where)
         for name, where in ((rule.start, f"{item}.start"), (rule.end.field, f"{item}.end.field")):
             problem = _date_field_problem(catalog, rule, name, where) if name else None
             if problem is not None:

@@ -49,8 +49,7 @@ from xinyong.lists.definitions import (
 from xinyong.lists.models import ManualListEntry
 from xinyong.records.models import Record
 from xinyong.records.predicates import in_effect
-from xinyong.rules.compiler import record_field, record_list_contains
-from xinyong.rules.predicate_sql import to_sqlalchemy
+from xinyong.rules.facts import record_condition
 
 ENTRY_COLUMNS = (
     "subject_id",
@@ -140,14 +139,7 @@ def _rule_select(
     if rule.publicised_only:
         conditions.append(Record.publicised.is_(True))
     if compiled.where is not None:
-        fields = compiled.fields
-        conditions.append(
-            to_sqlalchemy(
-                compiled.where,
-                column=lambda n: record_field(n, fields[n]),
-                contains=record_list_contains,
-            )
-        )
+        conditions.append(record_condition(compiled.where, compiled.fields))
     months = rule.end.months
     if rule.end.field and months:
         since = earliest_start(as_of, months)

@@ -92,8 +92,8 @@ def _suppressions(
     out: dict[tuple[int, str], str] = {}
     for subject_id, lists in on.items():
         for definition in definitions.lists:
-            winner = next((s for s in definition.suppressed_by if s in lists), None)
-            if definition.id in lists and winner is not None:
+            winner = definitions.suppressor(definition.id, lists)
+            if winner is not None:
                 out[(subject_id, definition.id)] = winner
     return out
 

@@ -26,8 +26,8 @@ from xinyong.objections import acceptance, decision
 from xinyong.objections.intake import IntakeLimits
 from xinyong.objections.schemas import ObjectionAcceptance, ObjectionDecision, ObjectionRead
 from xinyong.objections.setup import ObjectionSetup
-from xinyong.rules.loader import load_all
 from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.scoring.shipped import load_all
 from xinyong.sync.outbox import SyncOutbox
 from xinyong.sync.platforms import load_platforms
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, XinyongError
-from xinyong.rules.expression import ExpressionError, FieldSpec, fields_from_catalog, parse
-from xinyong.rules.scorecard import Fact, Measure, Scorecard
+from xinyong.rules.facts import Fact, Measure, fields_of, unknown_types_problem, where_problem
+from xinyong.rules.scorecard import Scorecard
 
-DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 NUMERIC_KINDS = frozenset({"number"})
 
 
@@ -50,40 +49,13 @@ def _facts(card: Scorecard) -> Iterator[tuple[str, Fact]]:
         yield f"bonus[{b}]（{bonus.name}）.fact", bonus.fact
 
 
-def fields_of(catalog: Catalog, record_types: list[str]) -> dict[str, FieldSpec]:
-    """The names a fact over these record types may use. A field several types share keeps the
-    union of their allowed values (e.g. 当前状态), or none when any type leaves it open."""
-    fields: dict[str, FieldSpec] = {}
-    for code in record_types:
-        rt = catalog.get(code)
-        if rt is None:
-            continue
-        for name, spec in fields_from_catalog(rt).items():
-            seen = fields.get(name)
-            if seen is None:
-                fields[name] = spec
-            elif seen.values is None or spec.values is None:
-                fields[name] = replace(seen, values=None)
-            else:
-                fields[name] = replace(
-                    seen, values=tuple(dict.fromkeys((*seen.values, *spec.values)))
-                )
-    return fields
-
-
 def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
     """What the catalog says is wrong with ``card``'s facts (empty when it is sound)."""
     problems: list[FieldError] = []
     for where, fact in _facts(card):
-        unknown = [t for t in fact.record_types if catalog.get(t) is None]
-        if unknown:
-            problems.append(
-                FieldError(
-                    f"{where}.record_types",
-                    "rules.unknown_record_type",
-                    f"未知的信息类型：{'、'.join(unknown)}",
-                )
-            )
+        unknown = unknown_types_problem(fact.record_types, catalog, at=where)
+        if unknown is not None:
+            problems.append(unknown)
             continue
         fields = fields_of(catalog, fact.record_types)
         if fact.field is not None:
@@ -102,11 +74,9 @@ def catalog_problems(card: Scorecard, catalog: Catalog) -> list[FieldError]:
                         f"字段“{spec.label}”不是数值，不能求和或取最大值",
                     )
                 )
-        if fact.where:
-            try:
-                parse(fact.where, fields=fields)
-            except ExpressionError as exc:
-                problems.append(FieldError(f"{where}.where", exc.code, exc.message))
+        bad_where = where_problem(fact.where, fields, at=where) if fact.where else None
+        if bad_where is not None:
+            problems.append(bad_where)
     return problems
 
 
@@ -119,8 +89,8 @@ def load_scorecard(path: Path, catalog: Catalog) -> LoadedScorecard:
     return LoadedScorecard(card, hashlib.sha256(raw).hexdigest(), path)
 
 
-def load_all(catalog: Catalog, directory: Path = DEFINITIONS_DIR) -> dict[str, LoadedScorecard]:
-    """Every model shipped in ``directory`` by id (the latest version of each)."""
+def load_directory(catalog: Catalog, directory: Path) -> dict[str, LoadedScorecard]:
+    """Every model in ``directory`` by id (the latest version of each)."""
     models: dict[str, LoadedScorecard] = {}
     for path in sorted(directory.glob("*.yaml")):
         loaded = load_scorecard(path, catalog)

@@ -5,108 +5,28 @@ a fact over the subject's records (count / sum / max / exists / latest / days-si
 by type, polarity, severity and a safe predicate, inside a window before ``as_of``) turned into
 points by a rule. Bonus items add points, veto items cap the score or force a grade, and grade
 bands map the total to a grade. Every item carries its legal basis (``reference``) so the
-explanation a subject sees cites it. Structural rules are checked here; rules that need the
-catalog (record types, field names, predicate syntax) are checked by the loader.
+explanation a subject sees cites it. Facts are defined in ``rules.facts``, points rules in
+``rules.points``. Structural rules are checked here; rules that need the catalog (record
+types, field names, predicate syntax) are checked by the loader.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from xinyong.rules.facts import Fact
+from xinyong.rules.points import Points
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Measure(StrEnum):
-    COUNT = "count"
-    SUM = "sum"
-    MAX = "max"
-    EXISTS = "exists"
-    LATEST = "latest"  # the value of ``field`` on the most recent matching record
-    DAYS_SINCE = "days_since"  # days from the most recent matching record to as_of
-
-
-class Fact(Strict):
-    """A fact over one subject's records as of a date."""
-
-    measure: Measure
-    record_types: list[str] = Field(min_length=1)
-    field: str | None = None  # for sum / max / latest
-    polarity: list[Literal["守信", "失信", "基础"]] | None = None
-    severity: list[Literal["轻微", "一般", "严重"]] | None = None
-    where: str | None = Field(default=None, max_length=1000)  # safe predicate (rules.expression)
-    window_months: int | None = Field(default=None, ge=1, le=600)  # None: all time
-    # Only records still publicised on as_of (what the public sees) or every active record.
-    in_publicity: bool = False
-
-    @model_validator(mode="after")
-    def _field_for_measure(self) -> Fact:
-        needs_field = self.measure in (Measure.SUM, Measure.MAX, Measure.LATEST)
-        if needs_field and not self.field:
-            raise ValueError(f"度量 {self.measure.value} 需要指定 field")
-        if not needs_field and self.field:
-            raise ValueError(f"度量 {self.measure.value} 不使用 field")
-        return self
-
-
-class PerOccurrence(Strict):
-    """Start from ``start`` (default: the indicator's full points) and add ``each`` per unit
-    of the fact (negative for deductions); clamped to [0, max_points]."""
-
-    kind: Literal["per_occurrence"]
-    each: Decimal
-    start: Literal["max", "zero"] = "max"
-
-
-class Band(Strict):
-    """Points when the fact value is in [gte, lt); an open side is unbounded."""
-
-    gte: Decimal | None = None
-    lt: Decimal | None = None
-    points: Decimal
-
-
-class Bands(Strict):
-    kind: Literal["bands"]
-    bands: list[Band] = Field(min_length=1)
-    default: Decimal = Decimal(0)
-
-    @model_validator(mode="after")
-    def _no_overlap(self) -> Bands:
-        spans = sorted(
-            (
-                b.gte if b.gte is not None else Decimal("-Infinity"),
-                b.lt if b.lt is not None else Decimal("Infinity"),
-            )
-            for b in self.bands
-        )
-        for (lo1, hi1), (lo2, _hi2) in pairwise(spans):
-            if lo2 < hi1:
-                raise ValueError(f"分段区间重叠：[{lo1}, {hi1}) 与 [{lo2}, …)")
-        for lo, hi in spans:
-            if lo >= hi:
-                raise ValueError(f"分段区间为空：[{lo}, {hi})")
-        return self
-
-
-class CategoryMap(Strict):
-    """Points by the (latest) value of a field, e.g. 纳税信用等级 A → full points."""
-
-    kind: Literal["category_map"]
-    map: dict[str, Decimal] = Field(min_length=1)
-    default: Decimal = Decimal(0)
-
-
-Points = Annotated[PerOccurrence | Bands | CategoryMap, Field(discriminator="kind")]
 
 
 class Indicator(Strict):

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
-from functools import partial
-from pathlib import Path
 from typing import TypedDict
 
 import typer
@@ -18,18 +15,18 @@ from rich.table import Table
 
 from xinyong.catalog.loader import Catalog, default_catalog
 from xinyong.config import get_settings
-from xinyong.db import get_engine, make_engine, unit_of_work
+from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
-from xinyong.ingest.service import Actor, ingest_rows
 from xinyong.kit import clock
-from xinyong.migrations import upgrade
-from xinyong.rules.case_format import CASES_DIRECTORY
-from xinyong.rules.cases import run_case_file
-from xinyong.rules.loader import LoadedScorecard, load_all
+from xinyong.migrations import scratch_database
+from xinyong.rules.cases import print_results
+from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service
+from xinyong.scoring.cases import run_case_file
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
 from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.read import check_as_of
+from xinyong.scoring.shipped import CASES_DIR, load_all
 
 models_app = typer.Typer(help="评价模型", no_args_is_help=True)
 console = Console(stderr=True)
@@ -159,27 +156,16 @@ def test_models(
     """用模型自带的案例（输入事实 → 指标、得分、等级）检验联机与批量两条路径。"""
     catalog = default_catalog()
     models = load_all(catalog)
-    ingest = partial(ingest_rows, actor=Actor("models-test", "system"), strict_org_code=False)
     failures = total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'cases.db'}")
-        upgrade(engine)
-        for path in sorted(CASES_DIRECTORY.glob("*.yaml")):
+    with scratch_database() as engine:
+        for path in sorted(CASES_DIR.glob("*.yaml")):
             if model and path.stem != model:
                 continue
             with unit_of_work(engine) as session:
-                results = run_case_file(
-                    session, catalog, models, path, ingest=ingest, duckdb=duckdb
-                )
+                results = run_case_file(session, catalog, models, path, duckdb=duckdb)
                 session.rollback()
-            for result in results:
-                total += 1
-                mark = "[green]通过[/green]" if result.passed else "[red]失败[/red]"
-                console.print(f"{mark} {result.model} · {result.case}")
-                if not result.passed:
-                    failures += 1
-                    console.print(result.describe())
-        engine.dispose()
+            total += len(results)
+            failures += print_results(results, console.print)
     if total == 0:
         console.print(f"[red]没有找到模型 {model} 的案例[/red]")
         raise typer.Exit(1)

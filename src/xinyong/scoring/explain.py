@@ -18,9 +18,9 @@ from xinyong.catalog.schemas import Polarity
 from xinyong.records.credit_file import TITLE_FIELDS, shown_text, visible
 from xinyong.records.models import Record
 from xinyong.records.schemas import View
-from xinyong.rules.compiler import fact_records
+from xinyong.rules.facts import Fact, Measure, fact_records
 from xinyong.rules.loader import LoadedScorecard
-from xinyong.rules.scorecard import Bonus, Fact, Indicator, Measure
+from xinyong.rules.scorecard import Bonus, Indicator
 from xinyong.scoring.schemas import (
     Adjustment,
     ItemExplanation,

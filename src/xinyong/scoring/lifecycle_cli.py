@@ -14,9 +14,9 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
-from xinyong.rules.loader import load_all
 from xinyong.scoring import lifecycle
 from xinyong.scoring.read import check_as_of
+from xinyong.scoring.shipped import load_all
 
 lifecycle_app = typer.Typer(help="评价模型的草稿、试算与发布", no_args_is_help=True)
 console = Console(stderr=True)

@@ -22,8 +22,9 @@ from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
-from xinyong.rules.compiler import CompiledScorecard, Scope, compile_scorecard, compiled_for
+from xinyong.rules.compiler import CompiledScorecard, compile_scorecard, compiled_for
 from xinyong.rules.duck import duckdb_engine, load_facts
+from xinyong.rules.facts import Scope
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import GradeChange, Score, ScoreRun

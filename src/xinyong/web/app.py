@@ -31,10 +31,10 @@ from xinyong.records.api import router as records_router
 from xinyong.repair.api import router as repair_router
 from xinyong.repair.eligibility import statuses as repair_statuses
 from xinyong.repair.rules import load_rules as load_repair_rules
-from xinyong.rules.loader import load_all
 from xinyong.scoring.api import router as scoring_router
 from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.lifecycle_api import router as lifecycle_router
+from xinyong.scoring.shipped import load_all
 from xinyong.sync.api import router as sync_router
 from xinyong.sync.outbox import SyncOutbox
 from xinyong.sync.platforms import load_platforms

@@ -6,24 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from xinyong.catalog.loader import default_catalog
-from xinyong.ingest.service import Actor, ingest_rows
-from xinyong.rules.case_format import CASES_DIRECTORY, Case, CaseFile, load_cases
-from xinyong.rules.cases import (
+from xinyong.rules.duck import duckdb_engine
+from xinyong.scoring.cases import (
+    Case,
+    ScorecardCases,
+    load_cases,
     run_case,
     run_case_file,
     run_cases_on_duckdb,
 )
-from xinyong.rules.duck import duckdb_engine
-from xinyong.rules.loader import DEFINITIONS_DIR, load_all
+from xinyong.scoring.shipped import CASES_DIR, DEFINITIONS_DIR, load_all
 from xinyong.subjects.models import Subject
 
-CASES_DIR = CASES_DIRECTORY
 SHIPPED = {
     "enterprise_public_credit",
     "environmental_credit",
@@ -32,8 +31,6 @@ SHIPPED = {
     "small_project_supervision",
 }
 CATALOG = default_catalog()
-# The real ingest path, as the CLI will bind it.
-INGEST = partial(ingest_rows, actor=Actor("cases", "system"), strict_org_code=False)
 MODELS = load_all(CATALOG)
 CASE_FILES = {path.stem: load_cases(path) for path in sorted(CASES_DIR.glob("*.yaml"))}
 ALL_CASES = [
@@ -80,7 +77,7 @@ def test_personal_model_needs_consent_and_has_the_five_bands():
 
 
 def test_every_shipped_model_has_at_least_four_cases():
-    by_model: dict[str, CaseFile] = {c.model: c for c in CASE_FILES.values()}
+    by_model: dict[str, ScorecardCases] = {c.model: c for c in CASE_FILES.values()}
     for model_id in SHIPPED:
         assert model_id in by_model, f"{model_id} 没有案例文件"
         assert len(by_model[model_id].cases) >= 4
@@ -96,9 +93,9 @@ def duck() -> Iterator[Engine]:
 
 @pytest.mark.parametrize(("model_id", "case"), ALL_CASES)
 def test_case_passes_online_and_in_batch(session, model_id: str, case: Case):
-    result = run_case(session, CATALOG, MODELS[model_id].scorecard, case, ingest=INGEST)
+    result = run_case(session, CATALOG, MODELS[model_id].scorecard, case)
     assert result.passed, result.describe()
-    assert result.scored == case.expect.scored
+    assert bool(result.outputs) == case.expect.scored
 
 
 @pytest.mark.parametrize("stem", sorted(CASE_FILES))
@@ -106,11 +103,11 @@ def test_cases_pass_in_batch_on_duckdb(session, duck, stem: str):
     """All cases of a file at once (their subjects differ): one copy, one DuckDB batch."""
     cases = CASE_FILES[stem]
     card = MODELS[cases.model].scorecard
-    results = run_cases_on_duckdb(session, CATALOG, card, cases.cases, ingest=INGEST, duck=duck)
+    results = run_cases_on_duckdb(session, CATALOG, card, cases.cases, duck=duck)
     assert [r.case for r in results] == [c.name for c in cases.cases]
     failed = [r.describe() for r in results if not r.passed]
     assert not failed, "\n".join(failed)
-    assert [r.scored for r in results] == [c.expect.scored for c in cases.cases]
+    assert [bool(r.outputs) for r in results] == [c.expect.scored for c in cases.cases]
 
 
 def test_a_wrong_expectation_is_reported_in_chinese(session):
@@ -122,9 +119,7 @@ def test_a_wrong_expectation_is_reported_in_chinese(session):
             )
         }
     )
-    result = run_case(
-        session, CATALOG, MODELS["small_project_supervision"].scorecard, wrong, ingest=INGEST
-    )
+    result = run_case(session, CATALOG, MODELS["small_project_supervision"].scorecard, wrong)
     assert not result.passed
     assert "联机：总分为 100.00，应为 99.00" in result.mismatches
     assert "批量：等级为 B，应为 A" in result.mismatches
@@ -137,7 +132,6 @@ def test_a_case_file_runs_in_savepoints_that_are_rolled_back(session):
         CATALOG,
         MODELS,
         CASES_DIR / "small_project_supervision.yaml",
-        ingest=INGEST,
     )
     assert len(results) == 2 * len(CASE_FILES["small_project_supervision"].cases)
     assert all(r.passed for r in results), "\n".join(r.describe() for r in results)
@@ -154,8 +148,8 @@ def test_a_person_without_recorded_consent_gets_no_personal_score(session):
             "expect": {"total": 650},
         }
     )
-    result = run_case(session, CATALOG, card, case, ingest=INGEST)
-    assert not result.scored
+    result = run_case(session, CATALOG, card, case)
+    assert not result.outputs
     assert result.mismatches == (
         "联机：应得到案例主体的 1 行结果，实际 0 行（主体类型不适用本模型，或模型要求本人授权而主体未授权）",
         "批量：应得到案例主体的 1 行结果，实际 0 行（主体类型不适用本模型，或模型要求本人授权而主体未授权）",
@@ -169,7 +163,7 @@ def test_a_case_the_platform_refuses_fails_instead_of_crashing(session, tmp_path
     broken.write_text(
         source.replace(first, first[:17] + ("0" if first[17] != "0" else "1"), 1), encoding="utf-8"
     )
-    results = run_case_file(session, CATALOG, MODELS, broken, ingest=INGEST, duckdb=False)
+    results = run_case_file(session, CATALOG, MODELS, broken, duckdb=False)
     failed = [r for r in results if not r.passed]
     assert failed
     assert any(
