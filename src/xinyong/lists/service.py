@@ -43,8 +43,7 @@ from xinyong.lists.schemas import (
     ManualEntryCreate,
     SubjectLists,
 )
-from xinyong.records.credit_file import people_named, shown_text
-from xinyong.records.service import check_reading_date
+from xinyong.records.describe import check_reading_date, people_named, shown_text
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 

@@ -1,7 +1,9 @@
-"""Use cases of credit files: which view a caller gets, reading a file, searching subjects."""
+"""Use cases of the credit file: reading it in the caller's view (records and list
+memberships, audited when not public) and searching subjects."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -9,37 +11,104 @@ from sqlalchemy.orm import Session
 from xinyong.access import service as access
 from xinyong.access.models import QueryChannel
 from xinyong.access.scopes import ScopeDefinitions
-from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
+from xinyong.credit_file.assembly import RepairStatusFn, assemble
+from xinyong.credit_file.schemas import (
+    CreditFile,
+    CreditFileWithLists,
+    SubjectPage,
+    SubjectSummary,
+)
 from xinyong.kit.clock import local_date
 from xinyong.kit.identifiers import mask_person_name
-from xinyong.records.credit_file import RepairStatusFn, assemble, is_third_party
-from xinyong.records.errors import AsOfNotToday
-from xinyong.records.schemas import CreditFile, SubjectPage, SubjectSummary, View
+from xinyong.lists.definitions import ListDefinitions
+from xinyong.lists.schemas import ListMembership
+from xinyong.lists.service import memberships, without_names
+from xinyong.records.describe import View, check_reading_date, is_third_party, view_for
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 
 
-def view_for(principal: Principal, subject: Subject) -> View:
-    """Internal roles see everything; an enterprise account its own file; a bank what the
-    subject authorized; others the public."""
-    if principal.is_internal:
-        return View.INTERNAL
-    if principal.role is Role.ENTERPRISE and principal.subject_id == subject.id:
-        return View.SELF
-    if principal.role is Role.BANK:
-        return View.AUTHORIZED
-    return View.PUBLIC
+def _shown_record_ids(credit_file: CreditFile) -> set[int]:
+    return {r.id for r in (*credit_file.good, *credit_file.bad, *credit_file.other)}
 
 
-def check_reading_date(*, third_party: bool, as_of: date, today: date) -> None:
-    """Public and third-party readers see today's publicity only: ``as_of`` other than today
-    would undo publicity rules (records whose period ended), so it is refused. The subject
-    itself and government callers may look at another date (history)."""
-    if third_party and as_of != today:
-        raise AsOfNotToday()
+def third_party_memberships(
+    found: Sequence[ListMembership],
+    *,
+    subject: Subject,
+    view: View,
+    shown_records: Collection[int],
+) -> list[ListMembership]:
+    """The memberships a third-party view may show: public lists only (never 重点监管); for an
+    authorized reader an entry derived from a record only when that record is itself in the
+    view (its scope granted, in publicity); persons' names masked in the basis."""
+    shown = [
+        m
+        for m in found
+        if m.public
+        and not (
+            view is View.AUTHORIZED
+            and m.source_record_id is not None
+            and m.source_record_id not in shown_records
+        )
+    ]
+    return without_names(shown, subject)
+
+
+def read_file(
+    session: Session,
+    catalog: Catalog,
+    definitions: ListDefinitions,
+    *,
+    code: str,
+    principal: Principal,
+    scope_definitions: ScopeDefinitions,
+    secret: bytes,
+    as_of: date,
+    now: datetime,
+    scopes: list[str] | None = None,
+    purpose: str | None = None,
+    name: str | None = None,
+    repair_status: RepairStatusFn | None = None,
+) -> CreditFileWithLists:
+    """The credit file of the subject with ``code`` and its list memberships on ``as_of``.
+
+    A person's file is found by a non-government caller only with the person's ``name``
+    (:func:`subjects.find_for_reader`); third-party views are of today only."""
+    subject = subjects.find_for_reader(
+        session, code, principal=principal, name=name, secret=secret, now=now
+    )
+    base = read_subject_file(
+        session,
+        catalog,
+        subject=subject,
+        principal=principal,
+        scope_definitions=scope_definitions,
+        as_of=as_of,
+        now=now,
+        scopes=scopes,
+        purpose=purpose,
+        repair_status=repair_status,
+    )
+    if base.view is View.AUTHORIZED and not scope_definitions.includes(base.scopes or [], "lists"):
+        return CreditFileWithLists(**base.model_dump(), lists=None)
+    entries = memberships(
+        session,
+        definitions,
+        catalog,
+        subject_id=subject.id,
+        as_of=as_of,
+        now=now,
+        public_only=is_third_party(base.view),
+    )
+    if is_third_party(base.view):
+        entries = third_party_memberships(
+            entries, subject=subject, view=base.view, shown_records=_shown_record_ids(base)
+        )
+    return CreditFileWithLists(**base.model_dump(), lists=entries)
 
 
 def read_subject_file(
