@@ -98,7 +98,19 @@ def _record(
 ) -> RecordRead:
     values = record.fields or {}
     title = next((str(display(values[k])) for k in TITLE_FIELDS if values.get(k)), "")
-    read = RecordRead(
+    # Everyone sees the publicity window of what they see; the rest only the subject and staff.
+    own: dict[str, Any] = {}
+    if not is_third_party(view):
+        own = {
+            "publicity_state": publicity_state(record, as_of),
+            "repair_possible_from": (
+                record.repair_possible_from if record.polarity == Polarity.BAD else None
+            ),
+            "repaired_on": record.repaired_on,
+            "regime": record.regime_id,
+            "version": record.version,
+        }
+    return RecordRead(
         id=record.id,
         record_type=record.record_type,
         type_name=rt.name if rt else record.record_type,
@@ -110,19 +122,10 @@ def _record(
         fields=_fields(rt, values, view, hidden_names),
         disputed=record.disputed,
         dispute_label=DISPUTED if record.disputed else None,
+        publicity_starts_on=record.publicity_starts_on,
+        publicity_ends_on=record.publicity_ends_on,
+        **own,
     )
-    # Everyone sees the publicity window of what they see; the rest only the subject and staff.
-    read.publicity_starts_on = record.publicity_starts_on
-    read.publicity_ends_on = record.publicity_ends_on
-    if not is_third_party(view):
-        read.publicity_state = publicity_state(record, as_of)
-        read.repair_possible_from = (
-            record.repair_possible_from if record.polarity == Polarity.BAD else None
-        )
-        read.repaired_on = record.repaired_on
-        read.regime = record.regime_id
-        read.version = record.version
-    return read
 
 
 def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:
