@@ -1,5 +1,7 @@
-"""The one-way layers of STYLE.md, enforced by import-linter's contract in pyproject.toml."""
+"""The one-way layers of STYLE.md, enforced by import-linter's contract in pyproject.toml, and
+one writer per table: records, list entries and scores change only in their own domain."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -14,3 +16,134 @@ def test_domains_import_only_lower_layers():
         [lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- one writer per table ---------------------------------------------------------------------
+
+SRC = ROOT / "src" / "xinyong"
+# Each guarded table's model, by the package that alone may insert, update or delete its rows.
+OWNED = {
+    "records": ("Record", "RecordVersion"),
+    "lists": ("ManualListEntry", "ListConflict"),
+    "scoring": ("Score", "ScoreRun", "GradeChange"),
+}
+OWNER = {name: package for package, names in OWNED.items() for name in names}
+# Marks other domains decide but only ``records.service`` writes.
+RECORD_MARKS = frozenset({"disputed", "repaired_on"})
+WRITES = frozenset({"insert", "update", "delete", "bulk_insert"})
+
+
+def _guarded_names(tree: ast.Module) -> dict[str, str]:
+    """Local name → model of every guarded model this module imports from its models."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(".models"):
+            for alias in node.names:
+                if OWNER.get(alias.name) == node.module.split(".")[-2]:
+                    names[alias.asname or alias.name] = alias.name
+    return names
+
+
+def _refers_to(node: ast.AST, names: dict[str, str]) -> str | None:
+    """The guarded model ``node`` names (``Record``, ``Record.__table__``), if any."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return names.get(node.id) if isinstance(node, ast.Name) else None
+
+
+def _callee(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
+def _call_writes(node: ast.Call, names: dict[str, str], package: str) -> list[str]:
+    found = []
+    callee = _callee(node)
+    if callee in names:
+        found.append(f"constructs {names[callee]}")
+    if callee in WRITES:
+        found += [f"{callee}({m})" for a in node.args if (m := _refers_to(a, names))]
+    if callee == "values" and package != "records":
+        found += [f"values({k.arg}=…)" for k in node.keywords if k.arg in RECORD_MARKS]
+    return found
+
+
+def _attribute_writes(node: ast.AST) -> list[str]:
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = [t for target in node.targets for t in ast.walk(target)]
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        targets = [node.target]
+    return [
+        f".{t.attr} = …" for t in targets if isinstance(t, ast.Attribute) and t.attr in RECORD_MARKS
+    ]
+
+
+def table_writes(source: str, module: str) -> list[str]:
+    """Every write in ``source`` (module ``xinyong.<package>…``) to a table another package
+    owns: constructing its model, ``insert``/``update``/``delete``/``bulk_insert`` on it, or
+    setting a record's ``disputed``/``repaired_on`` (attribute or ``.values(...)``)."""
+    package = module.split(".")[1]
+    tree = ast.parse(source)
+    names = {k: v for k, v in _guarded_names(tree).items() if OWNER[v] != package}
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            found += _call_writes(node, names, package)
+        if package != "records":
+            found += _attribute_writes(node)
+    return [f"{module}:{where}" for where in found]
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+
+
+def test_records_list_entries_and_scores_are_written_only_by_their_own_domain():
+    offences = [
+        offence
+        for path in sorted(SRC.rglob("*.py"))
+        if "migrations" not in path.parts
+        for offence in table_writes(path.read_text("utf-8"), _module(path))
+    ]
+    assert offences == []
+
+
+def test_a_repair_setting_repaired_on_itself_is_caught():
+    source = (
+        "from xinyong.records.models import Record\n"
+        "def approve(record):\n"
+        "    record.repaired_on = today\n"
+    )
+    assert table_writes(source, "xinyong.repair.effects") == [
+        "xinyong.repair.effects:.repaired_on = …"
+    ]
+
+
+def test_writing_another_domains_rows_is_caught():
+    source = (
+        "from sqlalchemy import update\n"
+        "from xinyong.lists.models import ManualListEntry as Entry\n"
+        "from xinyong.records.models import Record\n"
+        "from xinyong.scoring.models import Score\n"
+        "def f(session):\n"
+        "    session.add(Entry(list_id='key_supervision'))\n"
+        "    session.execute(update(Record).values(disputed=True))\n"
+        "    session.execute(insert(Score.__table__))\n"
+    )
+    assert sorted(table_writes(source, "xinyong.checks.service")) == [
+        "xinyong.checks.service:constructs ManualListEntry",
+        "xinyong.checks.service:insert(Score)",
+        "xinyong.checks.service:update(Record)",
+        "xinyong.checks.service:values(disputed=…)",
+    ]
+
+
+def test_the_owner_writes_its_own_rows():
+    source = (
+        "from xinyong.records.models import Record\n"
+        "def mark(session, record):\n"
+        "    record.repaired_on = on\n"
+        "    session.execute(update(Record).values(disputed=True))\n"
+    )
+    assert table_writes(source, "xinyong.records.service") == []

@@ -398,6 +398,21 @@ def test_applied_feedback_puts_the_subject_under_key_supervision_once(api):
     assert feedback["key_supervision_entry_id"] is not None
     again = api.post(url, json={"applied": True}, headers=api.source)
     assert again.status_code == 409
+    with unit_of_work(api.app.state.engine) as s:
+        entered = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "lists.entry_add",
+                AuditEntry.object_id == str(feedback["key_supervision_entry_id"]),
+            )
+        ).one()
+        fed_back = s.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "checks.feedback",
+                AuditEntry.object_id == str(body["check_id"]),
+            )
+        ).one()
+    # The list's own audit, as for an admin's entry, naming who gave the feedback.
+    assert (entered.actor, entered.actor_role) == (fed_back.actor, fed_back.actor_role)
     lists = api.get(f"/api/v1/subjects/{BLACK}/lists", headers=api.admin).json()
     assert "key_supervision" in {m["list_id"] for m in lists["memberships"]}
     stats = _stats(api, "decision")

@@ -12,7 +12,7 @@ from factories.records import NOW, USCC, penalty_row, push
 from xinyong.catalog.loader import default_catalog
 from xinyong.checks.facts import gather
 from xinyong.lists.definitions import load_definitions
-from xinyong.records.credit_file import PublicityState, publicity_state
+from xinyong.records.describe import PublicityState, publicity_state
 from xinyong.records.models import Record
 from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject

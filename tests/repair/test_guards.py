@@ -14,7 +14,7 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.catalog.schemas import Polarity
 from xinyong.errors import Unauthorized
 from xinyong.records.models import Record, RecordStatus
-from xinyong.records.schemas import RepairDecision
+from xinyong.credit_file.schemas import RepairDecision
 from xinyong.repair import guards
 from xinyong.repair.eligibility import Assessment, judge
 from xinyong.repair.errors import (

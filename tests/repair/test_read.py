@@ -9,7 +9,7 @@ from repair.world import OTHER_USCC, SCJG, USCC
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
 from xinyong.db import unit_of_work
-from xinyong.records.credit_file import record_title
+from xinyong.records.describe import record_title
 from xinyong.records.models import Record
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from factories.records import penalty_row
 from repair.world import NOW, PROOF, SCJG, USCC
 from xinyong.catalog.loader import default_catalog
+from xinyong.credit_file.schemas import RepairDecision
 from xinyong.db import unit_of_work
 from xinyong.records.models import Record, RecordStatus
-from xinyong.records.schemas import RepairDecision
 from xinyong.repair.eligibility import judge
 from xinyong.repair.rules import Reapplication, load_rules
 

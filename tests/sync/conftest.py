@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,33 @@ from sqlalchemy.engine import Engine
 from xinyong.db import unit_of_work
 from xinyong.kit.clock import SHANGHAI
 from xinyong.sync.adapters import verify_signature
+from xinyong.sync.messages import Cause, Change, RecordChangeMessage, RecordRef
 from xinyong.sync.models import SyncAttempt, SyncDelivery
 from xinyong.sync.platforms import Platform, Platforms
 from xinyong.workdays.models import HolidayOverride, HolidayYear
 
 SECRET = b"platform-shared-secret"
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+
+
+def repaired(record_id: int, *, subject_name: str = "示范公司") -> dict[str, Any]:
+    """The payload a repair queues for ``record_id`` (an enterprise's penalty)."""
+    return RecordChangeMessage.build(
+        change=Change.REPAIRED,
+        record=RecordRef(
+            id=record_id,
+            type="administrative_penalty",
+            version=1,
+            decision_number=f"杭西市监罚〔2025〕{record_id}号",
+            decided_on=date(2025, 3, 1),
+            source_department="330106-SCJG",
+        ),
+        subject_kind="enterprise",
+        subject_code="91330106MA2KXXXX1X",
+        subject_name=subject_name,
+        effective_on=MONDAY.date(),
+        cause=Cause(type="repair_item", id=record_id),
+    ).payload()
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from sync.conftest import repaired
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
 from xinyong.audit.models import AuditEntry
@@ -51,7 +52,7 @@ def client(request, databases, tmp_path_factory):
                     kind="repair",
                     object_type="record",
                     object_id=oid,
-                    payload={"record_id": oid},
+                    payload=repaired(oid),
                     record_type=record_type,
                     now=ENQUEUED,
                     sector="market_regulation",

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import xinyong.db
+from sync.conftest import repaired
 from xinyong.audit import heads
 from xinyong.audit import service as audit
 from xinyong.cli import app
@@ -67,7 +68,7 @@ def test_worker_once_delivers_and_sync_lists(cli):
             kind="repair",
             object_type="record",
             object_id=9,
-            payload={"record_id": 9},
+            payload=repaired(9),
             record_type="administrative_penalty",
             now=datetime(2026, 3, 2, 9, tzinfo=clock.SHANGHAI),
             sector="market_regulation",

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from sync.conftest import drop_platforms
+from sync.conftest import drop_platforms, repaired
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.db import unit_of_work
@@ -34,7 +34,7 @@ def enqueue(session, platforms, object_id, *, now, record_type="administrative_p
         kind="repair",
         object_type="record",
         object_id=object_id,
-        payload={"record_id": object_id},
+        payload=repaired(object_id),
         record_type=record_type,
         now=now,
     )

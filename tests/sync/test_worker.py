@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from sync.conftest import MONDAY, SECRET, drop_platforms, webhook_platforms
+from sync.conftest import MONDAY, SECRET, drop_platforms, repaired, webhook_platforms
 from xinyong.db import session_factory, unit_of_work
 from xinyong.sync.adapters import Outcome, sign
 from xinyong.sync.models import SyncAttempt, SyncDelivery
@@ -28,7 +28,7 @@ def enqueue(engine, platforms, object_ids, *, now=MONDAY, record_type="administr
                 kind="repair",
                 object_type="record",
                 object_id=oid,
-                payload={"action": "stop_publicity", "record_id": oid, "subject_name": "示范公司"},
+                payload=repaired(oid),
                 record_type=record_type,
                 now=now,
             )
@@ -111,7 +111,7 @@ def test_signed_body_and_idempotency_key(db, fake_platform):
     [delivery] = deliveries(db)
     assert received.signature_ok is True
     assert received.idempotency_key == str(delivery.id)
-    assert received.body["payload"]["subject_name"] == "示范公司"
+    assert received.body["payload"]["subject"]["name"] == "示范公司"
     assert received.body["object_id"] == 201
     body = json.dumps(received.body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert sign(SECRET, 1, body.encode()) != sign(b"wrong-secret", 1, body.encode())
@@ -227,7 +227,7 @@ def test_file_drop_writes_each_delivery_atomically(db, tmp_path):
     assert set(rows) == {("hangzhou", 601), ("hangzhou", 602), ("gsxt", 601)}
     penalty = rows[("gsxt", 601)]
     written = json.loads((tmp_path / "drop" / "gsxt" / f"{penalty.id}.json").read_text("utf-8"))
-    assert written["payload"]["record_id"] == 601
+    assert written["payload"]["record"]["id"] == 601
     assert written["delivery_id"] == penalty.id
     assert penalty.receipt == {"path": str(tmp_path / "drop" / "gsxt" / f"{penalty.id}.json")}
     assert not list((tmp_path / "drop").rglob(".tmp-*"))

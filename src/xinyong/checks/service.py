@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from xinyong.access import service as access
@@ -55,7 +55,7 @@ from xinyong.kit.clock import local_date
 from xinyong.kit.dates import add_months
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.lists.definitions import ListDefinitions, load_definitions
-from xinyong.lists.models import ManualListEntry
+from xinyong.lists.service import add_entry, covering_entry
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.shipped import load_all
@@ -241,15 +241,54 @@ def _run(
     """Decide, store the checks and their measures, log each found subject's check in its
     query log and audit the run; ``failed`` (a batch's unchecked items) goes into the audit."""
     checks, decisions = _decide_all(session, setup, ask, keys)
-    session.add_all(checks)
-    session.flush()
-    measure_rows = [
+    _store(session, checks, decisions)
+    _log_run(session, ask, checks, failed)
+    return checks
+
+
+def _measure_rows(
+    checks: Sequence[CreditCheck], decisions: Sequence[Decision]
+) -> list[dict[str, Any]]:
+    """One row per measure each (stored) check's decision applies, for the measures table."""
+    return [
         {"check_id": c.id, "measure_id": m.id, "kind": m.kind, "action": m.action.value}
         for c, d in zip(checks, decisions, strict=True)
         for m in d.measures
     ]
-    if measure_rows:
-        session.execute(insert(CreditCheckMeasure), measure_rows)
+
+
+def _run_detail(
+    ask: _Ask, checks: Sequence[CreditCheck], failed: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """What the audit keeps of a run: the matter and area, every check and subject, how many
+    of each decision, and a batch's items that could not be checked."""
+    detail: dict[str, Any] = {
+        "matter": ask.matter,
+        "area": ask.area.value,
+        "checks": [c.id for c in checks],
+        "subject_ids": [c.subject_id for c in checks],
+        "decisions": dict(Counter(c.decision for c in checks)),
+    }
+    if failed:
+        detail["failed"] = list(failed)
+    return detail
+
+
+def _store(session: Session, checks: Sequence[CreditCheck], decisions: Sequence[Decision]) -> None:
+    session.add_all(checks)
+    session.flush()
+    rows = _measure_rows(checks, decisions)
+    if rows:
+        session.execute(insert(CreditCheckMeasure), rows)
+
+
+def _log_run(
+    session: Session,
+    ask: _Ask,
+    checks: Sequence[CreditCheck],
+    failed: Sequence[Mapping[str, Any]],
+) -> None:
+    """Each found subject's query log gets its check; the run is audited once."""
     logged = [c for c in checks if c.subject_id is not None]
     access.log_queries(
         session,
@@ -260,15 +299,6 @@ def _run(
         now=ask.now,
         references=[f"check:{c.id}" for c in logged],
     )
-    detail: dict[str, Any] = {
-        "matter": ask.matter,
-        "area": ask.area.value,
-        "checks": [c.id for c in checks],
-        "subject_ids": [c.subject_id for c in checks],
-        "decisions": dict(Counter(c.decision for c in checks)),
-    }
-    if failed:
-        detail["failed"] = list(failed)
     audit.record(
         session,
         actor=ask.principal.actor,
@@ -276,10 +306,9 @@ def _run(
         action="checks.batch" if ask.batch_ref else "checks.check",
         object_type="credit_check",
         object_id=ask.batch_ref or checks[0].id,
-        detail=detail,
+        detail=_run_detail(ask, checks, failed),
         now=ask.now,
     )
-    return checks
 
 
 def _field(error: XinyongError, field_name: str) -> FieldError:
@@ -411,38 +440,32 @@ def read_check(
 
 
 def _key_supervision_entry(
-    session: Session, check: CreditCheck, *, actor: str, today: date, now: datetime
+    session: Session, check: CreditCheck, *, principal: Principal, today: date, now: datetime
 ) -> int | None:
     """Put the subject on the key-supervision list for the longest period any applied
-    measure asks, unless a check already put it there for at least as long."""
+    measure asks, unless an entry already keeps it there for at least as long."""
     months: dict[str, int] = check.snapshot.get("key_supervision_months", {})
     if not months or check.subject_id is None:
         return None
     measure_id, period = max(months.items(), key=lambda item: item[1])
     ends_on = add_months(today, period)
-    existing = session.scalars(
-        select(ManualListEntry).where(
-            ManualListEntry.subject_id == check.subject_id,
-            ManualListEntry.list_id == KEY_SUPERVISION,
-            ManualListEntry.revoked_at.is_(None),
-            or_(ManualListEntry.ends_on.is_(None), ManualListEntry.ends_on >= ends_on),
-        )
-    ).first()
+    existing = covering_entry(
+        session, list_id=KEY_SUPERVISION, subject_id=check.subject_id, until=ends_on
+    )
     if existing is not None:
         return existing.id
     measure = next(m for m in check.snapshot["measures"] if m["id"] == measure_id)
-    entry = ManualListEntry(
-        subject_id=check.subject_id,
+    entry = add_entry(
+        session,
         list_id=KEY_SUPERVISION,
+        subject_id=check.subject_id,
         starts_on=today,
         ends_on=ends_on,
         basis=f"信用核查第 {check.id} 号：{measure['name']}（{check.matter}）"[:1000],
         reference=measure["reference"][:500],
-        created_by=actor,
-        created_at=now,
+        principal=principal,
+        now=now,
     )
-    session.add(entry)
-    session.flush()
     return entry.id
 
 
@@ -467,7 +490,7 @@ def give_feedback(
     check.feedback_note = data.note
     if data.applied:
         check.key_supervision_entry_id = _key_supervision_entry(
-            session, check, actor=principal.actor, today=local_date(now), now=now
+            session, check, principal=principal, today=local_date(now), now=now
         )
     session.flush()
     audit.record(

@@ -12,18 +12,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.classify import Classification, Classifier
 from xinyong.catalog.loader import SUBJECT_CODE, Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import PERSON, Carried, RowResult, RowValidator, mask_id_value
-from xinyong.db import JsonText, bulk_insert, one_of
+from xinyong.db import JsonText, one_of
 from xinyong.errors import FieldError
 from xinyong.kit.identifiers import hash_resident_id, mask_text_ids
 from xinyong.kit.storable import storable_copy
-from xinyong.records.models import Record, RecordStatus, RecordVersion
+from xinyong.records import service as records
+from xinyong.records.models import Record, RecordStatus
 from xinyong.subjects.service import Registration, SubjectRef, apply_registration, resolve_many
 
 REVOKED_VALUE = "撤销"
@@ -321,23 +322,9 @@ def _supersede(
     now: datetime,
 ) -> None:
     """Keep ``current`` as a version and write ``item`` over it (a correction or revocation)."""
-    session.add(
-        RecordVersion(
-            record_id=current.id,
-            version=current.version,
-            status=current.status,
-            fields=current.fields,
-            content_hash=current.content_hash,
-            batch_id=current.batch_id,
-            superseded_by_batch_id=ctx.batch_id,
-            superseded_at=now,
-        )
-    )
     columns.pop("created_at")
     columns["fields"] = item.fields_json  # an UPDATE goes through the JSON type
-    session.execute(
-        update(Record).where(Record.id == current.id).values(version=current.version + 1, **columns)
-    )
+    records.supersede(session, current, columns, batch_id=ctx.batch_id, now=now)
 
 
 def store_chunk(
@@ -361,7 +348,7 @@ def store_chunk(
             continue
         columns = _columns(ctx, item, subject_id, now)
         if current is None:
-            inserts.append({**columns, "version": 1, "disputed": False})
+            inserts.append(columns)
             out.accepted += 1
         else:
             _supersede(session, ctx, current, item, columns, now)
@@ -373,9 +360,7 @@ def store_chunk(
             apply_registration(
                 session, subject_id, _registration(item.values), as_of=item.decided_on, now=now
             )
-    if inserts:
-        names = list(inserts[0])
-        bulk_insert(session, Record.__table__, names, [tuple(r.values()) for r in inserts])
+    records.store_new(session, inserts)
     return out
 
 

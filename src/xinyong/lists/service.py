@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.principal import Principal
@@ -43,8 +43,7 @@ from xinyong.lists.schemas import (
     ManualEntryCreate,
     SubjectLists,
 )
-from xinyong.records.credit_file import people_named, shown_text
-from xinyong.records.service import check_reading_date
+from xinyong.records.describe import check_reading_date, people_named, shown_text
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 
@@ -415,20 +414,55 @@ def add_manual_entry(
     secret: bytes,
     now: datetime,
 ) -> tuple[ManualListEntry, Subject]:
-    """Put a subject on a list by hand (admins only) with a written basis; audited. The entry
-    counts from ``starts_on`` until ``ends_on`` (open-ended when absent) unless revoked."""
+    """Put a subject on a list by hand (admins only) with a written basis."""
     require_admin(principal)
     list_definition(definitions, list_id)
-    if data.ends_on is not None and data.ends_on < data.starts_on:
-        raise InvalidPeriod()
+    check_period(data.starts_on, data.ends_on)
     subject = subjects.find_by_code(session, data.subject_code, secret=secret)
-    entry = ManualListEntry(
-        subject_id=subject.id,
+    entry = add_entry(
+        session,
         list_id=list_id,
+        subject_id=subject.id,
         starts_on=data.starts_on,
         ends_on=data.ends_on,
         basis=data.basis,
         reference=data.reference,
+        principal=principal,
+        now=now,
+    )
+    return entry, subject
+
+
+def check_period(starts_on: date, ends_on: date | None) -> None:
+    """An entry ends on or after the day it starts (open-ended when it has no end)."""
+    if ends_on is not None and ends_on < starts_on:
+        raise InvalidPeriod()
+
+
+def add_entry(
+    session: Session,
+    *,
+    list_id: str,
+    subject_id: int,
+    starts_on: date,
+    ends_on: date | None,
+    basis: str,
+    reference: str | None,
+    principal: Principal,
+    now: datetime,
+) -> ManualListEntry:
+    """The one way onto a list outside its criteria: an admin's entry or a department's
+    feedback that it applied key supervision. The entry counts from ``starts_on`` until
+    ``ends_on`` unless revoked; who entered it and on what basis is audited. Whoever calls
+    has already decided that ``principal`` may."""
+    check_period(starts_on, ends_on)
+    entry = ManualListEntry(
+        subject_id=subject_id,
+        list_id=list_id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        basis=basis,
+        reference=reference,
         created_by=principal.actor,
         created_at=now,
     )
@@ -444,7 +478,21 @@ def add_manual_entry(
         detail=_entry_detail(entry),
         now=now,
     )
-    return entry, subject
+    return entry
+
+
+def covering_entry(
+    session: Session, *, list_id: str, subject_id: int, until: date
+) -> ManualListEntry | None:
+    """A manual entry in force that keeps the subject on the list at least until ``until``."""
+    return session.scalars(
+        select(ManualListEntry).where(
+            ManualListEntry.subject_id == subject_id,
+            ManualListEntry.list_id == list_id,
+            ManualListEntry.revoked_at.is_(None),
+            or_(ManualListEntry.ends_on.is_(None), ManualListEntry.ends_on >= until),
+        )
+    ).first()
 
 
 def revoke_manual_entry(

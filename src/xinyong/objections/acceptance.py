@@ -24,8 +24,9 @@ from xinyong.objections.errors import RecordRevoked
 from xinyong.objections.models import Objection, ObjectionEvent
 from xinyong.objections.read import reads
 from xinyong.objections.schemas import ObjectionAcceptance, ObjectionRead
-from xinyong.objections.service import flagging, lock_record, set_disputed
+from xinyong.objections.service import flagging, lock_record
 from xinyong.objections.setup import ObjectionSetup
+from xinyong.records import service as records
 from xinyong.records.models import RecordStatus
 from xinyong.workflow import Moved, append_event, move
 
@@ -50,7 +51,7 @@ def _accept(
         wf.ObjectionAction.ACCEPT,
         values={"accepted_at": now, "accepted_by": principal.actor, "flagged_at": now, **due},
     )
-    set_disputed(session, record, True)
+    records.mark_disputed(session, record)
     note = (
         f"经审查认定有据，予以受理；已标注“异议处理中”，请于 {due['decision_due_on']} 前"
         f"作出处理（{setup.limits.reference}）"

@@ -42,8 +42,9 @@ from xinyong.objections.errors import (
 from xinyong.objections.models import Objection, ObjectionEvent
 from xinyong.objections.read import count_open, log_objections_read, reads
 from xinyong.objections.schemas import ObjectionDecision, ObjectionRead
-from xinyong.objections.service import lock_record, set_disputed
+from xinyong.objections.service import lock_record
 from xinyong.objections.setup import ObjectionSetup
+from xinyong.records import service as records
 from xinyong.records.models import Record, RecordStatus
 from xinyong.subjects.models import Subject, SubjectKind
 from xinyong.workflow import Moved, append_event, move
@@ -365,7 +366,7 @@ def decide(
         )
     cleared = count_open(session, record.id) == 0
     if cleared:
-        set_disputed(session, record, False)
+        records.clear_disputed(session, record)
     _log_decision(
         session,
         objection.id,

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.kit.clock import local_date
-from xinyong.kit.identifiers import mask_person_name
 from xinyong.objections.models import Objection
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record
 from xinyong.scoring.service import reevaluate_subject
-from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.subjects.models import Subject
+from xinyong.sync.messages import Cause, Change, RecordChangeMessage, record_ref
 
 
 def propagate(
@@ -46,7 +46,17 @@ def propagate(
         now=now,
     )
     department = session.get_one(Department, objection.department_id)
-    is_person = subject.kind is SubjectKind.PERSON
+    source = session.get_one(Department, record.source_department_id)
+    message = RecordChangeMessage.build(
+        change=Change.WITHDRAWN if withdrawn else Change.CORRECTED,
+        record=record_ref(record, source_department=source.code),
+        subject_kind=subject.kind.value,
+        subject_code=subject.code,
+        subject_name=subject.name,
+        effective_on=today,
+        cause=Cause(type="objection", id=objection.id),
+        corrected=None if withdrawn else objection.corrected_values,
+    )
     setup.outbox.enqueue(
         session,
         kind="withdraw" if withdrawn else "correct",
@@ -54,18 +64,6 @@ def propagate(
         object_id=objection.id,
         record_type=record.record_type,
         sector=department.sector,
-        payload={
-            "action": "withdraw_publicity" if withdrawn else "correct",
-            "record_id": record.id,
-            "record_type": record.record_type,
-            "record_version": record.version,
-            "subject_code": subject.code,
-            "subject_name": mask_person_name(subject.name) if is_person else subject.name,
-            "decision_number": (record.fields or {}).get("decision_number"),
-            "corrected": objection.corrected_values,
-            "objection_id": objection.id,
-            "decided_on": today.isoformat(),
-            "source_department": department.code,
-        },
+        payload=message.payload(),
         now=now,
     )

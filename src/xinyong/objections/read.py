@@ -22,7 +22,7 @@ from xinyong.objections import workflow as wf
 from xinyong.objections.errors import ObjectionNotFound
 from xinyong.objections.models import Objection, ObjectionEvent, ObjectionEvidence
 from xinyong.objections.schemas import EventRead, EvidenceRead, ObjectionRead
-from xinyong.records.credit_file import record_title
+from xinyong.records.describe import record_title
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import column, select, table, update
+from sqlalchemy import column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,7 @@ from xinyong.objections.schemas import (
     ObjectionRead,
 )
 from xinyong.objections.setup import ObjectionSetup
+from xinyong.records import service as records
 from xinyong.records.models import Record, RecordStatus
 from xinyong.workdays.service import work_calendar
 from xinyong.workflow import append_event
@@ -67,17 +68,6 @@ def lock_record(session: Session, record_id: int) -> Record:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-def set_disputed(session: Session, record: Record, disputed: bool) -> None:
-    """Mark the record 异议处理中 (or clear the mark) for every view at once."""
-    session.execute(
-        update(Record)
-        .where(Record.id == record.id)
-        .values(disputed=disputed)
-        .execution_options(synchronize_session=False)
-    )
-    session.expire(record, ["disputed"])
 
 
 def flagging(session: Session, setup: ObjectionSetup, day: date) -> dict[str, Any]:
@@ -285,7 +275,7 @@ def file_objection(
     )
     _store_evidence(session, objection.id, files, now)
     if objection.status == wf.ObjectionStatus.OPEN:
-        set_disputed(session, record, True)
+        records.mark_disputed(session, record)
     _log_filing(session, setup, objection, grounds=data.grounds, files=len(files), now=now)
     session.flush()
     return reads(session, setup.catalog, [objection], local_date(now))[0]

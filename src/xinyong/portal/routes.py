@@ -10,11 +10,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from xinyong.credit_file import service
 from xinyong.errors import XinyongError
-from xinyong.files import service as files
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.kit import clock
-from xinyong.records import service
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -56,7 +55,7 @@ def _file_page(
 ) -> HTMLResponse:
     try:
         count_person_lookup(request, principal, code)
-        credit_file = files.read_file(
+        credit_file = service.read_file(
             session,
             catalog,
             request.app.state.lists,

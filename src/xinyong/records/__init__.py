@@ -1,1 +1,2 @@
-"""Credit records (信用记录) with version history, and the credit file (信用档案) built from them."""
+"""Credit records (信用记录): the store with its version history, how a record is described to
+each reader (``describe``), and the only writers of a record's dispute and repair marks."""

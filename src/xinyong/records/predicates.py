@@ -6,7 +6,7 @@ and the credit file can never disagree on them.
   asking for an earlier ``as_of`` never brings such a record back. Lists, scores and checks
   count only records in effect.
 * :func:`in_publicity` — the public sees it on ``as_of``: in effect, publicised, inside its
-  publicity window (:func:`xinyong.records.credit_file.publicity_state` in Python).
+  publicity window (:func:`xinyong.records.describe.publicity_state` in Python).
 
 ``as_of`` is a date or a bound parameter of type Date.
 """

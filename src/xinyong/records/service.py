@@ -1,175 +1,88 @@
-"""Use cases of credit files: which view a caller gets, reading a file, searching subjects."""
+"""The only writers of the records table: storing new records and superseding them (ingest
+hands over what it validated), and the marks other domains decide: 异议处理中 (``disputed``,
+set and cleared by objections) and 已修复 (``repaired_on``, set by an approved repair).
+
+Every other domain reads records; they change here, in the caller's transaction, so that one
+place states what each change means and ``tests/test_architecture.py`` can hold every other
+package to reading.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from xinyong.access import service as access
-from xinyong.access.models import QueryChannel
-from xinyong.access.scopes import ScopeDefinitions
-from xinyong.accounts.models import Role
-from xinyong.accounts.principal import Principal
-from xinyong.audit import service as audit
-from xinyong.catalog.loader import Catalog
-from xinyong.kit.clock import local_date
-from xinyong.kit.identifiers import mask_person_name
-from xinyong.records.credit_file import RepairStatusFn, assemble, is_third_party
-from xinyong.records.errors import AsOfNotToday
-from xinyong.records.schemas import CreditFile, SubjectPage, SubjectSummary, View
-from xinyong.subjects import service as subjects
-from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.db import bulk_insert
+from xinyong.records.models import Record, RecordVersion
 
 
-def view_for(principal: Principal, subject: Subject) -> View:
-    """Internal roles see everything; an enterprise account its own file; a bank what the
-    subject authorized; others the public."""
-    if principal.is_internal:
-        return View.INTERNAL
-    if principal.role is Role.ENTERPRISE and principal.subject_id == subject.id:
-        return View.SELF
-    if principal.role is Role.BANK:
-        return View.AUTHORIZED
-    return View.PUBLIC
+def store_new(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """New records, first version and not disputed, in one bulk insert (``COPY`` on
+    PostgreSQL). Every row has the same columns, in the same order."""
+    if not rows:
+        return
+    stored = [{**r, "version": 1, "disputed": False} for r in rows]
+    columns = list(stored[0])
+    bulk_insert(session, Record.__table__, columns, [tuple(r.values()) for r in stored])
 
 
-def check_reading_date(*, third_party: bool, as_of: date, today: date) -> None:
-    """Public and third-party readers see today's publicity only: ``as_of`` other than today
-    would undo publicity rules (records whose period ended), so it is refused. The subject
-    itself and government callers may look at another date (history)."""
-    if third_party and as_of != today:
-        raise AsOfNotToday()
-
-
-def read_subject_file(
+def supersede(
     session: Session,
-    catalog: Catalog,
+    current: Record,
+    columns: dict[str, Any],
     *,
-    subject: Subject,
-    principal: Principal,
-    scope_definitions: ScopeDefinitions,
-    as_of: date,
-    now: datetime,
-    scopes: list[str] | None = None,
-    purpose: str | None = None,
-    repair_status: RepairStatusFn | None = None,
-) -> CreditFile:
-    """The credit file of ``subject`` in the view ``principal`` is entitled to.
-
-    A bank needs the subject's active grant and sees only the granted ``scopes`` (all granted
-    ones when none are asked for). Internal and authorized reads go to the audit log and to
-    the subject's query log."""
-    view = view_for(principal, subject)
-    check_reading_date(third_party=is_third_party(view), as_of=as_of, today=local_date(now))
-    authorization = None
-    record_types = None
-    if view is View.AUTHORIZED:
-        authorization = access.authorized_scopes(
-            session,
-            principal=principal,
-            subject_id=subject.id,
-            requested=scopes,
-            definitions=scope_definitions,
-            now=now,
-        )
-        record_types = scope_definitions.record_types(authorization.scopes)
-    credit_file = assemble(
-        session,
-        catalog,
-        subject,
-        view=view,
-        as_of=as_of,
-        record_types=record_types,
-        repair_status=repair_status,
-    )
-    credit_file.scopes = authorization.scopes if authorization else None
-    _log_file_read(
-        session,
-        principal=principal,
-        subject=subject,
-        view=view,
-        authorization=authorization,
-        purpose=purpose,
-        as_of=as_of,
-        now=now,
-    )
-    return credit_file
-
-
-def _log_file_read(
-    session: Session,
-    *,
-    principal: Principal,
-    subject: Subject,
-    view: View,
-    authorization: access.Authorization | None,
-    purpose: str | None,
-    as_of: date,
+    batch_id: int,
     now: datetime,
 ) -> None:
-    """Every non-public view is audited; internal and authorized ones go to the query log."""
-    if view is View.PUBLIC:
-        return
-    granted = authorization.scopes if authorization else None
-    audit.record(
-        session,
-        actor=principal.actor,
-        actor_role=principal.role_name,
-        action=f"file.read_{view.value}",
-        object_type="subject",
-        object_id=subject.id,
-        detail={"view": view.value, "as_of": as_of.isoformat(), "scopes": granted},
-        now=now,
-    )
-    if view in (View.INTERNAL, View.AUTHORIZED):
-        access.log_read(
-            session,
-            principal=principal,
-            subject_id=subject.id,
-            channel=(
-                QueryChannel.AUTHORIZED_FILE
-                if view is View.AUTHORIZED
-                else QueryChannel.INTERNAL_FILE
-            ),
-            authorization=authorization,
-            purpose=purpose,
-            now=now,
+    """Keep ``current`` as a version and write ``columns`` over it (a correction or
+    revocation from batch ``batch_id``); its dispute and repair marks stay as they are."""
+    session.add(
+        RecordVersion(
+            record_id=current.id,
+            version=current.version,
+            status=current.status,
+            fields=current.fields,
+            content_hash=current.content_hash,
+            batch_id=current.batch_id,
+            superseded_by_batch_id=batch_id,
+            superseded_at=now,
         )
+    )
+    session.execute(
+        update(Record).where(Record.id == current.id).values(version=current.version + 1, **columns)
+    )
 
 
-def search_subjects(
-    session: Session, *, q: str, page: int, size: int, principal: Principal, now: datetime
-) -> SubjectPage:
-    """Search by name or USCC; persons are listed (names masked) only to internal callers,
-    and such a search is a non-public read, so it is audited."""
-    result = subjects.search(
-        session, q=q, page=page, size=size, include_persons=principal.is_internal
+def _set_disputed(session: Session, record: Record, disputed: bool) -> None:
+    # An UPDATE rather than an attribute change: the record may be locked and stale in the
+    # session; the expired attribute is read again when next used.
+    session.execute(
+        update(Record)
+        .where(Record.id == record.id)
+        .values(disputed=disputed)
+        .execution_options(synchronize_session=False)
     )
-    if principal.is_internal:
-        audit.record(
-            session,
-            actor=principal.actor,
-            actor_role=principal.role_name,
-            action="subject.search_internal",
-            object_type="subject",
-            object_id=None,
-            detail={"q": q, "page": page, "results": result.total},
-            now=now,
-        )
-    return SubjectPage(
-        items=[
-            SubjectSummary(
-                code=s.code,
-                name=mask_person_name(s.name) if s.kind is SubjectKind.PERSON else s.name,
-                kind=s.kind.value,
-                kind_label=s.kind.label,
-                district=s.district,
-                status=s.status,
-            )
-            for s in result.items
-        ],
-        total=result.total,
-        page=result.page,
-        size=result.size,
-    )
+    session.expire(record, ["disputed"])
+
+
+def mark_disputed(session: Session, record: Record) -> None:
+    """Flag the record 异议处理中 for every view at once (an objection filed by its subject or
+    accepted as substantiated)."""
+    _set_disputed(session, record, True)
+
+
+def clear_disputed(session: Session, record: Record) -> None:
+    """Lift the 异议处理中 flag: the objection was decided, withdrawn or closed."""
+    _set_disputed(session, record, False)
+
+
+def mark_repaired(session: Session, record: Record, *, on: date) -> None:
+    """Repair the record from ``on`` (终止公示、停止共享): from then it leaves the public file
+    and authorized views and no longer counts for lists, checks or scores, whatever date is
+    asked about later."""
+    record.repaired_on = on
+    session.flush()

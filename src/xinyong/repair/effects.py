@@ -15,11 +15,13 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.records import service as records
 from xinyong.records.models import Record
 from xinyong.repair.models import RepairItem
 from xinyong.repair.setup import RepairSetup
 from xinyong.scoring.service import reevaluate_subject
 from xinyong.subjects.models import Subject
+from xinyong.sync.messages import Cause, Change, RecordChangeMessage, record_ref
 
 
 def apply_repair(
@@ -33,28 +35,24 @@ def apply_repair(
     now: datetime,
 ) -> None:
     """Repair ``record`` today and queue its delivery to every platform."""
-    record.repaired_on = today
-    session.flush()
+    records.mark_repaired(session, record, on=today)
     source = session.get_one(Department, record.source_department_id)
+    message = RecordChangeMessage.build(
+        change=Change.REPAIRED,
+        record=record_ref(record, source_department=source.code),
+        subject_kind=subject.kind.value,
+        subject_code=subject.code,
+        subject_name=subject.name,
+        effective_on=today,
+        cause=Cause(type="repair_item", id=item.id),
+    )
     setup.outbox.enqueue(
         session,
         kind="repair",
         object_type="record",
         object_id=record.id,
         record_type=record.record_type,
-        payload={
-            "action": "stop_publicity",
-            "record_id": record.id,
-            "record_type": record.record_type,
-            "subject_code": subject.code,
-            "subject_name": subject.name,
-            "decision_number": (record.fields or {}).get("decision_number"),
-            "decided_on": record.decided_on.isoformat(),
-            "repaired_on": today.isoformat(),
-            "repair_item_id": item.id,
-            "application_id": item.application_id,
-            "source_department": source.code,
-        },
+        payload=message.payload(),
         now=now,
         sector=source.sector,
     )

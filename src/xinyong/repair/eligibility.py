@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
 from xinyong.catalog.schemas import Polarity
+from xinyong.credit_file.schemas import ObjectionRoute, RepairDecision, RepairStatus
 from xinyong.kit.clock import local_date
-from xinyong.records.credit_file import publicity_state
+from xinyong.records.describe import PublicityState, publicity_state
 from xinyong.records.models import Record, RecordStatus
-from xinyong.records.schemas import ObjectionRoute, PublicityState, RepairDecision, RepairStatus
 from xinyong.repair.models import RepairItem, RepairTask
 from xinyong.repair.rules import Reapplication, RepairRule, RepairRules
 from xinyong.repair.workflow import DECIDED_ITEMS, ITEM, ItemStatus, label

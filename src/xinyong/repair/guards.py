@@ -15,7 +15,7 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, Unauthorized
-from xinyong.records.credit_file import record_title
+from xinyong.records.describe import record_title
 from xinyong.records.models import Record
 from xinyong.repair.eligibility import Assessment
 from xinyong.repair.errors import (

@@ -18,7 +18,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
-from xinyong.records.credit_file import record_title
+from xinyong.records.describe import record_title
 from xinyong.records.models import Record, RecordStatus
 from xinyong.repair import eligibility
 from xinyong.repair.errors import (

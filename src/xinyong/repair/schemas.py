@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from xinyong.records.schemas import RepairStatus
+from xinyong.credit_file.schemas import RepairStatus
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MAX_RECORDS = 200

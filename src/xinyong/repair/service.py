@@ -24,7 +24,7 @@ from xinyong.commitments.service import sign_repair_commitment
 from xinyong.errors import FieldError
 from xinyong.kit.clock import Deadline, local_date
 from xinyong.kit.uploads import UploadError, decode_upload, safe_filename
-from xinyong.records.credit_file import record_title
+from xinyong.records.describe import record_title
 from xinyong.records.models import Record
 from xinyong.repair import eligibility, guards
 from xinyong.repair.errors import (

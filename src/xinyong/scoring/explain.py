@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity
-from xinyong.records.credit_file import TITLE_FIELDS, shown_text, visible
+from xinyong.records.describe import TITLE_FIELDS, View, shown_text, visible
 from xinyong.records.models import Record
-from xinyong.records.schemas import View
 from xinyong.rules.facts import Fact, Measure, fact_records
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Bonus, Indicator

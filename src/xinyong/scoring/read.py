@@ -12,9 +12,7 @@ from xinyong.access.scopes import ScopeDefinitions
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
-from xinyong.records.credit_file import people_named
-from xinyong.records.schemas import View
-from xinyong.records.service import check_reading_date, view_for
+from xinyong.records.describe import View, check_reading_date, people_named, view_for
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.errors import FutureAsOf, ScoresForbidden
 from xinyong.scoring.explain import Disclosure, explain

@@ -16,8 +16,8 @@ from xinyong.checks.api import router as checks_router
 from xinyong.checks.measures import load_measures
 from xinyong.commitments.api import router as commitments_router
 from xinyong.config import Settings, get_settings
+from xinyong.credit_file.api import router as credit_file_router
 from xinyong.db import get_engine, unit_of_work
-from xinyong.files.api import router as files_router
 from xinyong.http import limits, logmask, problems, security
 from xinyong.http.deps import client_address, get_principal, get_session, get_settings_dep
 from xinyong.http.ratelimit import RateLimiter
@@ -27,7 +27,6 @@ from xinyong.lists.definitions import load_definitions
 from xinyong.objections.api import router as objections_router
 from xinyong.portal.routes import router as portal_router
 from xinyong.portal.routes import static_files
-from xinyong.records.api import router as records_router
 from xinyong.repair.api import router as repair_router
 from xinyong.repair.eligibility import statuses as repair_statuses
 from xinyong.repair.rules import load_rules as load_repair_rules
@@ -88,12 +87,11 @@ def create_app(
         ),
         prefix=API_PREFIX,
     )
-    app.include_router(records_router, prefix=API_PREFIX)
+    app.include_router(credit_file_router, prefix=API_PREFIX)
     app.include_router(ingest_router, prefix=API_PREFIX)
     app.include_router(scoring_router, prefix=API_PREFIX)
     app.include_router(lifecycle_router, prefix=API_PREFIX)
     app.include_router(lists_router, prefix=API_PREFIX)
-    app.include_router(files_router, prefix=API_PREFIX)
     app.include_router(access_router, prefix=API_PREFIX)
     app.include_router(checks_router, prefix=API_PREFIX)
     app.include_router(repair_router, prefix=API_PREFIX)

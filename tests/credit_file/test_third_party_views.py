@@ -29,12 +29,12 @@ from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.files import service as files
+from xinyong.credit_file import service
 from xinyong.kit import clock
 from xinyong.lists.definitions import load_definitions
+from xinyong.records.describe import PublicityState, View
 from xinyong.records.errors import AsOfNotToday
 from xinyong.records.models import Record
-from xinyong.records.schemas import PublicityState, View
 from xinyong.scoring.errors import ScoresForbidden
 from xinyong.scoring.read import subject_scores
 from xinyong.scoring.shipped import load_all
@@ -127,7 +127,7 @@ def _grant(session: Session, world: World, scopes: list[str], purpose: str, at: 
 
 
 def _file(session: Session, world: World, principal: Principal, **kwargs: Any):
-    return files.read_file(
+    return service.read_file(
         session,
         CATALOG,
         LISTS,
@@ -324,7 +324,7 @@ def test_an_enterprise_cannot_learn_which_id_numbers_exist_by_naming_them(
 
 def test_a_person_is_found_by_the_public_only_with_the_right_name(session, world, synth_dir):
     name, number = _person_in_data(synth_dir)
-    found = files.read_file(
+    found = service.read_file(
         session,
         CATALOG,
         LISTS,
@@ -339,7 +339,7 @@ def test_a_person_is_found_by_the_public_only_with_the_right_name(session, world
     assert found.subject.name != name and found.subject.name.startswith(name[0])
     assert name not in found.model_dump_json()
     with pytest.raises(PersonNotFound):
-        files.read_file(
+        service.read_file(
             session,
             CATALOG,
             LISTS,

@@ -13,7 +13,7 @@ from factories.records import SECRET, penalty_row, push
 from xinyong.access.scopes import load_scopes
 from xinyong.accounts.principal import ANONYMOUS
 from xinyong.catalog.loader import default_catalog
-from xinyong.files import service as files
+from xinyong.credit_file import service
 from xinyong.kit.clock import SHANGHAI
 from xinyong.lists.definitions import load_definitions
 from xinyong.records.models import Record
@@ -57,7 +57,7 @@ def test_public_view_shows_a_penalty_only_inside_its_window(
     )
     record = session.scalars(select(Record).where(Record.source_key.startswith(number))).one()
     as_of = decided + timedelta(days=offset)
-    public = files.read_file(
+    public = service.read_file(
         session,
         default_catalog(),
         LISTS,

@@ -1,4 +1,4 @@
-"""HTTP route of the credit file."""
+"""HTTP routes of the credit file and subject search."""
 
 from __future__ import annotations
 
@@ -7,13 +7,34 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from xinyong.files.service import CreditFileWithLists, read_file
+from xinyong.credit_file import service
+from xinyong.credit_file.schemas import CreditFileWithLists, SubjectPage
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import StorableStr
 
 router = APIRouter(tags=["信用档案"])
+
+
+@router.get(
+    "/subjects",
+    response_model=SubjectPage,
+    summary="按名称或统一社会信用代码查询信用主体",
+    responses=problem_responses(422),
+)
+def search_subjects(
+    session: SessionDep,
+    principal: PrincipalDep,
+    q: Annotated[
+        StorableStr, Query(max_length=100, description="名称关键字或统一社会信用代码")
+    ] = "",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SubjectPage:
+    return service.search_subjects(
+        session, q=q, page=page, size=size, principal=principal, now=clock.now()
+    )
 
 
 @router.get(
@@ -47,7 +68,7 @@ def credit_file(
     ] = None,
 ) -> CreditFileWithLists:
     count_person_lookup(request, principal, code)
-    return read_file(
+    return service.read_file(
         session,
         catalog,
         request.app.state.lists,

@@ -16,12 +16,11 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import ANONYMOUS, Principal
 from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
-from xinyong.files import service as files
+from xinyong.credit_file import assembly, service
 from xinyong.kit.clock import SHANGHAI
 from xinyong.lists.definitions import load_definitions
-from xinyong.records import credit_file, service
+from xinyong.records.describe import PublicityState, View
 from xinyong.records.models import Record
-from xinyong.records.schemas import PublicityState, View
 from xinyong.subjects.errors import (
     InvalidSubjectCode,
     PersonNameRequired,
@@ -37,7 +36,7 @@ SCOPES = load_scopes(default_catalog())
 
 def _read(session, principal, as_of, code=USCC, **kwargs):
     """The file read on the day ``as_of`` (the public sees today only)."""
-    return files.read_file(
+    return service.read_file(
         session,
         default_catalog(),
         LISTS,
@@ -230,9 +229,9 @@ def test_internal_search_listing_persons_is_audited(session, source):
 
 
 def test_registered_capital_is_shown_without_trailing_zeros():
-    assert credit_file._plain_decimal(Decimal("100.0000")) == "100"
-    assert credit_file._plain_decimal(Decimal("12.5000")) == "12.5"
-    assert credit_file._plain_decimal(Decimal("1E+3")) == "1000"
+    assert assembly._plain_decimal(Decimal("100.0000")) == "100"
+    assert assembly._plain_decimal(Decimal("12.5000")) == "12.5"
+    assert assembly._plain_decimal(Decimal("1E+3")) == "1000"
 
 
 @pytest.mark.parametrize(

@@ -24,18 +24,26 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Department
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity, RecordType
-from xinyong.kit.identifiers import mask_names, mask_person_name, mask_text_ids
-from xinyong.records.models import Record, RecordStatus
-from xinyong.records.schemas import (
+from xinyong.credit_file.schemas import (
     CreditFile,
     FieldValue,
     NameRead,
-    PublicityState,
     RecordRead,
     RepairStatus,
     SubjectBasic,
-    View,
 )
+from xinyong.kit.identifiers import mask_person_name
+from xinyong.records.describe import (
+    TITLE_FIELDS,
+    View,
+    display,
+    is_third_party,
+    people_named,
+    publicity_state,
+    shown_text,
+    visible,
+)
+from xinyong.records.models import Record, RecordStatus
 from xinyong.subjects.models import Subject, SubjectKind
 from xinyong.subjects.service import name_history
 
@@ -58,92 +66,10 @@ SUBJECT_FIELD_NAMES = frozenset(
         "social_org_cert_no",
     }
 )
-TITLE_FIELDS = (
-    "decision_number",
-    "honour_name",
-    "list_name",
-    "case_number",
-    "document_name",
-    "commitment_item",
-    "contract_name",
-    "task_name",
-    "activity_name",
-    "grade",
-    "colour",
-)
-
-
-# Fields that are a value rather than a name: shown after the record type's name.
-_VALUE_TITLES = frozenset({"grade", "colour"})
-
-
-def record_title(record: Record, catalog: Catalog) -> str:
-    """How a record is named to applicants and reviewers: its decision number (or other
-    title field), else the record type's Chinese name (``环境信用评价：红色``)."""
-    rt = catalog.get(record.record_type)
-    type_name = rt.name if rt else record.record_type
-    values = record.fields or {}
-    key = next((k for k in TITLE_FIELDS if values.get(k)), None)
-    if key is None:
-        return type_name
-    return f"{type_name}：{values[key]}" if key in _VALUE_TITLES else str(values[key])
 
 
 # Answers "can these records be repaired now?" (the repair domain, injected by the app).
 RepairStatusFn = Callable[[Session, Sequence[Record], date], Mapping[int, RepairStatus]]
-
-
-def publicity_state(record: Record, as_of: date) -> PublicityState:
-    """Where ``as_of`` falls in the record's publicity window (SQL: ``predicates.in_publicity``).
-    A repair is final: whatever ``as_of`` is asked, a repaired record stays repaired."""
-    if record.repaired_on is not None:
-        return PublicityState.REPAIRED
-    if not record.publicised:
-        return PublicityState.NOT_PUBLICISED
-    if record.publicity_starts_on and as_of < record.publicity_starts_on:
-        return PublicityState.NOT_STARTED
-    if record.publicity_ends_on and as_of > record.publicity_ends_on:
-        return PublicityState.EXPIRED
-    return PublicityState.IN_PUBLICITY
-
-
-def is_third_party(view: View) -> bool:
-    """The public and an authorized third party (a bank): what they see is the public view,
-    the bank's narrowed to the scopes the subject granted."""
-    return view in (View.PUBLIC, View.AUTHORIZED)
-
-
-def visible(record: Record, view: View, as_of: date) -> bool:
-    """Whether ``view`` shows ``record``: a third party only records in publicity (never
-    不予公示, not yet or no longer publicised, repaired: 终止公示、停止共享); the subject and
-    staff every active record."""
-    if record.status is not RecordStatus.ACTIVE:
-        return False
-    if is_third_party(view):
-        return publicity_state(record, as_of) is PublicityState.IN_PUBLICITY
-    return True
-
-
-def people_named(subject: Subject, record: Record | None = None) -> list[str]:
-    """The natural persons' names a third-party view must not show for ``subject`` (and on
-    ``record``): the subject's own when a person, and every legal representative's."""
-    values = (record.fields or {}) if record is not None else {}
-    names = [subject.legal_rep, values.get("legal_rep")]
-    if subject.kind is SubjectKind.PERSON:
-        names += [subject.name, values.get("subject_name")]
-    return [n for n in names if isinstance(n, str) and n.strip()]
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
-
-
-def shown_text(text: str, *, hidden_names: Sequence[str]) -> str:
-    """Free text as a view shows it: ID numbers masked, and the ``hidden_names`` (persons'
-    names a third party may not read) masked wherever they occur."""
-    return mask_names(mask_text_ids(text), hidden_names)
 
 
 def _fields(
@@ -157,7 +83,7 @@ def _fields(
             continue
         if is_third_party(view) and not f.public:
             continue
-        text = shown_text(_display(values[f.name]), hidden_names=hidden_names)
+        text = shown_text(display(values[f.name]), hidden_names=hidden_names)
         out.append(FieldValue(name=f.name, label=f.label, value=text))
     return out
 
@@ -171,8 +97,20 @@ def _record(
     hidden_names: Sequence[str],
 ) -> RecordRead:
     values = record.fields or {}
-    title = next((str(_display(values[k])) for k in TITLE_FIELDS if values.get(k)), "")
-    read = RecordRead(
+    title = next((str(display(values[k])) for k in TITLE_FIELDS if values.get(k)), "")
+    # Everyone sees the publicity window of what they see; the rest only the subject and staff.
+    own: dict[str, Any] = {}
+    if not is_third_party(view):
+        own = {
+            "publicity_state": publicity_state(record, as_of),
+            "repair_possible_from": (
+                record.repair_possible_from if record.polarity == Polarity.BAD else None
+            ),
+            "repaired_on": record.repaired_on,
+            "regime": record.regime_id,
+            "version": record.version,
+        }
+    return RecordRead(
         id=record.id,
         record_type=record.record_type,
         type_name=rt.name if rt else record.record_type,
@@ -184,19 +122,10 @@ def _record(
         fields=_fields(rt, values, view, hidden_names),
         disputed=record.disputed,
         dispute_label=DISPUTED if record.disputed else None,
+        publicity_starts_on=record.publicity_starts_on,
+        publicity_ends_on=record.publicity_ends_on,
+        **own,
     )
-    # Everyone sees the publicity window of what they see; the rest only the subject and staff.
-    read.publicity_starts_on = record.publicity_starts_on
-    read.publicity_ends_on = record.publicity_ends_on
-    if not is_third_party(view):
-        read.publicity_state = publicity_state(record, as_of)
-        read.repair_possible_from = (
-            record.repair_possible_from if record.polarity == Polarity.BAD else None
-        )
-        read.repaired_on = record.repaired_on
-        read.regime = record.regime_id
-        read.version = record.version
-    return read
 
 
 def _basic(session: Session, subject: Subject, view: View) -> SubjectBasic:

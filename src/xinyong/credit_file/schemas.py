@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-
-class View(StrEnum):
-    """Who is looking decides what the file shows (C4)."""
-
-    PUBLIC = "public"
-    SELF = "self"
-    # A third party (a bank) reading with the subject's authorization, limited to its scopes.
-    AUTHORIZED = "authorized"
-    INTERNAL = "internal"
-
-
-class PublicityState(StrEnum):
-    IN_PUBLICITY = "公示中"
-    NOT_STARTED = "未到公示期"
-    EXPIRED = "已过公示期"
-    NOT_PUBLICISED = "不予公示"
-    REPAIRED = "已修复（终止公示）"
+from xinyong.lists.schemas import ListMembership
+from xinyong.records.describe import PublicityState, View
 
 
 class FieldValue(BaseModel):
@@ -126,6 +110,13 @@ class CreditFile(BaseModel):
     other: list[RecordRead]
     notes: list[str]
     scopes: list[str] | None = None
+
+
+class CreditFileWithLists(CreditFile):
+    """信用档案 with the subject's current list memberships (the public sees public lists; an
+    authorized reader sees them only with the ``lists`` scope, otherwise ``lists`` is null)."""
+
+    lists: list[ListMembership] | None
 
 
 class SubjectSummary(BaseModel):

@@ -1,1 +1,0 @@
-"""The credit file as users see it: records (``records``) with list memberships (``lists``)."""
