@@ -12,9 +12,9 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
 from xinyong.catalog.schemas import Polarity
+from xinyong.credit_file.schemas import RepairDecision
 from xinyong.errors import Unauthorized
 from xinyong.records.models import Record, RecordStatus
-from xinyong.credit_file.schemas import RepairDecision
 from xinyong.repair import guards
 from xinyong.repair.eligibility import Assessment, judge
 from xinyong.repair.errors import (
