@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.freshness.service import OBJECTION, mark_stale
 from xinyong.kit.clock import local_date
 from xinyong.kit.identifiers import mask_person_name
 from xinyong.objections.models import Objection
@@ -45,6 +46,7 @@ def propagate(
         as_of=today,
         now=now,
     )
+    mark_stale(session, [subject.id], reason=OBJECTION, now=now)
     department = session.get_one(Department, objection.department_id)
     is_person = subject.kind is SubjectKind.PERSON
     setup.outbox.enqueue(
