@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from factories.ingest import make_resident_id, make_uscc
 from factories.records import penalty_row
@@ -21,6 +21,7 @@ from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
+from xinyong.freshness.models import StaleMark
 from xinyong.kit import clock
 from xinyong.lists.models import ManualListEntry
 from xinyong.rules.loader import load_all
@@ -110,6 +111,8 @@ def api(request, databases, tmp_path_factory):
         ids = dict(s.execute(select(Subject.uscc, Subject.id)).all())
         _store_grade(s, ids[EXCELLENT], "优秀", "951.50")
         _store_grade(s, ids[EXCELLENT_FINED], "优秀", "905.00")
+        # The grades stand for a worker pass after the ingest: it clears the ingest's marks.
+        s.execute(delete(StaleMark))
         s.add(
             ManualListEntry(
                 subject_id=ids[BLACK],

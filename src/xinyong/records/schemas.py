@@ -115,8 +115,22 @@ class SubjectBasic(BaseModel):
     former_names: list[NameRead]
 
 
+class FileGrade(BaseModel):
+    """公共信用评价等级 in a credit file, with where it comes from."""
+
+    model_id: str
+    model_name: str
+    model_version: int = Field(description="现行模型版本")
+    grade: str
+    as_of: date = Field(description="评价日")
+    online: bool = Field(
+        description="true：无该版本的有效评价结果（尚未评价，或信息变化后待重新评价），按现行模型实时计算"
+    )
+
+
 class CreditFile(BaseModel):
-    """信用档案: basic information, good, bad and other records."""
+    """信用档案: basic information, good, bad and other records, and the subject's grades
+    (self and internal views, and an authorized reader granted the ``scores`` scope)."""
 
     view: View
     as_of: date
@@ -126,6 +140,7 @@ class CreditFile(BaseModel):
     other: list[RecordRead]
     notes: list[str]
     scopes: list[str] | None = None
+    grades: list[FileGrade] | None = None
 
 
 class SubjectSummary(BaseModel):
