@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import TextClause, and_, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -43,17 +43,17 @@ class Mark:
 
 
 def _upsert(
-    session: Session, rows: list[dict[str, Any]], *, keys: list[str], where: ColumnElement[bool]
+    session: Session, rows: list[dict[str, Any]], *, keys: list[str], where: TextClause
 ) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(StaleMark.__table__)
+    stmt = insert(StaleMark)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=keys,
             index_where=where,
             set_={
-                "version": StaleMark.__table__.c.version + 1,
+                "version": StaleMark.version + 1,
                 "reason": stmt.excluded.reason,
                 "marked_at": stmt.excluded.marked_at,
             },

@@ -8,7 +8,7 @@ the same rows. Services flush; the batch runner commits per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -297,7 +297,7 @@ def _evaluated_rows(
     as_of: date,
     on: str,
     chunk_rows: int,
-) -> Iterator[ScoreRow]:
+) -> Generator[ScoreRow]:
     """Every subject's row of the compiled select, streamed from the database or from DuckDB
     (the facts copied into it first)."""
     if on == "duckdb":
