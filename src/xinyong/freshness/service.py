@@ -116,17 +116,25 @@ def pending(session: Session, *, limit: int, model_wide: bool) -> list[Mark]:
 
 
 def clear(session: Session, marks: Collection[Mark]) -> int:
-    """Delete each mark only at the version read (compare-and-delete); how many went."""
+    """Delete each mark only at the version read (compare-and-delete); how many went. The rows
+    are locked first in (subject, model) order, the order every marker upserts them in, so a
+    worker clearing and an ingest marking the same subjects never deadlock on PostgreSQL."""
     if not marks:
         return 0
     matches = [and_(StaleMark.id == m.id, StaleMark.version == m.version) for m in marks]
-    deleted = session.execute(
-        delete(StaleMark)
+    handled = session.scalars(
+        select(StaleMark.id)
         .where(or_(*matches))
-        .returning(StaleMark.id)
-        .execution_options(synchronize_session=False)
-    )
-    return len(deleted.all())
+        .order_by(StaleMark.subject_id, StaleMark.model_id)
+        .with_for_update()
+    ).all()
+    if handled:
+        session.execute(
+            delete(StaleMark)
+            .where(StaleMark.id.in_(handled))
+            .execution_options(synchronize_session=False)
+        )
+    return len(handled)
 
 
 def stale_pairs(session: Session, subject_ids: Collection[int]) -> set[tuple[int | None, str]]:
