@@ -60,6 +60,29 @@ def _store_grade(session, subject_id, grade, total):
     )
 
 
+def _grades_and_black_entry(engine, now):
+    """Stored 优秀 grades of the two excellent enterprises and an admin's black-list entry."""
+    with unit_of_work(engine) as s:
+        ids = dict(s.execute(select(Subject.uscc, Subject.id)).all())
+        _store_grade(s, ids[EXCELLENT], "优秀", "951.50")
+        _store_grade(s, ids[EXCELLENT_FINED], "优秀", "905.00")
+        # The grades stand for a worker pass after the ingest: it clears the ingest's marks.
+        s.execute(delete(StaleMark))
+        s.add(
+            ManualListEntry(
+                subject_id=ids[BLACK],
+                list_id="black",
+                starts_on=date(2026, 1, 5),
+                ends_on=None,
+                basis="经认定为严重失信主体",
+                reference="《上海市社会信用条例》第二十五条",
+                created_by="user:1",
+                created_at=now,
+            )
+        )
+    return ids
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def api(request, databases, tmp_path_factory):
     engine = databases.migrated_engine(request.param)
@@ -107,24 +130,7 @@ def api(request, databases, tmp_path_factory):
         json={"type": "administrative_penalty", "rows": rows},
     )
     assert resp.status_code == 200, resp.text
-    with unit_of_work(engine) as s:
-        ids = dict(s.execute(select(Subject.uscc, Subject.id)).all())
-        _store_grade(s, ids[EXCELLENT], "优秀", "951.50")
-        _store_grade(s, ids[EXCELLENT_FINED], "优秀", "905.00")
-        # The grades stand for a worker pass after the ingest: it clears the ingest's marks.
-        s.execute(delete(StaleMark))
-        s.add(
-            ManualListEntry(
-                subject_id=ids[BLACK],
-                list_id="black",
-                starts_on=date(2026, 1, 5),
-                ends_on=None,
-                basis="经认定为严重失信主体",
-                reference="《上海市社会信用条例》第二十五条",
-                created_by="user:1",
-                created_at=now,
-            )
-        )
+    ids = _grades_and_black_entry(engine, now)
     client.ids = ids
     resp = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
     client.admin = {"Authorization": f"Bearer {resp.json()['access_token']}"}
