@@ -41,10 +41,13 @@ import psycopg
 
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
+from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import make_engine, unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
+from xinyong.rules.loader import load_all
+from xinyong.scoring.refresh import refresh_stale
 from xinyong.synth.generate import generate
 from xinyong.synth.load import load_into
 from xinyong.synth.subjects import uscc_from_body
@@ -139,6 +142,13 @@ def build_database(args: argparse.Namespace, settings: Settings) -> None:
             stdout=subprocess.DEVNULL,
         )
     print(f"enterprise model evaluated in {time.perf_counter() - started:.1f} s")
+    # The worker's passes after the ingest: until they clear its stale marks, checks compute
+    # every grade online whatever the batch stored.
+    started = time.perf_counter()
+    shipped = load_all(default_catalog())
+    while refresh_stale(engine, default_catalog(), shipped, now=clock.now()).line():
+        pass
+    print(f"stale marks of the ingest cleared in {time.perf_counter() - started:.1f} s")
     with psycopg.connect(URL.replace("+psycopg", ""), autocommit=True) as c:
         c.execute("VACUUM ANALYZE")
     engine.dispose()

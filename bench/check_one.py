@@ -43,6 +43,7 @@ from xinyong.db import make_engine, unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
 from xinyong.records.models import Record
+from xinyong.scoring.refresh import refresh_stale
 from xinyong.scoring.service import run_batch
 from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
@@ -83,6 +84,16 @@ def build(engine: Engine, tmp: Path, args: argparse.Namespace) -> list[str]:
         return list(
             session.scalars(select(Subject.uscc).where(Subject.uscc.is_not(None), with_records))
         )
+
+
+def drain_stale_marks(engine: Engine) -> None:
+    """The worker's passes after the ingest: until they clear the ingest's stale marks, checks
+    compute every grade online whatever the batch stored."""
+    started = time.perf_counter()
+    shipped = load_all(default_catalog())
+    while refresh_stale(engine, default_catalog(), shipped, now=clock.now()).line():
+        pass
+    print(f"worker passes clearing the ingest's stale marks: {time.perf_counter() - started:.1f} s")
 
 
 def principal() -> Principal:
@@ -172,6 +183,7 @@ def main() -> None:
             for loaded in load_all(default_catalog()).values():
                 run_batch(engine, loaded, default_catalog(), as_of=clock.today())
             evaluated = time.perf_counter() - started
+            drain_stale_marks(engine)
             summary("single, stored score", time_checks(engine, codes, args.checks, rng))
             scored_batch = time_batch(engine, codes[:1000])
             print(f"\nbatch evaluation of the shipped models: {evaluated:.1f} s")

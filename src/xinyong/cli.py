@@ -15,6 +15,7 @@ from rich.table import Table
 from xinyong.accounts.cli import SUBJECT_RESOLVERS, departments_app, keys_app, users_app
 from xinyong.audit.cli import audit_app, publish_due_head
 from xinyong.catalog.cli import catalog_app
+from xinyong.catalog.loader import default_catalog
 from xinyong.checks.cli import measures_app
 from xinyong.commitments.cli import commitments_app
 from xinyong.config import get_settings
@@ -30,6 +31,8 @@ from xinyong.repair.cli import repair_app
 from xinyong.repair.review import expire_supplements
 from xinyong.scoring.cli import evaluate_command, models_app
 from xinyong.scoring.lifecycle_cli import lifecycle_app
+from xinyong.scoring.refresh import refresh_stale
+from xinyong.scoring.shipped import load_all
 from xinyong.subjects.cli import resolve_subject_id
 from xinyong.sync.cli import run_worker, start_in_background, sync_app
 from xinyong.synth.cli import synth_app
@@ -75,14 +78,24 @@ def _expire_repair_supplements(now: datetime) -> str | None:
     return f"已终止 {expired} 个逾期未补正材料的修复审核任务，并通知申请人" if expired else None
 
 
+def _refresh_stale_grades(now: datetime) -> str | None:
+    catalog = default_catalog()
+    return refresh_stale(get_engine(), catalog, load_all(catalog), now=now).line()
+
+
+# After every pass (every ``--interval`` seconds): a grade marked stale is stored fresh within
+# a minute, though reads compute it online meanwhile.
+WORKER_CHORES = (_expire_repair_supplements, publish_due_head, _refresh_stale_grades)
+
+
 @app.command("worker")
 def worker(
     once: bool = typer.Option(False, "--once", help="只处理一轮后退出"),
     interval: float = typer.Option(10.0, "--interval", help="两轮之间的秒数"),
 ) -> None:
     """后台任务：把修复结果推送到各信用平台（失败按退避重试，直至平台确认），
-    终止逾期未补正材料的修复申请，并定期为审计日志签名。"""
-    run_worker(once=once, interval=interval, chores=[_expire_repair_supplements, publish_due_head])
+    终止逾期未补正材料的修复申请，重新评价信息有变化的主体，并定期为审计日志签名。"""
+    run_worker(once=once, interval=interval, chores=WORKER_CHORES)
 
 
 app.add_typer(models_app, name="models")
@@ -224,9 +237,7 @@ def demo(
         f"浏览器打开 [bold]{url}[/bold] 查询信用档案；API 文档 {url}/api/v1/docs；按 Ctrl+C 停止"
     )
     # One process for the demo: the worker delivers repair results beside the server.
-    stop_worker = start_in_background(
-        interval=10.0, chores=[_expire_repair_supplements, publish_due_head]
-    )
+    stop_worker = start_in_background(interval=10.0, chores=WORKER_CHORES)
     try:
         _serve_on(sock, create_app(settings, engine=engine), host=DEMO_HOST, port=port)
     finally:

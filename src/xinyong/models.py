@@ -7,6 +7,7 @@ import xinyong.accounts.models
 import xinyong.audit.models
 import xinyong.checks.models
 import xinyong.commitments.models
+import xinyong.freshness.models
 import xinyong.ingest.models
 import xinyong.lists.models
 import xinyong.objections.models

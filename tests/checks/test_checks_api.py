@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from factories.ingest import make_resident_id, make_uscc
 from factories.records import penalty_row
@@ -21,6 +21,7 @@ from xinyong.audit.models import AuditEntry
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
+from xinyong.freshness.models import StaleMark
 from xinyong.kit import clock
 from xinyong.lists.models import ManualListEntry
 from xinyong.scoring.models import Score
@@ -57,6 +58,29 @@ def _store_grade(session, subject_id, grade, total):
             computed_at=clock.now(),
         )
     )
+
+
+def _grades_and_black_entry(engine, now):
+    """Stored 优秀 grades of the two excellent enterprises and an admin's black-list entry."""
+    with unit_of_work(engine) as s:
+        ids = dict(s.execute(select(Subject.uscc, Subject.id)).all())
+        _store_grade(s, ids[EXCELLENT], "优秀", "951.50")
+        _store_grade(s, ids[EXCELLENT_FINED], "优秀", "905.00")
+        # The grades stand for a worker pass after the ingest: it clears the ingest's marks.
+        s.execute(delete(StaleMark))
+        s.add(
+            ManualListEntry(
+                subject_id=ids[BLACK],
+                list_id="black",
+                starts_on=date(2026, 1, 5),
+                ends_on=None,
+                basis="经认定为严重失信主体",
+                reference="《上海市社会信用条例》第二十五条",
+                created_by="user:1",
+                created_at=now,
+            )
+        )
+    return ids
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -106,22 +130,7 @@ def api(request, databases, tmp_path_factory):
         json={"type": "administrative_penalty", "rows": rows},
     )
     assert resp.status_code == 200, resp.text
-    with unit_of_work(engine) as s:
-        ids = dict(s.execute(select(Subject.uscc, Subject.id)).all())
-        _store_grade(s, ids[EXCELLENT], "优秀", "951.50")
-        _store_grade(s, ids[EXCELLENT_FINED], "优秀", "905.00")
-        s.add(
-            ManualListEntry(
-                subject_id=ids[BLACK],
-                list_id="black",
-                starts_on=date(2026, 1, 5),
-                ends_on=None,
-                basis="经认定为严重失信主体",
-                reference="《上海市社会信用条例》第二十五条",
-                created_by="user:1",
-                created_at=now,
-            )
-        )
+    ids = _grades_and_black_entry(engine, now)
     client.ids = ids
     resp = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
     client.admin = {"Authorization": f"Bearer {resp.json()['access_token']}"}

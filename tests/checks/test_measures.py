@@ -12,7 +12,7 @@ import yaml
 from xinyong.catalog.loader import default_catalog
 from xinyong.checks.decide import NOT_FOUND_REASON, decide
 from xinyong.checks.errors import MeasureDefinitionError, UnknownArea
-from xinyong.checks.facts import GradeFact, SubjectFacts, full_years_between
+from xinyong.checks.facts import SubjectFacts, full_years_between
 from xinyong.checks.measures import (
     MEASURES_PATH,
     Action,
@@ -23,6 +23,7 @@ from xinyong.checks.measures import (
 )
 from xinyong.lists.definitions import load_definitions
 from xinyong.lists.schemas import ListMembership
+from xinyong.scoring.grades import GradeFact
 from xinyong.scoring.shipped import load_all
 
 CATALOG = default_catalog()

@@ -351,3 +351,17 @@ def test_a_person_is_found_by_the_public_only_with_the_right_name(session, world
             as_of=TODAY,
             now=NOW,
         )
+
+
+def test_grades_show_to_a_bank_only_with_the_scores_scope_and_never_to_the_public(session, world):
+    _grant(session, world, ["penalties", "scores"], "流动资金贷款贷前调查", NOW - timedelta(days=1))
+
+    without = _file(session, world, BANKER, scopes=["penalties"], scorecards=SCORECARDS)
+    granted = _file(session, world, BANKER, scorecards=SCORECARDS)
+    own = _file(session, world, _owner(world), scorecards=SCORECARDS)
+    public = _file(session, world, ANONYMOUS, scorecards=SCORECARDS)
+
+    assert without.grades is None and public.grades is None
+    assert granted.grades and granted.grades == own.grades
+    assert {g.model_id for g in own.grades} <= set(SCORECARDS)
+    assert all(g.as_of == TODAY and g.model_version >= 1 for g in own.grades)

@@ -8,10 +8,9 @@ breaches. Expired, revoked and (from issue 5) repaired records count for nothing
 counts are facts of the rules engine (:func:`record_facts`, compiled by ``rules.facts``), so a
 check counts records exactly as a scorecard or a list rule would.
 
-A grade is the one ``/subjects/{code}/scores`` gives for the model version in force: the
-latest stored result of that very version (definition hash and all), else the model's compiled
-select run online for the subjects that lack one. A result of an earlier version never counts,
-so a check made right after a publish already answers with the new version.
+A grade is the one ``/subjects/{code}/scores`` gives for the model version in force, read by
+:func:`xinyong.scoring.grades.grades_of`: a stored result of that very version unless the
+subject is marked stale, else the compiled select run online.
 """
 
 from __future__ import annotations
@@ -19,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import BindParameter, Date, bindparam, select, tuple_
+from sqlalchemy import BindParameter, Date, bindparam
 from sqlalchemy.orm import Session
 
 from xinyong.catalog.loader import Catalog
@@ -34,26 +32,11 @@ from xinyong.rules.expression import FieldSpec
 from xinyong.rules.facts import CompiledFacts, Fact, Measure, Scope, facts_select
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
-from xinyong.scoring.models import Score
-from xinyong.scoring.service import evaluate_subjects
+from xinyong.scoring.grades import GradeFact, grades_of
 from xinyong.subjects.models import SubjectKind
 
 SERIOUS_PENALTY_TYPE = "administrative_penalty"
 COMMITMENT_BREACH_TYPE = "commitment_breach"
-
-
-@dataclass(frozen=True)
-class GradeFact:
-    """A grade and where it comes from: the model version, the evaluation date, and whether it
-    was computed online for this check (no stored result of the version in force)."""
-
-    model_id: str
-    model_name: str
-    model_version: int
-    grade: str
-    total: Decimal
-    as_of: date
-    online: bool = False
 
 
 @dataclass
@@ -175,27 +158,6 @@ def _counts_select(catalog: Catalog, dialect: str) -> CompiledFacts:
     return found
 
 
-_STORED_GRADES = (
-    select(
-        Score.subject_id,
-        Score.model_id,
-        Score.model_version,
-        Score.grade,
-        Score.total,
-        Score.as_of,
-    )
-    .where(
-        Score.subject_id.in_(_SUBJECT_IDS),
-        # Only results of the versions in force: (model, version, definition hash).
-        tuple_(Score.model_id, Score.model_version, Score.definition_hash).in_(
-            bindparam("versions", expanding=True)
-        ),
-        Score.as_of <= _AS_OF,
-    )
-    .order_by(Score.as_of.desc(), Score.id.desc())
-)
-
-
 def _record_counts(
     session: Session, catalog: Catalog, subject_ids: Collection[int], as_of: date
 ) -> dict[int, tuple[int, int, date | None, int]]:
@@ -214,27 +176,6 @@ def _record_counts(
     }
 
 
-def _stored_grades(
-    session: Session,
-    models: Mapping[str, LoadedScorecard],
-    subject_ids: Collection[int],
-    as_of: date,
-) -> dict[int, dict[str, GradeFact]]:
-    """The latest stored result of each model's version in force, per subject."""
-    versions = [(m, c.scorecard.version, c.definition_hash) for m, c in sorted(models.items())]
-    rows = session.execute(
-        _STORED_GRADES,
-        {"subject_ids": list(subject_ids), "versions": versions, "as_of": as_of},
-    )
-    out: dict[int, dict[str, GradeFact]] = {}
-    for subject_id, model_id, version, grade, total, scored_on in rows:
-        per_subject = out.setdefault(subject_id, {})
-        if model_id not in per_subject:
-            name = models[model_id].scorecard.name
-            per_subject[model_id] = GradeFact(model_id, name, version, grade, total, scored_on)
-    return out
-
-
 def _grades(
     session: Session,
     catalog: Catalog,
@@ -242,27 +183,9 @@ def _grades(
     subjects: Mapping[int, str],
     as_of: date,
 ) -> dict[int, dict[str, GradeFact]]:
-    """Each subject's grade under every model of its kind that needs no consent: stored when
-    the version in force has a result, else online as of ``as_of`` (one select per model for
-    all the subjects lacking one)."""
+    """Each subject's grade under every model of its kind that needs no consent."""
     models = {m: c for m, c in scorecards.items() if not c.scorecard.consent_required}
-    if not models:
-        return {}
-    out = _stored_grades(session, models, subjects, as_of)
-    for model_id, loaded in models.items():
-        card = loaded.scorecard
-        missing = [
-            sid
-            for sid, kind in subjects.items()
-            if kind in card.subject_kinds and model_id not in out.get(sid, {})
-        ]
-        computed = evaluate_subjects(session, loaded, catalog, subject_ids=missing, as_of=as_of)
-        for sid, row in computed.items():
-            out.setdefault(sid, {})[model_id] = GradeFact(
-                model_id, card.name, card.version, row.grade, row.total, as_of, online=True
-            )
-    # In the models' order, whichever way each grade was found.
-    return {sid: {m: g[m] for m in models if m in g} for sid, g in out.items()}
+    return grades_of(session, catalog, models, subjects, as_of=as_of)
 
 
 def gather(

@@ -79,7 +79,8 @@ class GradeRead(BaseModel):
     as_of: date = Field(description="评价日")
     # Checks stored before this field existed read their grades from stored results.
     online: bool = Field(
-        default=False, description="true：该版本尚无批量评价结果，本次核查时按现行模型实时计算"
+        default=False,
+        description="true：无该版本的有效评价结果（尚未评价，或信息变化后待重新评价），本次核查时按现行模型实时计算",
     )
 
 

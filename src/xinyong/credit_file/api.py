@@ -82,4 +82,5 @@ def credit_file(
         purpose=purpose,
         name=name,
         repair_status=request.app.state.repair_status,
+        scorecards=request.app.state.scorecards,
     )

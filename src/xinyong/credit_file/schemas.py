@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from xinyong.lists.schemas import ListMembership
 from xinyong.records.describe import PublicityState, View
+from xinyong.scoring.schemas import FileGrade
 
 
 class FieldValue(BaseModel):
@@ -100,7 +101,8 @@ class SubjectBasic(BaseModel):
 
 
 class CreditFile(BaseModel):
-    """信用档案: basic information, good, bad and other records."""
+    """信用档案: basic information, good, bad and other records, and the subject's grades
+    (self and internal views, and an authorized reader granted the ``scores`` scope)."""
 
     view: View
     as_of: date
@@ -110,6 +112,7 @@ class CreditFile(BaseModel):
     other: list[RecordRead]
     notes: list[str]
     scopes: list[str] | None = None
+    grades: list[FileGrade] | None = None
 
 
 class CreditFileWithLists(CreditFile):

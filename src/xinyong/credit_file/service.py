@@ -3,7 +3,7 @@ memberships, audited when not public) and searching subjects."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.schemas import ListMembership
 from xinyong.lists.service import memberships, without_names
 from xinyong.records.describe import View, check_reading_date, is_third_party, view_for
+from xinyong.rules.loader import LoadedScorecard
+from xinyong.scoring.read import file_grades
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 
@@ -58,6 +60,37 @@ def third_party_memberships(
     return without_names(shown, subject)
 
 
+def _lists_shown(
+    session: Session,
+    definitions: ListDefinitions,
+    catalog: Catalog,
+    *,
+    subject: Subject,
+    base: CreditFile,
+    scope_definitions: ScopeDefinitions,
+    as_of: date,
+    now: datetime,
+) -> list[ListMembership] | None:
+    """The memberships the file's view may show (None: an authorized reader without the
+    ``lists`` scope)."""
+    if base.view is View.AUTHORIZED and not scope_definitions.includes(base.scopes or [], "lists"):
+        return None
+    entries = memberships(
+        session,
+        definitions,
+        catalog,
+        subject_id=subject.id,
+        as_of=as_of,
+        now=now,
+        public_only=is_third_party(base.view),
+    )
+    if is_third_party(base.view):
+        entries = third_party_memberships(
+            entries, subject=subject, view=base.view, shown_records=_shown_record_ids(base)
+        )
+    return entries
+
+
 def read_file(
     session: Session,
     catalog: Catalog,
@@ -73,11 +106,13 @@ def read_file(
     purpose: str | None = None,
     name: str | None = None,
     repair_status: RepairStatusFn | None = None,
+    scorecards: Mapping[str, LoadedScorecard] | None = None,
 ) -> CreditFileWithLists:
     """The credit file of the subject with ``code`` and its list memberships on ``as_of``.
 
     A person's file is found by a non-government caller only with the person's ``name``
-    (:func:`subjects.find_for_reader`); third-party views are of today only."""
+    (:func:`subjects.find_for_reader`); third-party views are of today only. With the models
+    in force (``scorecards``) the file also shows the grades its view may see."""
     subject = subjects.find_for_reader(
         session, code, principal=principal, name=name, secret=secret, now=now
     )
@@ -93,22 +128,28 @@ def read_file(
         purpose=purpose,
         repair_status=repair_status,
     )
-    if base.view is View.AUTHORIZED and not scope_definitions.includes(base.scopes or [], "lists"):
-        return CreditFileWithLists(**base.model_dump(), lists=None)
-    entries = memberships(
+    if scorecards is not None:
+        base.grades = file_grades(
+            session,
+            catalog,
+            scorecards,
+            subject=subject,
+            view=base.view,
+            scopes=base.scopes,
+            scope_definitions=scope_definitions,
+            as_of=as_of,
+        )
+    lists = _lists_shown(
         session,
         definitions,
         catalog,
-        subject_id=subject.id,
+        subject=subject,
+        base=base,
+        scope_definitions=scope_definitions,
         as_of=as_of,
         now=now,
-        public_only=is_third_party(base.view),
     )
-    if is_third_party(base.view):
-        entries = third_party_memberships(
-            entries, subject=subject, view=base.view, shown_records=_shown_record_ids(base)
-        )
-    return CreditFileWithLists(**base.model_dump(), lists=entries)
+    return CreditFileWithLists(**base.model_dump(), lists=lists)
 
 
 def read_subject_file(

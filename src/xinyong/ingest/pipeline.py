@@ -94,7 +94,8 @@ class ChunkOutcome:
     rejects: list[Reject] = field(default_factory=list)
     filled: Counter[str] = field(default_factory=Counter)
     valid_rows: int = 0
-    subject_ids: set[int] = field(default_factory=set)
+    # Subjects whose records the chunk inserted, corrected or revoked: their grades are stale.
+    changed_subjects: set[int] = field(default_factory=set)
 
     @property
     def rejected(self) -> int:
@@ -341,11 +342,11 @@ def store_chunk(
     inserts: list[dict[str, Any]] = []
     for item in pending:
         subject_id = subject_ids[item.subject.key]
-        out.subject_ids.add(subject_id)
         current = existing.get(item.key)
         if current is not None and current.content_hash == item.content_hash:
             out.unchanged += 1
             continue
+        out.changed_subjects.add(subject_id)
         columns = _columns(ctx, item, subject_id, now)
         if current is None:
             inserts.append(columns)

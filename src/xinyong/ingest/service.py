@@ -22,6 +22,7 @@ from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import RecordType
 from xinyong.catalog.validation import Carried, alias_index, header_key
 from xinyong.errors import NotFound, XinyongError
+from xinyong.freshness.service import ingest_reason, mark_stale
 from xinyong.ingest.errors import (
     SourceNotAllowed,
     TooManyRejects,
@@ -185,7 +186,9 @@ def apply_outcome(
     actor: Actor,
     now: datetime,
 ) -> None:
-    """Counters, quarantine, quality statistics and the checkpoint of one processed chunk."""
+    """Counters, quarantine, quality statistics and the checkpoint of one processed chunk; the
+    subjects whose records it changed are marked stale in the same transaction."""
+    mark_stale(session, outcome.changed_subjects, reason=ingest_reason(batch.id), now=now)
     if outcome.rejects:
         session.execute(
             insert(QuarantinedRow),

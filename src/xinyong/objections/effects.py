@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.freshness.service import OBJECTION, mark_stale
 from xinyong.kit.clock import local_date
 from xinyong.objections.models import Objection
 from xinyong.objections.setup import ObjectionSetup
@@ -45,6 +46,7 @@ def propagate(
         as_of=today,
         now=now,
     )
+    mark_stale(session, [subject.id], reason=OBJECTION, now=now)
     department = session.get_one(Department, objection.department_id)
     source = session.get_one(Department, record.source_department_id)
     message = RecordChangeMessage.build(

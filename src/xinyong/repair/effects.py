@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
+from xinyong.freshness.service import REPAIR, mark_stale
 from xinyong.records import service as records
 from xinyong.records.models import Record
 from xinyong.repair.models import RepairItem
@@ -71,3 +72,4 @@ def rescore(
         as_of=today,
         now=now,
     )
+    mark_stale(session, [subject.id], reason=REPAIR, now=now)

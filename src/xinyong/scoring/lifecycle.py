@@ -29,6 +29,7 @@ from xinyong.audit import service as audit
 from xinyong.catalog.definition_files import validate
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import FieldError, Forbidden, NotFound, XinyongError
+from xinyong.freshness.service import PUBLICATION, mark_model
 from xinyong.rules.compiler import compile_scorecard
 from xinyong.rules.loader import LoadedScorecard, ScorecardDefinitionError, catalog_problems
 from xinyong.rules.scorecard import Scorecard
@@ -408,6 +409,7 @@ def publish(
             now=now,
             detail={"replaced_by": version_row.version},
         )
+    mark_model(session, version_row.model_id, reason=PUBLICATION, now=now)
     session.flush()
     return version_row
 

@@ -1,7 +1,9 @@
-"""A subject's scores under every model that applies to it, explained (self / internal view)."""
+"""A subject's scores under every model that applies to it, explained (self / internal view), and
+the grades its credit file shows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -16,7 +18,8 @@ from xinyong.records.describe import View, check_reading_date, people_named, vie
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.errors import FutureAsOf, ScoresForbidden
 from xinyong.scoring.explain import Disclosure, explain
-from xinyong.scoring.schemas import ModelScore, SubjectScores, Unavailable
+from xinyong.scoring.grades import grades_of
+from xinyong.scoring.schemas import FileGrade, ModelScore, SubjectScores, Unavailable
 from xinyong.scoring.service import evaluate_subject
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
@@ -116,6 +119,28 @@ def _model_scores(
     return scores, unavailable
 
 
+def _audit_read(
+    session: Session,
+    principal: Principal,
+    subject: Subject,
+    view: View,
+    *,
+    as_of: date,
+    scores: list[ModelScore],
+    now: datetime,
+) -> None:
+    audit.record(
+        session,
+        actor=principal.actor,
+        actor_role=principal.role_name,
+        action=f"scores.read_{view.value}",
+        object_type="subject",
+        object_id=subject.id,
+        detail={"as_of": as_of.isoformat(), "models": [s.model_id for s in scores]},
+        now=now,
+    )
+
+
 def subject_scores(
     session: Session,
     catalog: Catalog,
@@ -160,16 +185,7 @@ def subject_scores(
         self_view=view is View.SELF,
         disclosure=disclosure,
     )
-    audit.record(
-        session,
-        actor=principal.actor,
-        actor_role=principal.role_name,
-        action=f"scores.read_{view.value}",
-        object_type="subject",
-        object_id=subject.id,
-        detail={"as_of": as_of.isoformat(), "models": [s.model_id for s in scores]},
-        now=now,
-    )
+    _audit_read(session, principal, subject, view, as_of=as_of, scores=scores, now=now)
     return SubjectScores(
         code=subject.code,
         name=subject.name,
@@ -178,3 +194,41 @@ def subject_scores(
         scores=scores,
         unavailable=unavailable,
     )
+
+
+def file_grades(
+    session: Session,
+    catalog: Catalog,
+    scorecards: Mapping[str, LoadedScorecard],
+    *,
+    subject: Subject,
+    view: View,
+    scopes: Sequence[str] | None,
+    scope_definitions: ScopeDefinitions,
+    as_of: date,
+) -> list[FileGrade] | None:
+    """The grades a credit file shows: to the subject itself and government callers, and to
+    an authorized reader granted the ``scores`` scope; never in the public view (None). Each
+    is the grade in force as checks read it (``scoring.grades``: a fresh stored result of the
+    version in force, else online) and says its model version and evaluation date. A model
+    that needs consent is shown only while the subject's consent is in force."""
+    if view is View.PUBLIC or (
+        view is View.AUTHORIZED and not scope_definitions.includes(scopes or [], "scores")
+    ):
+        return None
+    consented = (
+        subjects.active_consent(session, subject.id, purpose=subjects.PERSONAL_SCORE) is not None
+    )
+    models = {m: c for m, c in scorecards.items() if consented or not c.scorecard.consent_required}
+    found = grades_of(session, catalog, models, {subject.id: subject.kind.value}, as_of=as_of)
+    return [
+        FileGrade(
+            model_id=g.model_id,
+            model_name=g.model_name,
+            model_version=g.model_version,
+            grade=g.grade,
+            as_of=g.as_of,
+            online=g.online,
+        )
+        for g in found.get(subject.id, {}).values()
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class RecordRef(BaseModel):
@@ -80,3 +80,16 @@ class SubjectScores(BaseModel):
     as_of: date
     scores: list[ModelScore]
     unavailable: list[Unavailable]
+
+
+class FileGrade(BaseModel):
+    """公共信用评价等级 in a credit file, with where it comes from."""
+
+    model_id: str
+    model_name: str
+    model_version: int = Field(description="现行模型版本")
+    grade: str
+    as_of: date = Field(description="评价日")
+    online: bool = Field(
+        description="true：无该版本的有效评价结果（尚未评价，或信息变化后待重新评价），按现行模型实时计算"
+    )

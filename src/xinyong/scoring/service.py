@@ -8,7 +8,8 @@ the same rows. Services flush; the batch runner commits per chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -177,6 +178,22 @@ def store_chunk(
             for r in rows
         ],
     )
+    changes = _grade_changes(card, rows, previous, as_of=as_of, run_id=run_id, now=now)
+    if changes:
+        session.execute(insert(GradeChange), changes)
+    return ChunkResult(len(rows), len(changes))
+
+
+def _grade_changes(
+    card: Scorecard,
+    rows: Sequence[ScoreRow],
+    previous: Mapping[int, Score],
+    *,
+    as_of: date,
+    run_id: int | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """A grade change for each subject first evaluated or graded otherwise than before."""
     changes = []
     for r in rows:
         before = previous.get(r.subject_id)
@@ -194,9 +211,7 @@ def store_chunk(
                     "recorded_at": now,
                 }
             )
-    if changes:
-        session.execute(insert(GradeChange), changes)
-    return ChunkResult(len(rows), len(changes))
+    return changes
 
 
 def _previous(session: Session, model_id: str, ids: list[int], as_of: date) -> dict[int, Score]:
@@ -239,19 +254,8 @@ def _chunks(rows: Iterable[ScoreRow], size: int) -> Iterable[list[ScoreRow]]:
         yield chunk
 
 
-def run_batch(
-    engine: Engine,
-    loaded: LoadedScorecard,
-    catalog: Catalog,
-    *,
-    as_of: date,
-    on: str = "database",
-    actor: str = "cli",
-    chunk_rows: int = 10_000,
-    progress: Progress | None = None,
-) -> RunReport:
-    """Evaluate every subject of the model's kinds as of ``as_of`` on ``on`` (``database`` or
-    ``duckdb``) and store the results chunk by chunk; running it twice gives the same rows."""
+def _open_run(engine: Engine, loaded: LoadedScorecard, *, as_of: date, on: str, actor: str) -> int:
+    """The run's row (status running) and its start in the audit log, committed at once."""
     card = loaded.scorecard
     with unit_of_work(engine) as session:
         run = ScoreRun(
@@ -283,22 +287,20 @@ def run_batch(
             },
             now=clock.now(),
         )
-        run_id = run.id
-    report = RunReport(run_id, card.id, card.version, loaded.definition_hash, as_of, on)
+        return run.id
 
-    def consume(rows: Iterable[ScoreRow]) -> None:
-        for chunk in _chunks(rows, chunk_rows):
-            with unit_of_work(engine) as session:
-                done = store_chunk(
-                    session, loaded, chunk, as_of=as_of, run_id=run_id, now=clock.now()
-                )
-            report.subjects += done.subjects
-            report.grade_changes += done.grade_changes
-            for r in chunk:
-                report.grades[r.grade] = report.grades.get(r.grade, 0) + 1
-            if progress is not None:
-                progress(report.subjects)
 
+def _evaluated_rows(
+    engine: Engine,
+    card: Scorecard,
+    catalog: Catalog,
+    *,
+    as_of: date,
+    on: str,
+    chunk_rows: int,
+) -> Generator[ScoreRow]:
+    """Every subject's row of the compiled select, streamed from the database or from DuckDB
+    (the facts copied into it first)."""
     if on == "duckdb":
         compiled = compile_scorecard(card, catalog, dialect="duckdb")
         with duckdb_engine() as duck:
@@ -306,16 +308,43 @@ def run_batch(
                 load_facts(session, duck)
             with duck.connect() as conn:
                 result = conn.execute(compiled.select, compiled.params(as_of))
-                consume(read_row(compiled, r) for r in result)
-    else:
-        compiled = compile_scorecard(card, catalog, dialect=engine.dialect.name)
-        with engine.connect() as conn:
-            result = conn.execution_options(yield_per=chunk_rows).execute(
-                compiled.select, compiled.params(as_of)
+                yield from (read_row(compiled, r) for r in result)
+        return
+    compiled = compile_scorecard(card, catalog, dialect=engine.dialect.name)
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=chunk_rows).execute(
+            compiled.select, compiled.params(as_of)
+        )
+        yield from (read_row(compiled, r) for r in result)
+
+
+def _store_rows(
+    engine: Engine,
+    loaded: LoadedScorecard,
+    rows: Iterable[ScoreRow],
+    report: RunReport,
+    *,
+    chunk_rows: int,
+    progress: Progress | None,
+) -> None:
+    """Each chunk of rows in its own transaction, counted into ``report``."""
+    for chunk in _chunks(rows, chunk_rows):
+        with unit_of_work(engine) as session:
+            done = store_chunk(
+                session, loaded, chunk, as_of=report.as_of, run_id=report.run_id, now=clock.now()
             )
-            consume(read_row(compiled, r) for r in result)
+        report.subjects += done.subjects
+        report.grade_changes += done.grade_changes
+        for r in chunk:
+            report.grades[r.grade] = report.grades.get(r.grade, 0) + 1
+        if progress is not None:
+            progress(report.subjects)
+
+
+def _close_run(engine: Engine, report: RunReport, *, actor: str) -> None:
+    """The run completed, with its counts, and its end in the audit log."""
     with unit_of_work(engine) as session:
-        run = session.get_one(ScoreRun, run_id)
+        run = session.get_one(ScoreRun, report.run_id)
         run.status, run.subjects, run.grade_changes = (
             "completed",
             report.subjects,
@@ -328,7 +357,7 @@ def run_batch(
             actor_role=None,
             action="scoring.run_finish",
             object_type="score_run",
-            object_id=run_id,
+            object_id=report.run_id,
             detail={
                 "subjects": report.subjects,
                 "grade_changes": report.grade_changes,
@@ -336,6 +365,30 @@ def run_batch(
             },
             now=clock.now(),
         )
+
+
+def run_batch(
+    engine: Engine,
+    loaded: LoadedScorecard,
+    catalog: Catalog,
+    *,
+    as_of: date,
+    on: str = "database",
+    actor: str = "cli",
+    chunk_rows: int = 10_000,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Evaluate every subject of the model's kinds as of ``as_of`` on ``on`` (``database`` or
+    ``duckdb``) and store the results chunk by chunk; running it twice gives the same rows."""
+    card = loaded.scorecard
+    run_id = _open_run(engine, loaded, as_of=as_of, on=on, actor=actor)
+    report = RunReport(run_id, card.id, card.version, loaded.definition_hash, as_of, on)
+    # Closed even when storing fails: the select's connection (or DuckDB) is released at once.
+    with closing(
+        _evaluated_rows(engine, card, catalog, as_of=as_of, on=on, chunk_rows=chunk_rows)
+    ) as rows:
+        _store_rows(engine, loaded, rows, report, chunk_rows=chunk_rows, progress=progress)
+    _close_run(engine, report, actor=actor)
     return report
 
 
