@@ -73,6 +73,12 @@ def create_app(
     security.install(app, settings)
     limits.install(app, settings)
     logmask.install()
+    _include_routers(app)
+    app.mount("/static", static_files(), name="static")
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
     app.include_router(
         build_auth_router(
             get_session,
@@ -96,5 +102,3 @@ def create_app(
     app.include_router(sync_router, prefix=API_PREFIX)
     app.include_router(workdays_router, prefix=API_PREFIX)
     app.include_router(portal_router)
-    app.mount("/static", static_files(), name="static")
-    return app
