@@ -1,0 +1,36 @@
+"""Routes take the definitions in force by type: the ones the credit file's routes and pages
+will use (lists, scopes, repair status) resolve to the wiring's, one set per request."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.testclient import TestClient
+
+from xinyong.access.deps import ScopesDep
+from xinyong.http.deps import CatalogDep
+from xinyong.lists.deps import ListsDep
+from xinyong.records.deps import RepairStatusDep
+from xinyong.repair.setup import RepairStatuses
+from xinyong.web.app import create_app
+
+
+def test_credit_file_dependencies_resolve_to_the_wiring(engine, settings) -> None:
+    app = create_app(settings, engine=engine)
+    seen: dict[str, object] = {}
+    router = APIRouter()
+
+    @router.get("/probe")
+    def probe(
+        lists: ListsDep, scopes: ScopesDep, repair_status: RepairStatusDep, catalog: CatalogDep
+    ) -> dict[str, bool]:
+        seen.update(lists=lists, scopes=scopes, repair_status=repair_status, catalog=catalog)
+        return {"ok": True}
+
+    app.include_router(router)
+    assert TestClient(app).get("/probe").status_code == 200
+    held = app.state.wiring.held
+    assert seen["lists"] is held.definitions.lists
+    assert seen["scopes"] is held.definitions.scopes
+    assert seen["catalog"] is held.definitions.catalog
+    assert isinstance(seen["repair_status"], RepairStatuses)
+    assert seen["repair_status"] is held.get(RepairStatuses)
