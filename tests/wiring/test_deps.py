@@ -34,3 +34,22 @@ def test_credit_file_dependencies_resolve_to_the_wiring(engine, settings) -> Non
     assert seen["catalog"] is held.definitions.catalog
     assert isinstance(seen["repair_status"], RepairStatuses)
     assert seen["repair_status"] is held.get(RepairStatuses)
+
+
+class _Counting:
+    """The app's wiring, counting how often a request asks it for what is in force."""
+
+    def __init__(self, wiring) -> None:
+        self.wiring, self.asked = wiring, 0
+
+    def fresh(self, session):
+        self.asked += 1
+        return self.wiring.fresh(session)
+
+
+def test_a_request_asks_what_is_in_force_once_however_many_setups_it_uses(engine, settings):
+    app = create_app(settings, engine=engine)
+    app.state.wiring = counting = _Counting(app.state.wiring)
+    # The repair guide takes the repair rules and the catalog: two setups, one question.
+    assert TestClient(app).get("/api/v1/repair/guide").status_code == 200
+    assert counting.asked == 1
