@@ -73,6 +73,15 @@ def wired(ctx: typer.Context, session: Session) -> Wired:
     return source.fresh(session)
 
 
+def check_definitions(ctx: typer.Context, session: Session) -> None:
+    """Refuse what ``session`` is about to commit if the definitions in force could not be
+    built over it (see ``xinyong.kit.wiring.WiringSource.validate``)."""
+    source: WiringSource | None = ctx.find_root().obj
+    if source is None:
+        raise RuntimeError("a command that reads definitions runs under the xinyong command")
+    source.validate(session)
+
+
 # Typer reads these module globals each time it renders help or an error; it has no per-app
 # setting for them.
 rich_utils.ARGUMENTS_PANEL_TITLE = "参数"

@@ -130,6 +130,25 @@ def test_publication_in_one_process_is_served_by_another(processes) -> None:
     assert {(m["version"], m["in_force"]) for m in listing if m["model_id"] == MODEL} == {(2, True)}
 
 
+def test_a_publication_the_measures_cannot_rest_on_is_refused_and_changes_nothing(processes):
+    p = processes
+    data = yaml.safe_load(SHIPPED[MODEL].path.read_text(encoding="utf-8"))
+    # Measures rest on this model's grade; one that needs the subject's consent cannot be.
+    data.update(version=3, consent_required=True)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    draft = p.a.post("/api/v1/models/drafts", json={"yaml": text}, headers=p.admin)
+    assert draft.status_code == 201, draft.text
+    base = f"/api/v1/models/{MODEL}/versions/3"
+    assert p.a.post(f"{base}/dry-run", headers=p.admin).status_code == 200
+    refused = p.a.post(f"{base}/publish", headers=p.admin)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "scoring.breaks_definitions"
+    assert "checks.consent_model" in {e["code"] for e in refused.json()["errors"]}
+    for client in (p.a, p.b):
+        assert _score(client, p.system)["model_version"] == 2
+        assert _grade_in_check(client, p.system)[1]["model_version"] == 2
+
+
 def _published(engine, version: int) -> None:
     text = (
         SHIPPED[MODEL]

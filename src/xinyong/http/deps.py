@@ -71,11 +71,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine_dep)]
 
 
-def get_wired(request: Request, session: SessionDep) -> Wired:
+def get_wiring(request: Request) -> WiringSource:
+    return request.app.state.wiring
+
+
+WiringDep = Annotated[WiringSource, Depends(get_wiring)]
+
+
+def get_wired(wiring: WiringDep, session: SessionDep) -> Wired:
     """The setups built from what is published now. FastAPI caches a dependency per request,
     so a request asks whether something new was published once, however many setups it uses
     (``XINYONG_DEFINITIONS_TTL_SECONDS`` lets a process skip even that for a few seconds)."""
-    wiring: WiringSource = request.app.state.wiring
     return wiring.fresh(session)
 
 

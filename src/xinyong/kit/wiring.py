@@ -27,3 +27,8 @@ class WiringSource(Protocol):
     def fresh(self, session: Session) -> Wired:
         """The setups for what is published now, as ``session`` sees it."""
         ...
+
+    def validate(self, session: Session) -> None:
+        """Build the definitions as ``session`` sees them (its own uncommitted changes too)
+        without keeping them: raises whatever a process would raise when it rebuilds."""
+        ...

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import Forbidden, Unauthorized
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, provide
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, WiringDep, provide
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import lifecycle
-from xinyong.scoring.in_force import ScorecardsInForce
+from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
 from xinyong.scoring.models import ModelVersion
 from xinyong.scoring.read import check_as_of
 
@@ -159,6 +159,7 @@ def post_publish(
     model_id: ModelId,
     version: Version,
     in_force: ScorecardsDep,
+    wiring: WiringDep,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -168,6 +169,9 @@ def post_publish(
     row = lifecycle.get_version(session, model_id, version)
     lifecycle.publish(
         session, row, actor_role=principal.role, actor=principal.actor, now=clock.now()
+    )
+    refuse_breaking_publication(
+        lambda: wiring.validate(session), model_id=model_id, version=version
     )
     # Nothing is changed in this process: once the transaction commits, every process sees
     # the new stamp of what is published on its next request and rebuilds (xinyong.wiring).

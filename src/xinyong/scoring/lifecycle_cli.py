@@ -11,12 +11,12 @@ from rich.console import Console
 
 from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import wired
+from xinyong.console import check_definitions, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.scoring import lifecycle
-from xinyong.scoring.in_force import ScorecardsInForce
+from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
 from xinyong.scoring.read import check_as_of
 
 lifecycle_app = typer.Typer(help="评价模型的草稿、试算与发布", no_args_is_help=True)
@@ -97,6 +97,7 @@ def dry_run_command(
 
 @lifecycle_app.command("publish")
 def publish_command(
+    ctx: typer.Context,
     model: str = typer.Argument(..., help="模型标识"),
     version: int = typer.Argument(..., help="版本号"),
 ) -> None:
@@ -105,6 +106,9 @@ def publish_command(
         with unit_of_work(get_engine()) as session:
             row = lifecycle.get_version(session, model, version)
             lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
+            refuse_breaking_publication(
+                lambda: check_definitions(ctx, session), model_id=model, version=version
+            )
     except XinyongError as exc:
         raise _fail(exc) from None
     console.print(f"已发布：{model} 第 {version} 版（各服务进程自下一次请求起使用，无需重启）")

@@ -77,6 +77,9 @@ class Wiring:
         self._checked_at = now
         return held
 
+    def validate(self, session: Session) -> None:
+        build_setups(load_definitions(session, self.shipped), self.settings)
+
     def _rebuild(self, session: Session) -> Setups:
         with self._lock:
             held = self._setups
@@ -99,6 +102,11 @@ class CommandWiring:
         if self._wiring is None:
             self._wiring = self._make()
         return self._wiring.fresh(session)
+
+    def validate(self, session: Session) -> None:
+        if self._wiring is None:
+            self._wiring = self._make()
+        self._wiring.validate(session)
 
 
 def _from_environment() -> Wiring:
