@@ -135,7 +135,7 @@ def post_dry_run(
     as_of = (body.as_of if body else None) or today
     check_as_of(as_of, today)
     row = lifecycle.get_version(session, model_id, version)
-    published = lifecycle.published_scorecards(session, catalog, in_force).get(model_id)
+    published = in_force.get(model_id)
     lifecycle.dry_run(
         session,
         row,
