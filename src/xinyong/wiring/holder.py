@@ -78,6 +78,7 @@ class Wiring:
         return held
 
     def validate(self, session: Session) -> None:
+        """Build over ``session`` without keeping the result (a publication about to commit)."""
         build_setups(load_definitions(session, self.shipped), self.settings)
 
     def _rebuild(self, session: Session) -> Setups:
@@ -99,11 +100,13 @@ class CommandWiring:
         self._wiring: Wiring | None = None
 
     def fresh(self, session: Session) -> Setups:
+        """As ``Wiring.fresh``, reading the definition files on the first call."""
         if self._wiring is None:
             self._wiring = self._make()
         return self._wiring.fresh(session)
 
     def validate(self, session: Session) -> None:
+        """As ``Wiring.validate``, reading the definition files on the first call."""
         if self._wiring is None:
             self._wiring = self._make()
         self._wiring.validate(session)

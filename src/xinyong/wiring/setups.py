@@ -41,6 +41,7 @@ class Setups:
     by_type: Mapping[object, object]
 
     def get(self, kind: type[T]) -> T:
+        """The setup of type ``kind``; a type nobody wired is a programming error."""
         try:
             return cast(T, self.by_type[kind])
         except KeyError:
