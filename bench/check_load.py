@@ -46,8 +46,8 @@ from xinyong.config import Settings
 from xinyong.db import make_engine, unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
-from xinyong.rules.loader import load_all
 from xinyong.scoring.refresh import refresh_stale
+from xinyong.scoring.shipped import load_all
 from xinyong.synth.generate import generate
 from xinyong.synth.load import load_into
 from xinyong.synth.subjects import uscc_from_body

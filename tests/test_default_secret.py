@@ -92,6 +92,9 @@ def test_a_configured_secret_runs(env):
 def test_help_and_definition_commands_still_work_with_the_shipped_secret(env):
     assert _run(env, "serve", "--help").exit_code == 0
     assert _run(env, "users", "--help").exit_code == 0
+    # The catalog is checked against the models published in the database: one that exists.
+    migrated = _run({**env, "XINYONG_SECRET_KEY": "a-real-deployment-key"}, "db", "upgrade")
+    assert migrated.exit_code == 0, migrated.output
     checked = _run(env, "measures", "check")
     assert checked.exit_code == 0, checked.output
 

@@ -37,6 +37,7 @@ from xinyong.subjects.cli import resolve_subject_id
 from xinyong.sync.cli import run_worker, start_in_background, sync_app
 from xinyong.synth.cli import synth_app
 from xinyong.web.app import create_app
+from xinyong.wiring.holder import CommandWiring
 from xinyong.workdays.cli import holidays_app
 
 app = ChineseTyper(
@@ -52,6 +53,8 @@ DEMO_HOST = "127.0.0.1"
 def _root(ctx: typer.Context) -> None:
     """xinyong 公共信用信息平台"""
     guard_default_secret(ctx)
+    # Sub-commands take their setups from it (``xinyong.console.wired``), read on first use.
+    ctx.obj = CommandWiring()
 
 
 app.add_typer(catalog_app, name="catalog")

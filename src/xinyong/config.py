@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     # so far are kept).
     ingest_max_rejects: int = Field(default=10_000, ge=0)
     timezone: str = "Asia/Shanghai"
+    # Seconds a process trusts the definitions it holds before it asks the database again
+    # whether something was published (one small query); 0 asks on every request that
+    # reads definitions, so every worker serves a publication from the next request on.
+    definitions_ttl_seconds: float = Field(default=0, ge=0, le=300)
     # Requests per minute per API key (unless the key sets its own) and per logged-in user,
     # and per client IP for anonymous callers; enforced per worker process (http/ratelimit.py).
     rate_limit_per_minute: int = 1200

@@ -10,10 +10,13 @@ gives each a Chinese counterpart at the points Click lets an application choose:
 help formatter, the help option, the usage pieces, ``Context.fail`` and the usage errors raised
 while parsing, and Typer's ``rich_utils`` panel strings.
 
+``wired``: the setups in force for a command, from the wiring the root command puts on its
+context (``xinyong.wiring``), as the command's session sees what is published.
+
 ``guard_default_secret``: the refusal to run on the shipped secret. With it every stored
 ID-number hash and mask can be reversed by anyone who has the source, so no command that
 touches real data runs with it. The root command calls it before any sub-command: every command
-is refused unless it is listed in ``OPEN_COMMANDS`` (it reads only shipped definitions) or it is
+is refused unless it is listed in ``OPEN_COMMANDS`` (it reads only definitions) or it is
 the demo, which makes its own per-installation key (``demo_settings``).
 """
 
@@ -29,6 +32,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.orm import Session
 from typer import rich_utils
 from typer._click.core import Command, Parameter
 from typer._click.core import Context as ClickContext
@@ -50,6 +54,7 @@ from xinyong.config import (
     write_installation_secret,
 )
 from xinyong.errors import XinyongError
+from xinyong.kit.wiring import Wired, WiringSource
 
 
 def fail(exc: XinyongError, console: Console) -> typer.Exit:
@@ -59,6 +64,24 @@ def fail(exc: XinyongError, console: Console) -> typer.Exit:
         if item.message != exc.title:
             console.print(f"  {item.field}: {escape(item.message)}", highlight=False)
     return typer.Exit(1)
+
+
+def wired(ctx: typer.Context, session: Session) -> Wired:
+    """The setups in force for this command: commands never build a setup by hand, so they
+    see what is published (the same definitions a server process serves)."""
+    source: WiringSource | None = ctx.find_root().obj
+    if source is None:
+        raise RuntimeError("a command that reads definitions runs under the xinyong command")
+    return source.fresh(session)
+
+
+def check_definitions(ctx: typer.Context, session: Session) -> None:
+    """Refuse what ``session`` is about to commit if the definitions in force could not be
+    built over it (see ``xinyong.kit.wiring.WiringSource.validate``)."""
+    source: WiringSource | None = ctx.find_root().obj
+    if source is None:
+        raise RuntimeError("a command that reads definitions runs under the xinyong command")
+    source.validate(session)
 
 
 # Typer reads these module globals each time it renders help or an error; it has no per-app

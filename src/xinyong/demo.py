@@ -22,11 +22,11 @@ from sqlalchemy.engine import Engine
 
 from xinyong.access import service as access
 from xinyong.access.schemas import GrantCreate
-from xinyong.access.scopes import load_scopes
+from xinyong.access.scopes import ScopeDefinitions
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role, User
 from xinyong.accounts.passwords import generate_password
-from xinyong.catalog.loader import Catalog, default_catalog
+from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
@@ -34,12 +34,12 @@ from xinyong.migrations import upgrade
 from xinyong.records.models import Record
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service as scoring
-from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.scoring.in_force import ScorecardsInForce
 from xinyong.scoring.models import ScoreRun
-from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject, SubjectKind
 from xinyong.synth.generate import REGISTRATION, generate
 from xinyong.synth.load import load_into
+from xinyong.wiring.holder import Wiring
 
 ACCOUNTS_FILE = "demo-accounts.json"
 # What ``xinyong demo`` makes by default; the README quotes these numbers.
@@ -76,7 +76,7 @@ def _demo_enterprise(engine: Engine) -> int | None:
         )
 
 
-def _demo_grant(engine: Engine, settings: Settings) -> None:
+def _demo_grant(engine: Engine, settings: Settings, scopes: ScopeDefinitions) -> None:
     """The demo enterprise authorizes the demo bank, so the bank's view and the enterprise's
     query log have something to show; made through the same service an enterprise calls."""
     with unit_of_work(engine) as session:
@@ -86,7 +86,7 @@ def _demo_grant(engine: Engine, settings: Settings) -> None:
         subject = session.get_one(Subject, user.subject_id)
         access.create_grant(
             session,
-            load_scopes(default_catalog()),
+            scopes,
             principal=accounts.user_principal(user),
             data=GrantCreate(
                 subject_code=subject.code,
@@ -160,14 +160,12 @@ def _evaluated(engine: Engine, model: LoadedScorecard, as_of: date) -> bool:
 
 
 def evaluate_published(
-    engine: Engine, catalog: Catalog, console: Console
+    engine: Engine, catalog: Catalog, models: ScorecardsInForce, console: Console
 ) -> list[scoring.RunReport]:
     """Run the batch evaluation of ``xinyong evaluate`` for every published model as of today,
     so that checks and lists read stored grades that agree with ``/scores``; a model already
     evaluated today with the same definition is skipped. Returns the runs made."""
     as_of = clock.today()
-    with unit_of_work(engine) as session:
-        models = published_scorecards(session, catalog, load_all(catalog))
     todo = [m for m in models.values() if not _evaluated(engine, m, as_of)]
     if not todo:
         console.print(f"今天（{as_of}）已批量评价过全部已发布的模型，跳过。")
@@ -259,9 +257,12 @@ def prepare(
             persons=persons,
             console=console,
         )
-    evaluate_published(engine, default_catalog(), console)
+    in_force = Wiring.load(settings, engine).held
+    evaluate_published(
+        engine, in_force.definitions.catalog, in_force.get(ScorecardsInForce), console
+    )
     first_time = not (settings.data_dir / ACCOUNTS_FILE).exists()
     made = _create_accounts(engine, settings.data_dir)
     if first_time:
-        _demo_grant(engine, settings)
+        _demo_grant(engine, settings, in_force.get(ScopeDefinitions))
     return made

@@ -12,15 +12,24 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from commitments.world import HB, MATTER, NAME, NOW, OTHER_USCC, SCJG, SERIOUS_USCC, USCC
+from commitments.world import (
+    HB,
+    MATTER,
+    NAME,
+    NOW,
+    OTHER_USCC,
+    SCJG,
+    SECRET,
+    SERIOUS_USCC,
+    USCC,
+)
 from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit.models import AuditEntry
-from xinyong.checks.service import CheckSetup
-from xinyong.commitments.cli import commitments_app
+from xinyong.cli import app
 from xinyong.commitments.models import Commitment
 from xinyong.commitments.service import CommitmentSetup, sign_repair_commitment
-from xinyong.commitments.templates import shipped_templates
+from xinyong.config import get_settings
 from xinyong.db import unit_of_work
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
@@ -308,18 +317,7 @@ REPAIR_TEXT = "本单位自愿申请信用修复，郑重承诺：已纠正失�
 
 
 def test_repair_hook_records_the_one_repair_commitment_like_any_other(platform):
-    state = platform.app.state
-    setup = CommitmentSetup(
-        checks=CheckSetup(
-            catalog=state.catalog,
-            scorecards=state.scorecards,
-            lists=state.lists,
-            measures=state.measures,
-            secret=platform.settings.hmac_key,
-        ),
-        templates=shipped_templates(state.catalog),
-        strict_org_code=False,
-    )
+    setup = platform.app.state.wiring.held.get(CommitmentSetup)
     with unit_of_work(platform.engine) as s:
         subject_id = s.scalar(select(Subject.id).where(Subject.uscc == USCC))
         department_id = s.scalar(select(Department.id).where(Department.code == HB))
@@ -351,8 +349,16 @@ def test_repair_hook_records_the_one_repair_commitment_like_any_other(platform):
     assert record.record_type == "credit_commitment" and record.publicised is True
 
 
-def test_cli_lists_the_templates_in_force():
-    result = CliRunner().invoke(commitments_app, ["templates", "--json"])
+def test_cli_lists_the_templates_in_force(platform):
+    env = {
+        "XINYONG_DATABASE_URL": platform.engine.url.render_as_string(hide_password=False),
+        "XINYONG_SECRET_KEY": SECRET,
+    }
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["commitments", "templates", "--json"], env=env)
+    finally:
+        get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     templates = json.loads(result.output)["templates"]
     assert len({t["type"] for t in templates}) == 6

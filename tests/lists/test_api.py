@@ -13,12 +13,10 @@ from factories.records import SECRET, push
 from lists.rows import black_row, person, red_row, without_subject
 from xinyong.accounts import service as accounts
 from xinyong.accounts.models import Role
-from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
 from xinyong.lists.api import router
-from xinyong.lists.definitions import load_definitions
 from xinyong.subjects.models import Subject
 from xinyong.web.app import API_PREFIX, create_app
 
@@ -79,7 +77,6 @@ def api(request, databases, tmp_path_factory):
         Settings(data_dir=tmp_path_factory.mktemp("lists"), secret_key=SECRET.decode()),
         engine=engine,
     )
-    app.state.lists = load_definitions(app.state.catalog or default_catalog())
     if not any(getattr(r, "path", "") == f"{API_PREFIX}/lists/{{list_id}}" for r in app.routes):
         app.include_router(router, prefix=API_PREFIX)
     return TestClient(app)

@@ -24,6 +24,7 @@ from xinyong.objections.schemas import ObjectionCreate
 from xinyong.objections.service import file_objection
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record, RecordStatus, RecordVersion
+from xinyong.sync.outbox import SyncOutbox
 from xinyong.web.app import create_app
 
 REVIEWER = f"reviewer-{SCJG}"
@@ -139,6 +140,7 @@ class TestFiling:
 
     def test_deadline_in_2027_is_provisional(self, platform):
         # Called on the service: a login token would not survive the jump of the clock.
+        in_force = platform.app.state.wiring.held
         with unit_of_work(platform.engine) as s:
             record = s.get_one(Record, record_id(platform, "西市监罚〔2026〕208号"))
             applicant = Principal(
@@ -154,8 +156,8 @@ class TestFiling:
                 ObjectionSetup(
                     catalog=default_catalog(),
                     secret=b"test",
-                    scorecards=platform.app.state.scorecards,
-                    outbox=platform.app.state.sync_outbox,
+                    scorecards=in_force.definitions.scorecards,
+                    outbox=in_force.get(SyncOutbox),
                 ),
                 principal=applicant,
                 data=ObjectionCreate(record_id=record.id, reason="公示期限有误"),

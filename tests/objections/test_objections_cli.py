@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 import xinyong.db
 from objections.conftest import record_id
 from objections.world import EVIDENCE, HB, SCJG, SECRET
+from xinyong.cli import app
 from xinyong.config import get_settings
 from xinyong.db import unit_of_work
-from xinyong.objections.cli import objections_app
 from xinyong.records.models import Record
 
 
@@ -30,7 +30,7 @@ def cli(platform, tmp_path):
 
     def run(*args):
         get_settings.cache_clear()
-        return runner.invoke(objections_app, list(args), env=env)
+        return runner.invoke(app, ["objections", *args], env=env)
 
     yield run
     get_settings.cache_clear()

@@ -314,8 +314,11 @@ def api(request, databases, tmp_path_factory):
         )
     path = tmp / "test_model.yaml"
     path.write_text(as_yaml(model(1)), encoding="utf-8")
-    app = create_app(Settings(data_dir=tmp, secret_key=SECRET.decode()), engine=engine)
-    app.state.scorecards = {"test_model": load_scorecard(path, CATALOG)}
+    app = create_app(
+        Settings(data_dir=tmp, secret_key=SECRET.decode()),
+        engine=engine,
+        scorecards={"test_model": load_scorecard(path, CATALOG)},
+    )
     return TestClient(app)
 
 
@@ -354,12 +357,16 @@ def test_admin_drafts_dry_runs_and_publishes_over_http(api) -> None:
     resp = api.post("/api/v1/models/test_model/versions/2/publish", headers=admin)
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "published"
-    assert api.app.state.scorecards["test_model"].scorecard.version == 2
+    # Nothing was put on the app: the next request reads what is published.
+    assert not hasattr(api.app.state, "scorecards")
 
-    listing = api.get("/api/v1/models", headers=admin).json()
+    listing = [
+        v for v in api.get("/api/v1/models", headers=admin).json() if v["model_id"] == "test_model"
+    ]
     assert [(v["version"], v["status"]) for v in listing] == [(2, "published")]
     assert listing[0]["dry_run"]["changed"] == 1
     assert listing[0]["allowed_actions"] == ["retire"]
+    assert listing[0]["in_force"] is True
 
 
 def test_a_bad_draft_over_http_names_the_item(api) -> None:

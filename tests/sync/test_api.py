@@ -43,11 +43,11 @@ def client(request, databases, tmp_path_factory):
             )
             accounts.create_user(s, username="bank", password=PASSWORD, role=Role.BANK, now=NOW)
         app = create_app(settings, engine=engine)
-        assert isinstance(app.state.sync_outbox, SyncOutbox)
-        platforms = app.state.sync_platforms
+        outbox = app.state.wiring.held.get(SyncOutbox)
+        platforms = outbox.platforms
         with unit_of_work(engine) as s:
             for oid, record_type in ((1, "administrative_penalty"), (2, "commitment_breach")):
-                app.state.sync_outbox.enqueue(
+                outbox.enqueue(
                     s,
                     kind="repair",
                     object_type="record",

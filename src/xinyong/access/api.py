@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
 from xinyong.access import service
+from xinyong.access.deps import ScopesDep
 from xinyong.access.models import QueryChannel
 from xinyong.access.schemas import GrantCreate, GrantRead, QueryLogPage, ScopeRead
-from xinyong.access.scopes import ScopeDefinitions
 from xinyong.http.deps import PrincipalDep, SessionDep, SettingsDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
@@ -21,15 +21,11 @@ Page = Annotated[int, Query(ge=1, le=100_000, description="页码")]
 Size = Annotated[int, Query(ge=1, le=200, description="每页条数")]
 
 
-def scope_definitions(request: Request) -> ScopeDefinitions:
-    return request.app.state.scopes
-
-
 @router.get("/grant-scopes", response_model=list[ScopeRead], summary="可授权的信息范围")
-def grant_scopes(request: Request) -> list[ScopeRead]:
+def grant_scopes(scopes: ScopesDep) -> list[ScopeRead]:
     return [
         ScopeRead(id=s.id, name=s.name, record_types=s.record_types, includes=list(s.includes))
-        for s in scope_definitions(request).scopes
+        for s in scopes.scopes
     ]
 
 
@@ -42,14 +38,14 @@ def grant_scopes(request: Request) -> list[ScopeRead]:
 )
 def create_grant(
     body: GrantCreate,
-    request: Request,
+    scopes: ScopesDep,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> GrantRead:
     return service.create_grant(
         session,
-        scope_definitions(request),
+        scopes,
         principal=principal,
         data=body,
         secret=settings.hmac_key,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 
-from xinyong.catalog.loader import Catalog
 from xinyong.checks import service, stats
 from xinyong.checks.measures import Area, Measure, MeasureCatalog
 from xinyong.checks.schemas import (
@@ -21,8 +20,7 @@ from xinyong.checks.schemas import (
     FeedbackRead,
     StatsBy,
 )
-from xinyong.config import Settings
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import PrincipalDep, SessionDep, provide
 from xinyong.http.downloads import CSV_RESPONSE, csv_download
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
@@ -32,19 +30,8 @@ router = APIRouter(tags=["信用核查"])
 CheckId = Annotated[int, Path(ge=1, le=2**31 - 1, description="核查编号")]
 
 
-def _measures(request: Request) -> MeasureCatalog:
-    return request.app.state.measures
-
-
-def check_setup(request: Request, catalog: Catalog, settings: Settings) -> service.CheckSetup:
-    """The check definitions the app serves (shared by every domain that decides as a check)."""
-    return service.CheckSetup(
-        catalog=catalog,
-        scorecards=request.app.state.scorecards,
-        lists=request.app.state.lists,
-        measures=_measures(request),
-        secret=settings.hmac_key,
-    )
+CheckSetupDep = Annotated[service.CheckSetup, Depends(provide(service.CheckSetup))]
+MeasuresDep = Annotated[MeasureCatalog, Depends(provide(MeasureCatalog))]
 
 
 class MeasureList(BaseModel):
@@ -60,10 +47,9 @@ class MeasureList(BaseModel):
     summary="守信激励与失信惩戒措施清单（公开；未公布的措施不得实施）",
 )
 def list_measures(
-    request: Request,
+    catalog: MeasuresDep,
     area: Annotated[Area | None, Query(description="只看某一领域")] = None,
 ) -> MeasureList:
-    catalog = _measures(request)
     chosen = [m for m in catalog.measures if area is None or area in m.areas]
     return MeasureList(
         version=catalog.version,
@@ -81,15 +67,13 @@ def list_measures(
 )
 def check(
     body: CheckRequest,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: CheckSetupDep,
 ) -> CheckResult:
     return service.check_subject(
         session,
-        check_setup(request, catalog, settings),
+        setup,
         principal=principal,
         request=body,
         now=clock.now(),
@@ -104,15 +88,13 @@ def check(
 )
 def check_batch(
     body: BatchCheckRequest,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: CheckSetupDep,
 ) -> BatchCheckResult:
     return service.check_batch(
         session,
-        check_setup(request, catalog, settings),
+        setup,
         principal=principal,
         request=body,
         now=clock.now(),
@@ -129,7 +111,7 @@ def check_batch(
     },
 )
 def check_stats(
-    request: Request,
+    measures: MeasuresDep,
     session: SessionDep,
     principal: PrincipalDep,
     from_date: Annotated[date | None, Query(alias="from", description="起始日期（含）")] = None,
@@ -141,7 +123,7 @@ def check_stats(
 ) -> CheckStats | Response:
     result = stats.check_stats(
         session,
-        _measures(request),
+        measures,
         principal=principal,
         from_date=from_date,
         to_date=to_date,

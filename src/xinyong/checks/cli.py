@@ -1,4 +1,6 @@
-"""``xinyong measures list|check``: the measures catalog for officials who edit it."""
+"""``xinyong measures list|check``: the measures catalog for officials who edit it, checked
+against the models in force (shipped, or newer published ones) and the lists, as a server would
+check it when it loads it."""
 
 from __future__ import annotations
 
@@ -12,27 +14,33 @@ from rich.table import Table
 from xinyong.catalog.loader import default_catalog
 from xinyong.checks.measure_cases import CASES_PATH, load_cases, run_measure_cases
 from xinyong.checks.measures import MEASURES_PATH, Area, MeasureCatalog, load_measures
+from xinyong.console import wired
+from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
-from xinyong.lists.definitions import load_definitions
+from xinyong.lists.definitions import ListDefinitions, load_definitions
 from xinyong.rules.cases import print_results
+from xinyong.scoring.in_force import ScorecardsInForce
 from xinyong.scoring.shipped import load_all
 
 measures_app = typer.Typer(help="守信激励与失信惩戒措施清单", no_args_is_help=True)
 console = Console()
 
 
-def _load(path: Path) -> MeasureCatalog:
-    catalog = default_catalog()
-    return load_measures(load_all(catalog), load_definitions(catalog), path)
+def _load(ctx: typer.Context, path: Path) -> MeasureCatalog:
+    with unit_of_work(get_engine()) as session:
+        setups = wired(ctx, session)
+        in_force, lists = setups.get(ScorecardsInForce), setups.get(ListDefinitions)
+    return load_measures(in_force, lists, path)
 
 
 @measures_app.command("list")
 def list_measures(
+    ctx: typer.Context,
     area: str = typer.Option(None, "--area", help="只看一个领域，如 公共资源交易"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """列出措施：领域、类型、触发条件、处理方式和依据。"""
-    measures = _load(MEASURES_PATH)
+    measures = _load(ctx, MEASURES_PATH)
     chosen = [m for m in measures.measures if area is None or area in [a.value for a in m.areas]]
     if as_json:
         typer.echo(json.dumps([m.model_dump(mode="json") for m in chosen], ensure_ascii=False))
@@ -55,11 +63,12 @@ def list_measures(
 
 @measures_app.command("check")
 def check_file(
+    ctx: typer.Context,
     path: Path = typer.Argument(MEASURES_PATH, help="措施清单 YAML 文件（默认内置清单）"),
 ) -> None:
     """校验一份措施清单：字段、表达式、引用的模型和名单；有误时逐项列出并以 1 退出。"""
     try:
-        measures = _load(path)
+        measures = _load(ctx, path)
     except XinyongError as exc:
         console.print(f"[red]{exc.title}[/red]（{exc.code}）")
         for e in exc.errors:

@@ -34,7 +34,7 @@ from xinyong.checks.errors import (
     NotYourCheck,
 )
 from xinyong.checks.facts import SubjectFacts, gather
-from xinyong.checks.measures import Action, Area, MeasureCatalog, load_measures, parse_area
+from xinyong.checks.measures import Action, Area, MeasureCatalog, parse_area
 from xinyong.checks.models import CreditCheck, CreditCheckMeasure
 from xinyong.checks.schemas import (
     MAX_BATCH,
@@ -54,11 +54,9 @@ from xinyong.errors import FieldError, Unauthorized, XinyongError
 from xinyong.kit.clock import local_date
 from xinyong.kit.dates import add_months
 from xinyong.kit.identifiers import mask_person_name
-from xinyong.lists.definitions import ListDefinitions, load_definitions
+from xinyong.lists.definitions import ListDefinitions
 from xinyong.lists.service import add_entry, covering_entry
 from xinyong.rules.loader import LoadedScorecard
-from xinyong.scoring.lifecycle import published_scorecards
-from xinyong.scoring.shipped import load_all
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject, SubjectKind
 
@@ -82,20 +80,6 @@ class CheckSetup:
         (grading a subject online under every other model too would only slow checks)."""
         named = {m.model for m in self.measures.measures if m.model is not None}
         return {m: c for m, c in self.scorecards.items() if m in named}
-
-
-def load_check_setup(session: Session, catalog: Catalog, *, secret: bytes) -> CheckSetup:
-    """The check definitions in force, read as the web app reads them at start-up (shipped
-    models overridden by published ones, lists, measures): for the CLI and the worker."""
-    scorecards = published_scorecards(session, catalog, load_all(catalog))
-    lists = load_definitions(catalog)
-    return CheckSetup(
-        catalog=catalog,
-        scorecards=scorecards,
-        lists=lists,
-        measures=load_measures(scorecards, lists),
-        secret=secret,
-    )
 
 
 def require_checker(principal: Principal) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 
-from xinyong.catalog.loader import Catalog
-from xinyong.checks.api import check_setup
 from xinyong.commitments import queries, service, verification
 from xinyong.commitments.schemas import (
     CommitmentCreate,
@@ -18,10 +16,9 @@ from xinyong.commitments.schemas import (
     VerificationIn,
 )
 from xinyong.commitments.service import CommitmentSetup
-from xinyong.commitments.templates import TemplateBook, shipped_templates
+from xinyong.commitments.templates import TemplateBook
 from xinyong.commitments.workflow import CommitmentStatus
-from xinyong.config import Settings
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import PrincipalDep, SessionDep, SettingsDep, provide
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 
@@ -30,11 +27,8 @@ router = APIRouter(tags=["信用承诺"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def commitment_setup(request: Request, catalog: Catalog, settings: Settings) -> CommitmentSetup:
-    """Commitments over the definitions the app serves (repair signs through it too)."""
-    return CommitmentSetup.over(
-        check_setup(request, catalog, settings), strict_org_code=settings.strict_org_code
-    )
+CommitmentSetupDep = Annotated[CommitmentSetup, Depends(provide(CommitmentSetup))]
+TemplatesDep = Annotated[TemplateBook, Depends(provide(TemplateBook))]
 
 
 def template_list(book: TemplateBook, *, on_date: date) -> TemplateList:
@@ -58,8 +52,8 @@ def template_list(book: TemplateBook, *, on_date: date) -> TemplateList:
     response_model=TemplateList,
     summary="信用承诺书模板（公开；六类承诺，含适用事项、履诺期限和依据）",
 )
-def list_templates(catalog: CatalogDep) -> TemplateList:
-    return template_list(shipped_templates(catalog), on_date=clock.today())
+def list_templates(book: TemplatesDep) -> TemplateList:
+    return template_list(book, on_date=clock.today())
 
 
 @router.post(
@@ -71,16 +65,14 @@ def list_templates(catalog: CatalogDep) -> TemplateList:
 )
 def sign(
     body: CommitmentCreate,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: CommitmentSetupDep,
 ) -> CommitmentRead:
     now = clock.now()
     commitment = service.sign(
         session,
-        commitment_setup(request, catalog, settings),
+        setup,
         principal=principal,
         data=body,
         now=now,
@@ -132,16 +124,14 @@ def read(commitment_id: Id, session: SessionDep, principal: PrincipalDep) -> Com
 def verify(
     commitment_id: Id,
     body: VerificationIn,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: CommitmentSetupDep,
 ) -> CommitmentRead:
     now = clock.now()
     commitment = verification.verify(
         session,
-        commitment_setup(request, catalog, settings),
+        setup,
         principal=principal,
         commitment_id=commitment_id,
         data=body,

@@ -14,16 +14,14 @@ from rich.table import Table
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
-from xinyong.catalog.loader import default_catalog
-from xinyong.checks.service import load_check_setup
 from xinyong.commitments import queries, verification
 from xinyong.commitments.api import template_list
 from xinyong.commitments.schemas import VerificationIn
 from xinyong.commitments.service import CommitmentSetup
-from xinyong.commitments.templates import shipped_templates
+from xinyong.commitments.templates import TemplateBook
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.config import get_settings
-from xinyong.console import fail
+from xinyong.console import fail, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -43,9 +41,12 @@ def _fail(exc: XinyongError) -> typer.Exit:
 
 
 @commitments_app.command("templates")
-def templates(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
+def templates(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="输出 JSON")
+) -> None:
     """列出现行有效的信用承诺书模板（六类承诺）。"""
-    book = template_list(shipped_templates(default_catalog()), on_date=clock.today())
+    with unit_of_work(get_engine()) as session:
+        book = template_list(wired(ctx, session).get(TemplateBook), on_date=clock.today())
     if as_json:
         typer.echo(book.model_dump_json())
         return
@@ -101,6 +102,7 @@ def list_command(
 
 @commitments_app.command("verify")
 def verify(
+    ctx: typer.Context,
     commitment_id: int = typer.Argument(..., help="承诺编号"),
     department: str = typer.Option(..., "--department", help="承诺受理部门代码"),
     outcome: str = typer.Option(..., "--outcome", help="fulfilled 履诺；breached 违诺"),
@@ -109,20 +111,14 @@ def verify(
     who: str = typer.Option("核查人", "--by", help="核查人姓名"),
 ) -> None:
     """记录履诺或违诺；违诺当即记入违诺信息（失信），修复前不适用告知承诺。"""
-    settings = get_settings()
-    catalog = default_catalog()
     try:
         data = VerificationIn.model_validate(
             {"outcome": outcome, "note": note, "breach_kind": breach_kind}
         )
         with unit_of_work(get_engine()) as session:
-            setup = CommitmentSetup.over(
-                load_check_setup(session, catalog, secret=settings.hmac_key),
-                strict_org_code=settings.strict_org_code,
-            )
             commitment = verification.verify(
                 session,
-                setup,
+                wired(ctx, session).get(CommitmentSetup),
                 principal=_principal(department, who),
                 commitment_id=commitment_id,
                 data=data,

@@ -37,7 +37,6 @@ from xinyong.commitments.templates import (
     Template,
     TemplateBook,
     render,
-    shipped_templates,
 )
 from xinyong.commitments.workflow import CommitmentAction, CommitmentStatus
 from xinyong.ingest.service import Actor
@@ -60,15 +59,6 @@ class CommitmentSetup:
     checks: CheckSetup
     templates: TemplateBook
     strict_org_code: bool
-
-    @classmethod
-    def over(cls, checks: CheckSetup, *, strict_org_code: bool) -> CommitmentSetup:
-        """Commitments over the check definitions in force and the shipped templates."""
-        return cls(
-            checks=checks,
-            templates=shipped_templates(checks.catalog),
-            strict_org_code=strict_org_code,
-        )
 
     @property
     def catalog(self) -> Catalog:

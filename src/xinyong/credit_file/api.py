@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from xinyong.credit_file import service
 from xinyong.credit_file.schemas import CreditFileWithLists, SubjectPage
+from xinyong.credit_file.setup import CreditFileSetupDep
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
@@ -50,6 +51,7 @@ def credit_file(
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
+    setup: CreditFileSetupDep,
     as_of: Annotated[
         date | None,
         Query(description="查询日期，默认今天；公开查询和授权查询只能是今天"),
@@ -71,16 +73,16 @@ def credit_file(
     return service.read_file(
         session,
         catalog,
-        request.app.state.lists,
+        setup.lists,
         code=code,
         principal=principal,
-        scope_definitions=request.app.state.scopes,
+        scope_definitions=setup.scopes,
         secret=settings.hmac_key,
         as_of=as_of or clock.today(),
         now=clock.now(),
         scopes=scopes,
         purpose=purpose,
         name=name,
-        repair_status=request.app.state.repair_status,
-        scorecards=request.app.state.scorecards,
+        repair_status=setup.repair_status,
+        scorecards=setup.scorecards,
     )

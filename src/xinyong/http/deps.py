@@ -1,11 +1,14 @@
-"""Request dependencies: one transaction per request, the caller, settings and catalog."""
+"""Request dependencies: one transaction per request, the caller, settings, and the definitions
+in force with every setup built from them (``provide``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service as accounts
@@ -19,14 +22,17 @@ from xinyong.http.ratelimit import RateLimiter
 from xinyong.http.ratelimit import client_address as resolve_client
 from xinyong.kit import clock
 from xinyong.kit.identifiers import names_a_person
+from xinyong.kit.wiring import Wired, WiringSource
+
+T = TypeVar("T")
 
 
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
+def get_engine_dep(request: Request) -> Engine:
+    return request.app.state.engine
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -62,7 +68,39 @@ def client_address(request: Request) -> str | None:
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+EngineDep = Annotated[Engine, Depends(get_engine_dep)]
+
+
+def get_wiring(request: Request) -> WiringSource:
+    return request.app.state.wiring
+
+
+WiringDep = Annotated[WiringSource, Depends(get_wiring)]
+
+
+def get_wired(wiring: WiringDep, session: SessionDep) -> Wired:
+    """The setups built from what is published now. FastAPI caches a dependency per request,
+    so a request asks whether something new was published once, however many setups it uses
+    (``XINYONG_DEFINITIONS_TTL_SECONDS`` lets a process skip even that for a few seconds)."""
+    return wiring.fresh(session)
+
+
+WiredDep = Annotated[Wired, Depends(get_wired)]
+
+
+@cache
+def provide(kind: type[T]) -> Callable[[Wired], T]:
+    """A dependency answering the setup of type ``kind`` in force for this request; a domain
+    declares ``XSetupDep = Annotated[XSetup, Depends(provide(XSetup))]`` in its own module."""
+
+    def dependency(wired: WiredDep) -> T:
+        return wired.get(kind)
+
+    dependency.__name__ = f"provide_{kind.__name__}"
+    return dependency
+
+
+CatalogDep = Annotated[Catalog, Depends(provide(Catalog))]
 
 
 def get_principal(request: Request, session: SessionDep, settings: SettingsDep) -> Principal:

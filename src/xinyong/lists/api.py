@@ -12,7 +12,7 @@ from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.lists import service
-from xinyong.lists.definitions import ListDefinitions
+from xinyong.lists.deps import ListsDep
 from xinyong.lists.models import ListConflict, ManualListEntry
 from xinyong.lists.schemas import (
     ConflictRead,
@@ -29,10 +29,6 @@ router = APIRouter(tags=["名单"])
 ListId = Annotated[str, Path(max_length=32, description="red、black、key_supervision、abnormal")]
 AsOf = Annotated[date | None, Query(description="查询日期，默认今天；政府部门以外只能查询今天")]
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-
-
-def definitions(request: Request) -> ListDefinitions:
-    return request.app.state.lists
 
 
 def _entry_read(entry: ManualListEntry, subject: Subject) -> ManualEntryRead:
@@ -70,7 +66,7 @@ def _conflict_read(conflict: ListConflict, subject: Subject) -> ConflictRead:
     responses=problem_responses(401, 403, 422),
 )
 def get_conflicts(
-    request: Request,
+    lists: ListsDep,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -79,7 +75,7 @@ def get_conflicts(
     service.require_admin(principal)
     found = service.open_conflicts(
         session,
-        definitions(request),
+        lists,
         catalog,
         as_of=as_of or clock.today(),
         now=clock.now(),
@@ -110,7 +106,7 @@ def post_resolve_conflict(
 )
 def get_list(
     list_id: ListId,
-    request: Request,
+    lists: ListsDep,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -120,7 +116,7 @@ def get_list(
 ) -> ListPage:
     return service.list_page(
         session,
-        definitions(request),
+        lists,
         catalog,
         list_id=list_id,
         principal=principal,
@@ -141,14 +137,14 @@ def get_list(
 def post_entry(
     list_id: ListId,
     body: ManualEntryCreate,
-    request: Request,
+    lists: ListsDep,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
 ) -> ManualEntryRead:
     entry, subject = service.add_manual_entry(
         session,
-        definitions(request),
+        lists,
         principal=principal,
         list_id=list_id,
         data=body,
@@ -182,6 +178,7 @@ def post_revoke_entry(
 def get_subject_lists(
     code: str,
     request: Request,
+    lists: ListsDep,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
@@ -195,7 +192,7 @@ def get_subject_lists(
     count_person_lookup(request, principal, code)
     return service.subject_lists(
         session,
-        definitions(request),
+        lists,
         catalog,
         code=code,
         principal=principal,

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 
-from xinyong.catalog.loader import Catalog
-from xinyong.config import Settings
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, provide
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.objections import acceptance, decision, read, service
-from xinyong.objections.intake import IntakeLimits
 from xinyong.objections.schemas import (
     ObjectionAcceptance,
     ObjectionCreate,
@@ -26,16 +23,7 @@ router = APIRouter(tags=["信用异议"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionSetup:
-    return ObjectionSetup(
-        catalog=catalog,
-        secret=settings.hmac_key,
-        scorecards=request.app.state.scorecards,
-        outbox=request.app.state.sync_outbox,
-        strict_org_code=settings.strict_org_code,
-        limits=ObjectionSetup.limits_from(settings),
-        intake=IntakeLimits.from_settings(settings),
-    )
+ObjectionSetupDep = Annotated[ObjectionSetup, Depends(provide(ObjectionSetup))]
 
 
 @router.post(
@@ -47,15 +35,11 @@ def _setup(request: Request, catalog: Catalog, settings: Settings) -> ObjectionS
 )
 def file_objection(
     body: ObjectionCreate,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: ObjectionSetupDep,
 ) -> ObjectionRead:
-    return service.file_objection(
-        session, _setup(request, catalog, settings), principal=principal, data=body, now=clock.now()
-    )
+    return service.file_objection(session, setup, principal=principal, data=body, now=clock.now())
 
 
 @router.get(
@@ -105,15 +89,13 @@ def read_objection(
 def decide(
     objection_id: Id,
     body: ObjectionDecision,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: ObjectionSetupDep,
 ) -> ObjectionRead:
     return decision.decide(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         objection_id=objection_id,
         data=body,
@@ -130,15 +112,13 @@ def decide(
 def review(
     objection_id: Id,
     body: ObjectionAcceptance,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: ObjectionSetupDep,
 ) -> ObjectionRead:
     return acceptance.review(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         objection_id=objection_id,
         data=body,

@@ -17,19 +17,13 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.config import get_settings
-from xinyong.console import fail
+from xinyong.console import fail, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.objections import acceptance, decision
-from xinyong.objections.intake import IntakeLimits
 from xinyong.objections.schemas import ObjectionAcceptance, ObjectionDecision, ObjectionRead
 from xinyong.objections.setup import ObjectionSetup
-from xinyong.scoring.lifecycle import published_scorecards
-from xinyong.scoring.shipped import load_all
-from xinyong.sync.outbox import SyncOutbox
-from xinyong.sync.platforms import load_platforms
 
 objections_app = typer.Typer(help="信用异议", no_args_is_help=True)
 console = Console()
@@ -43,18 +37,8 @@ def _fail(exc: XinyongError) -> typer.Exit:
     return fail(exc, console)
 
 
-def _setup(session: Session) -> ObjectionSetup:
-    settings = get_settings()
-    catalog = default_catalog()
-    return ObjectionSetup(
-        catalog=catalog,
-        secret=settings.hmac_key,
-        scorecards=published_scorecards(session, catalog, load_all(catalog)),
-        outbox=SyncOutbox(load_platforms(settings)),
-        strict_org_code=settings.strict_org_code,
-        limits=ObjectionSetup.limits_from(settings),
-        intake=IntakeLimits.from_settings(settings),
-    )
+def _setup(ctx: typer.Context, session: Session) -> ObjectionSetup:
+    return wired(ctx, session).get(ObjectionSetup)
 
 
 def _corrected(pairs: list[str]) -> dict[str, str] | None:
@@ -115,6 +99,7 @@ def list_objections(
 
 @objections_app.command("decide")
 def decide(
+    ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
     department: str = typer.Option(..., "--department", help="本部门代码"),
     outcome: str = typer.Option(
@@ -134,7 +119,7 @@ def decide(
         with unit_of_work(get_engine()) as session:
             result = decision.decide(
                 session,
-                _setup(session),
+                _setup(ctx, session),
                 principal=_reviewer(department, reviewer),
                 objection_id=objection_id,
                 data=data,
@@ -148,12 +133,18 @@ def decide(
     )
 
 
-def _review(objection_id: int, department: str, reviewer: str, data: ObjectionAcceptance) -> None:
+def _review(
+    ctx: typer.Context,
+    objection_id: int,
+    department: str,
+    reviewer: str,
+    data: ObjectionAcceptance,
+) -> None:
     try:
         with unit_of_work(get_engine()) as session:
             result = acceptance.review(
                 session,
-                _setup(session),
+                _setup(ctx, session),
                 principal=_reviewer(department, reviewer),
                 objection_id=objection_id,
                 data=data,
@@ -170,6 +161,7 @@ def _due(result: ObjectionRead) -> str:
 
 @objections_app.command("accept")
 def accept(
+    ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
     department: str = typer.Option(..., "--department", help="本部门代码"),
     reason: str = typer.Option(None, "--reason", help="受理意见（可选）"),
@@ -177,12 +169,17 @@ def accept(
 ) -> None:
     """受理第三方提出的异议（证据认定有据）：信息当即标注“异议处理中”，处理期限自今日起算。"""
     _review(
-        objection_id, department, reviewer, ObjectionAcceptance(outcome="accepted", reason=reason)
+        ctx,
+        objection_id,
+        department,
+        reviewer,
+        ObjectionAcceptance(outcome="accepted", reason=reason),
     )
 
 
 @objections_app.command("dismiss")
 def dismiss(
+    ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
     department: str = typer.Option(..., "--department", help="本部门代码"),
     reason: str = typer.Option(..., "--reason", help="不予受理的理由（必填）"),
@@ -190,5 +187,9 @@ def dismiss(
 ) -> None:
     """不予受理第三方提出的异议（须说明理由）：异议终结，信息不作标注。"""
     _review(
-        objection_id, department, reviewer, ObjectionAcceptance(outcome="dismissed", reason=reason)
+        ctx,
+        objection_id,
+        department,
+        reviewer,
+        ObjectionAcceptance(outcome="dismissed", reason=reason),
     )

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from xinyong.credit_file import service
+from xinyong.credit_file.setup import CreditFileSetup, CreditFileSetupDep
 from xinyong.errors import XinyongError
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
 from xinyong.kit import clock
@@ -49,6 +50,7 @@ def _file_page(
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
+    setup: CreditFileSetup,
     *,
     code: str,
     name: str | None,
@@ -58,11 +60,11 @@ def _file_page(
         credit_file = service.read_file(
             session,
             catalog,
-            request.app.state.lists,
+            setup.lists,
             code=code,
             principal=principal,
-            scope_definitions=request.app.state.scopes,
-            repair_status=request.app.state.repair_status,
+            scope_definitions=setup.scopes,
+            repair_status=setup.repair_status,
             secret=settings.hmac_key,
             as_of=clock.today(),
             now=clock.now(),
@@ -83,9 +85,10 @@ def subject_file(
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
+    setup: CreditFileSetupDep,
     name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> HTMLResponse:
-    return _file_page(request, session, principal, settings, catalog, code=code, name=name)
+    return _file_page(request, session, principal, settings, catalog, setup, code=code, name=name)
 
 
 @router.post("/persons", response_class=HTMLResponse)
@@ -95,9 +98,12 @@ def person_file(
     principal: PrincipalDep,
     settings: SettingsDep,
     catalog: CatalogDep,
+    setup: CreditFileSetupDep,
     name: Annotated[str, Form(max_length=100)],
     id_number: Annotated[str, Form(max_length=40)],
 ) -> HTMLResponse:
     """A person's public file by name and ID number, posted so that the number stays out of
     addresses, browser history and logs."""
-    return _file_page(request, session, principal, settings, catalog, code=id_number, name=name)
+    return _file_page(
+        request, session, principal, settings, catalog, setup, code=id_number, name=name
+    )

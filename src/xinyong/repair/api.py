@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from xinyong.catalog.loader import Catalog
-from xinyong.commitments.api import commitment_setup
-from xinyong.config import Settings
 from xinyong.errors import Forbidden, NotFound
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, provide
 from xinyong.http.downloads import CSV_RESPONSE, csv_download
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.repair import read, review, service
 from xinyong.repair.guide import build_guide
 from xinyong.repair.metrics import metrics_csv, repair_metrics
+from xinyong.repair.rules import RepairRules
 from xinyong.repair.schemas import (
     ApplicationCreate,
     ApplicationRead,
@@ -29,30 +27,22 @@ from xinyong.repair.schemas import (
     TaskDecision,
     TaskRead,
 )
-from xinyong.repair.setup import ProofLimits, RepairSetup
+from xinyong.repair.setup import RepairSetup
 
 router = APIRouter(tags=["信用修复"])
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _setup(request: Request, catalog: Catalog, settings: Settings) -> RepairSetup:
-    return RepairSetup(
-        catalog=catalog,
-        rules=request.app.state.repair_rules,
-        scorecards=request.app.state.scorecards,
-        outbox=request.app.state.sync_outbox,
-        commitments=commitment_setup(request, catalog, settings),
-        secret=settings.hmac_key,
-        proofs=ProofLimits.from_settings(settings),
-    )
+RepairSetupDep = Annotated[RepairSetup, Depends(provide(RepairSetup))]
+RulesDep = Annotated[RepairRules, Depends(provide(RepairRules))]
 
 
 @router.get(
     "/repair/guide", response_model=Guide, summary="信用修复办事指南（公开，由修复规则生成）"
 )
-def guide(request: Request, catalog: CatalogDep) -> Guide:
-    return build_guide(request.app.state.repair_rules, catalog)
+def guide(rules: RulesDep, catalog: CatalogDep) -> Guide:
+    return build_guide(rules, catalog)
 
 
 @router.get(
@@ -62,13 +52,13 @@ def guide(request: Request, catalog: CatalogDep) -> Guide:
     responses=problem_responses(404),
 )
 def guide_for_type(
-    record_type: Annotated[str, Path(max_length=48)], request: Request, catalog: CatalogDep
+    record_type: Annotated[str, Path(max_length=48)], rules: RulesDep, catalog: CatalogDep
 ) -> Guide:
     if catalog.get(record_type) is None:
         raise NotFound(
             "repair.unknown_record_type", f"未知的信息类型：{record_type}", field_name="record_type"
         )
-    return build_guide(request.app.state.repair_rules, catalog, record_type)
+    return build_guide(rules, catalog, record_type)
 
 
 @router.get(
@@ -78,18 +68,16 @@ def guide_for_type(
     responses=problem_responses(401, 403, 404, 422),
 )
 def eligibility(
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: RepairSetupDep,
     subject_code: Annotated[
         str | None, Query(max_length=40, description="统一社会信用代码；企业账号省略时为本企业")
     ] = None,
 ) -> Eligibility:
     return read.eligibility_of(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         code=subject_code,
         now=clock.now(),
@@ -105,15 +93,13 @@ def eligibility(
 )
 def submit(
     body: ApplicationCreate,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: RepairSetupDep,
 ) -> ApplicationRead:
     return service.submit(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         data=body,
         now=clock.now(),
@@ -155,15 +141,13 @@ def read_application(
 def supplement(
     application_id: Id,
     body: SupplementIn,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: RepairSetupDep,
 ) -> ApplicationRead:
     return review.supplement(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         application_id=application_id,
         data=body,
@@ -200,15 +184,13 @@ def list_tasks(
 def decide(
     task_id: Id,
     body: TaskDecision,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: RepairSetupDep,
 ) -> TaskRead:
     return review.decide(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         task_id=task_id,
         data=body,
@@ -225,15 +207,13 @@ def decide(
 def request_supplement(
     task_id: Id,
     body: SupplementRequest,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
+    setup: RepairSetupDep,
 ) -> TaskRead:
     return review.request_supplement(
         session,
-        _setup(request, catalog, settings),
+        setup,
         principal=principal,
         task_id=task_id,
         reason=body.reason,

@@ -15,19 +15,13 @@ from rich.table import Table
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.checks.service import load_check_setup
-from xinyong.commitments.service import CommitmentSetup
-from xinyong.config import get_settings
-from xinyong.console import fail
+from xinyong.console import fail, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.repair import review
-from xinyong.repair.rules import load_rules
 from xinyong.repair.schemas import Decision, TaskDecision
-from xinyong.repair.setup import ProofLimits, RepairSetup
-from xinyong.sync.outbox import SyncOutbox
-from xinyong.sync.platforms import load_platforms
+from xinyong.repair.setup import RepairSetup
 
 repair_app = typer.Typer(help="信用修复（审核任务）", no_args_is_help=True)
 console = Console()
@@ -79,6 +73,7 @@ def tasks(
 
 @repair_app.command("decide")
 def decide(
+    ctx: typer.Context,
     task_id: int = typer.Argument(..., help="任务编号"),
     department: str = typer.Option(..., "--department", help="本部门代码"),
     approve: list[int] = typer.Option([], "--approve", help="准予修复的信息编号（可重复）"),
@@ -87,25 +82,13 @@ def decide(
     reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
 ) -> None:
     """对一个任务逐条作出决定；准予修复的信息当即停止公示并推送各平台。"""
-    settings = get_settings()
-    catalog = default_catalog()
     decisions = [Decision(record_id=r, outcome="approve") for r in approve]
     decisions += [Decision(record_id=r, outcome="reject", reason=reason) for r in reject]
     try:
         with unit_of_work(get_engine()) as session:
-            checks = load_check_setup(session, catalog, secret=settings.hmac_key)
-            setup = RepairSetup(
-                catalog=catalog,
-                rules=load_rules(catalog),
-                scorecards=checks.scorecards,
-                outbox=SyncOutbox(load_platforms(settings)),
-                commitments=CommitmentSetup.over(checks, strict_org_code=settings.strict_org_code),
-                secret=settings.hmac_key,
-                proofs=ProofLimits.from_settings(settings),
-            )
             task = review.decide(
                 session,
-                setup,
+                wired(ctx, session).get(RepairSetup),
                 principal=_reviewer(department, reviewer),
                 task_id=task_id,
                 data=TaskDecision(decisions=decisions),

@@ -3,9 +3,9 @@ it signs through, the HMAC key, and the deployment's limits on uploaded proofs."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import CommitmentSetup
 from xinyong.config import MIB, Settings
+from xinyong.credit_file.schemas import RepairStatus
+from xinyong.records.models import Record
+from xinyong.repair.eligibility import statuses
 from xinyong.repair.rules import RepairRules
 from xinyong.rules.loader import LoadedScorecard
 
@@ -62,3 +65,16 @@ class RepairSetup:
     commitments: CommitmentSetup
     secret: bytes
     proofs: ProofLimits = field(default_factory=ProofLimits)
+
+
+@dataclass(frozen=True)
+class RepairStatuses:
+    """Whether each bad record may be repaired now, under the repair rules in force: what the
+    subject's own credit file shows next to each record (``credit_file.assembly.RepairStatusFn``)."""
+
+    rules: RepairRules
+
+    def __call__(
+        self, session: Session, records: Sequence[Record], as_of: date
+    ) -> dict[int, RepairStatus]:
+        return statuses(session, records, as_of, rules=self.rules)

@@ -5,26 +5,32 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from xinyong.access.deps import ScopesDep
 from xinyong.errors import Forbidden
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
+from xinyong.http.deps import (
+    CatalogDep,
+    EngineDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    count_person_lookup,
+    provide,
+)
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import StorableStr
-from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
+from xinyong.scoring.in_force import ScorecardsInForce
 from xinyong.scoring.read import check_as_of, subject_scores
 from xinyong.scoring.schemas import SubjectScores
 
 router = APIRouter(tags=["信用评价"])
 ENGINES = ("database", "duckdb")
-
-
-def scorecards(request: Request) -> dict[str, LoadedScorecard]:
-    return request.app.state.scorecards
+ScorecardsDep = Annotated[ScorecardsInForce, Depends(provide(ScorecardsInForce))]
 
 
 @router.get(
@@ -36,6 +42,8 @@ def scorecards(request: Request) -> dict[str, LoadedScorecard]:
 def get_scores(
     code: str,
     request: Request,
+    scorecards: ScorecardsDep,
+    scopes: ScopesDep,
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
@@ -53,10 +61,10 @@ def get_scores(
     return subject_scores(
         session,
         catalog,
-        scorecards(request),
+        scorecards,
         code=code,
         principal=principal,
-        scope_definitions=request.app.state.scopes,
+        scope_definitions=scopes,
         secret=settings.hmac_key,
         as_of=as_of or today,
         today=today,
@@ -90,10 +98,14 @@ class EvaluationOut(BaseModel):
     responses=problem_responses(401, 403, 404, 422),
 )
 def post_evaluation(
-    body: EvaluationIn, request: Request, principal: PrincipalDep, catalog: CatalogDep
+    body: EvaluationIn,
+    engine: EngineDep,
+    scorecards: ScorecardsDep,
+    principal: PrincipalDep,
+    catalog: CatalogDep,
 ) -> Any:
     principal.require_admin(Forbidden("scoring.admin_only", "只有信用办管理员可以运行评价"))
-    loaded = scorecards(request).get(body.model_id)
+    loaded = scorecards.get(body.model_id)
     if loaded is None:
         raise UnknownModel(body.model_id)
     if body.engine not in ENGINES:
@@ -102,7 +114,7 @@ def post_evaluation(
     as_of = body.as_of or today
     check_as_of(as_of, today)
     return service.run_batch(
-        request.app.state.engine,
+        engine,
         loaded,
         catalog,
         as_of=as_of,

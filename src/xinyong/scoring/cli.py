@@ -13,18 +13,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from xinyong.catalog.loader import Catalog, default_catalog
+from xinyong.catalog.loader import default_catalog
 from xinyong.config import get_settings
+from xinyong.console import wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.migrations import scratch_database
 from xinyong.rules.cases import print_results
-from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import service
 from xinyong.scoring.cases import run_case_file
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
-from xinyong.scoring.lifecycle import published_scorecards
+from xinyong.scoring.in_force import ScorecardsInForce
 from xinyong.scoring.read import check_as_of
 from xinyong.scoring.shipped import CASES_DIR, load_all
 
@@ -32,10 +32,10 @@ models_app = typer.Typer(help="评价模型", no_args_is_help=True)
 console = Console(stderr=True)
 
 
-def _served_models(catalog: Catalog) -> dict[str, LoadedScorecard]:
+def _served_models(ctx: typer.Context) -> ScorecardsInForce:
     """What the platform evaluates with: shipped models, overridden by published versions."""
     with unit_of_work(get_engine()) as session:
-        return published_scorecards(session, catalog, load_all(catalog))
+        return wired(ctx, session).get(ScorecardsInForce)
 
 
 def _fail(exc: XinyongError, as_json: bool) -> typer.Exit:
@@ -47,6 +47,7 @@ def _fail(exc: XinyongError, as_json: bool) -> typer.Exit:
 
 
 def evaluate_command(
+    ctx: typer.Context,
     model: str = typer.Option(..., "--model", help="模型标识，见 xinyong models list"),
     as_of: str = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD，默认今天"),
     engine: str = typer.Option("database", "--engine", help="database 或 duckdb"),
@@ -55,7 +56,7 @@ def evaluate_command(
     """对一个模型的全部主体运行评价，结果按块写入，可重复运行。"""
     catalog = default_catalog()
     try:
-        loaded = _served_models(catalog).get(model)
+        loaded = _served_models(ctx).get(model)
         if loaded is None:
             raise UnknownModel(model)
         if engine not in ("database", "duckdb"):
@@ -115,10 +116,11 @@ class ModelRow(TypedDict):
 
 @models_app.command("list")
 def list_models(
+    ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="只输出一个 JSON 数组"),
 ) -> None:
     """列出已发布的评价模型。"""
-    models = _served_models(default_catalog())
+    models = _served_models(ctx)
     rows: list[ModelRow] = [
         {
             "id": m.scorecard.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xinyong.errors import FieldProblem, Forbidden
+from xinyong.errors import FieldProblem, Forbidden, XinyongError
 
 
 class FutureAsOf(FieldProblem):
@@ -27,3 +27,17 @@ class UnknownEngine(FieldProblem):
 class ScoresForbidden(Forbidden):
     def __init__(self) -> None:
         super().__init__("scoring.forbidden", "信用评价结果仅向本主体和政府部门提供")
+
+
+class BreaksDefinitions(XinyongError):
+    """Publishing this version would leave a definition that rests on the model unusable (a
+    measure naming a model that now needs the subject's consent, say): every process would fail
+    to load the definitions in force, so the publication is refused and nothing changes."""
+
+    def __init__(self, model_id: str, version: int, cause: XinyongError) -> None:
+        super().__init__(
+            code="scoring.breaks_definitions",
+            title=f"不能发布 {model_id} 第 {version} 版：{cause.title}",
+            status=409,
+            errors=list(cause.errors),
+        )

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import Forbidden, Unauthorized
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, WiringDep, provide
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import lifecycle
+from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
 from xinyong.scoring.models import ModelVersion
 from xinyong.scoring.read import check_as_of
 
@@ -24,10 +25,7 @@ router = APIRouter(tags=["评价模型管理"])
 
 ModelId = Annotated[StorableStr, Path(max_length=64)]
 Version = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-
-
-def _scorecards(request: Request) -> dict[str, LoadedScorecard]:
-    return request.app.state.scorecards
+ScorecardsDep = Annotated[ScorecardsInForce, Depends(provide(ScorecardsInForce))]
 
 
 def _admin(principal: Principal) -> None:
@@ -99,7 +97,7 @@ def _read(
 )
 def post_draft(
     body: DraftIn,
-    request: Request,
+    in_force: ScorecardsDep,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -112,9 +110,9 @@ def post_draft(
         actor=principal.actor,
         actor_role=principal.role,
         now=clock.now(),
-        shipped=_scorecards(request),
+        shipped=in_force,
     )
-    return _read(row, catalog, _scorecards(request))
+    return _read(row, catalog, in_force)
 
 
 @router.post(
@@ -126,7 +124,7 @@ def post_draft(
 def post_dry_run(
     model_id: ModelId,
     version: Version,
-    request: Request,
+    in_force: ScorecardsDep,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -137,7 +135,7 @@ def post_dry_run(
     as_of = (body.as_of if body else None) or today
     check_as_of(as_of, today)
     row = lifecycle.get_version(session, model_id, version)
-    published = lifecycle.published_scorecards(session, catalog, _scorecards(request)).get(model_id)
+    published = in_force.get(model_id)
     lifecycle.dry_run(
         session,
         row,
@@ -148,7 +146,7 @@ def post_dry_run(
         actor_role=principal.role,
         now=clock.now(),
     )
-    return _read(row, catalog, _scorecards(request))
+    return _read(row, catalog, in_force)
 
 
 @router.post(
@@ -160,7 +158,8 @@ def post_dry_run(
 def post_publish(
     model_id: ModelId,
     version: Version,
-    request: Request,
+    in_force: ScorecardsDep,
+    wiring: WiringDep,
     session: SessionDep,
     principal: PrincipalDep,
     catalog: CatalogDep,
@@ -171,11 +170,12 @@ def post_publish(
     lifecycle.publish(
         session, row, actor_role=principal.role, actor=principal.actor, now=clock.now()
     )
-    # Served from this request on; the transaction commits when the handler returns.
-    request.app.state.scorecards = lifecycle.published_scorecards(
-        session, catalog, _scorecards(request)
+    refuse_breaking_publication(
+        lambda: wiring.validate(session), model_id=model_id, version=version
     )
-    return _read(row, catalog, _scorecards(request))
+    # Nothing is changed in this process: once the transaction commits, every process sees
+    # the new stamp of what is published on its next request and rebuilds (xinyong.wiring).
+    return _read(row, catalog, lifecycle.published_scorecards(session, catalog, in_force))
 
 
 @router.get(
@@ -185,7 +185,7 @@ def post_publish(
     responses=problem_responses(401, 403),
 )
 def get_models(
-    request: Request, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
+    in_force: ScorecardsDep, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
 ) -> list[ModelVersionRead]:
     _admin(principal)
-    return [_read_entry(e) for e in lifecycle.model_entries(session, catalog, _scorecards(request))]
+    return [_read_entry(e) for e in lifecycle.model_entries(session, catalog, in_force)]

@@ -11,12 +11,13 @@ from rich.console import Console
 
 from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
+from xinyong.console import check_definitions, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.scoring import lifecycle
+from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
 from xinyong.scoring.read import check_as_of
-from xinyong.scoring.shipped import load_all
 
 lifecycle_app = typer.Typer(help="评价模型的草稿、试算与发布", no_args_is_help=True)
 console = Console(stderr=True)
@@ -31,7 +32,9 @@ def _fail(exc: XinyongError) -> typer.Exit:
 
 
 @lifecycle_app.command("draft")
-def draft_command(file: Path = typer.Argument(..., help="模型定义 YAML 文件")) -> None:
+def draft_command(
+    ctx: typer.Context, file: Path = typer.Argument(..., help="模型定义 YAML 文件")
+) -> None:
     """提交一个模型草稿（校验与发布的模型文件相同）。"""
     catalog = default_catalog()
     try:
@@ -48,7 +51,7 @@ def draft_command(file: Path = typer.Argument(..., help="模型定义 YAML 文�
                 actor=ACTOR,
                 actor_role=Role.ADMIN,
                 now=clock.now(),
-                shipped=load_all(catalog),
+                shipped=wired(ctx, session).get(ScorecardsInForce),
             )
             label = f"{row.model_id} 第 {row.version} 版"
     except XinyongError as exc:
@@ -58,6 +61,7 @@ def draft_command(file: Path = typer.Argument(..., help="模型定义 YAML 文�
 
 @lifecycle_app.command("dry-run")
 def dry_run_command(
+    ctx: typer.Context,
     model: str = typer.Argument(..., help="模型标识"),
     version: int = typer.Argument(..., help="版本号"),
     as_of: str = typer.Option(None, "--as-of", help="评价日期 YYYY-MM-DD，默认今天"),
@@ -75,9 +79,7 @@ def dry_run_command(
         check_as_of(day, today)
         with unit_of_work(get_engine()) as session:
             row = lifecycle.get_version(session, model, version)
-            published = lifecycle.published_scorecards(session, catalog, load_all(catalog)).get(
-                model
-            )
+            published = wired(ctx, session).get(ScorecardsInForce).get(model)
             summary = lifecycle.dry_run(
                 session,
                 row,
@@ -95,6 +97,7 @@ def dry_run_command(
 
 @lifecycle_app.command("publish")
 def publish_command(
+    ctx: typer.Context,
     model: str = typer.Argument(..., help="模型标识"),
     version: int = typer.Argument(..., help="版本号"),
 ) -> None:
@@ -103,6 +106,9 @@ def publish_command(
         with unit_of_work(get_engine()) as session:
             row = lifecycle.get_version(session, model, version)
             lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
+            refuse_breaking_publication(
+                lambda: check_definitions(ctx, session), model_id=model, version=version
+            )
     except XinyongError as exc:
         raise _fail(exc) from None
-    console.print(f"已发布：{model} 第 {version} 版（重启服务后生效）")
+    console.print(f"已发布：{model} 第 {version} 版（各服务进程自下一次请求起使用，无需重启）")

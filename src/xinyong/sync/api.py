@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 
-from xinyong.http.deps import PrincipalDep, SessionDep
+from xinyong.http.deps import PrincipalDep, SessionDep, provide
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.sync import service
@@ -17,10 +17,7 @@ from xinyong.sync.workflow import DeliveryStatus
 router = APIRouter(tags=["平台同步"])
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-def _platforms(request: Request) -> Platforms:
-    return request.app.state.sync_platforms
+PlatformsDep = Annotated[Platforms, Depends(provide(Platforms))]
 
 
 @router.get(
@@ -30,7 +27,7 @@ def _platforms(request: Request) -> Platforms:
     responses=problem_responses(401, 403, 422),
 )
 def list_deliveries(
-    request: Request,
+    platforms: PlatformsDep,
     session: SessionDep,
     principal: PrincipalDep,
     status: Annotated[DeliveryStatus | None, Query()] = None,
@@ -40,7 +37,7 @@ def list_deliveries(
 ) -> list[DeliveryRead]:
     return service.list_deliveries(
         session,
-        _platforms(request),
+        platforms,
         principal=principal,
         status=status,
         platform=platform,
@@ -57,10 +54,10 @@ def list_deliveries(
     responses=problem_responses(401, 403, 404),
 )
 def read_delivery(
-    delivery_id: Id, request: Request, session: SessionDep, principal: PrincipalDep
+    delivery_id: Id, platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
 ) -> DeliveryDetail:
     return service.read_delivery(
-        session, _platforms(request), principal=principal, delivery_id=delivery_id, now=clock.now()
+        session, platforms, principal=principal, delivery_id=delivery_id, now=clock.now()
     )
 
 
@@ -71,10 +68,10 @@ def read_delivery(
     responses=problem_responses(401, 403, 404, 409),
 )
 def retry(
-    delivery_id: Id, request: Request, session: SessionDep, principal: PrincipalDep
+    delivery_id: Id, platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
 ) -> DeliveryDetail:
     return service.retry(
-        session, _platforms(request), principal=principal, delivery_id=delivery_id, now=clock.now()
+        session, platforms, principal=principal, delivery_id=delivery_id, now=clock.now()
     )
 
 
@@ -85,8 +82,6 @@ def retry(
     responses=problem_responses(401, 403),
 )
 def list_platforms(
-    request: Request, session: SessionDep, principal: PrincipalDep
+    platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
 ) -> list[PlatformRead]:
-    return service.list_platforms(
-        session, _platforms(request), principal=principal, now=clock.now()
-    )
+    return service.list_platforms(session, platforms, principal=principal, now=clock.now())

@@ -20,12 +20,12 @@ from rich.table import Table
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.config import get_settings
-from xinyong.console import fail
+from xinyong.console import fail, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.sync import service
-from xinyong.sync.platforms import load_platforms
+from xinyong.sync.platforms import Platforms, load_platforms
 from xinyong.sync.worker import RunSummary, build_adapters, run_forever, run_once
 from xinyong.sync.workflow import DeliveryStatus
 
@@ -148,6 +148,7 @@ def worker_command(
 
 @sync_app.command("deliveries")
 def deliveries(
+    ctx: typer.Context,
     status: DeliveryStatus = typer.Option(
         None,
         "--status",
@@ -158,13 +159,11 @@ def deliveries(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """列出推送任务（超过 3 个工作日未确认的标红）。"""
-    settings = get_settings()
     try:
-        platforms = load_platforms(settings)
-        with unit_of_work(get_engine(settings)) as session:
+        with unit_of_work(get_engine()) as session:
             rows = service.list_deliveries(
                 session,
-                platforms,
+                wired(ctx, session).get(Platforms),
                 principal=_admin(),
                 status=status,
                 platform=platform,
@@ -196,12 +195,11 @@ def deliveries(
 
 
 @sync_app.command("retry")
-def retry(delivery_id: int = typer.Argument(..., help="推送任务编号")) -> None:
+def retry(ctx: typer.Context, delivery_id: int = typer.Argument(..., help="推送任务编号")) -> None:
     """让一个未确认的推送任务立即重新发送。"""
-    settings = get_settings()
     try:
-        platforms = load_platforms(settings)
-        with unit_of_work(get_engine(settings)) as session:
+        with unit_of_work(get_engine()) as session:
+            platforms = wired(ctx, session).get(Platforms)
             d = service.retry(
                 session, platforms, principal=_admin(), delivery_id=delivery_id, now=clock.now()
             )
@@ -211,12 +209,11 @@ def retry(delivery_id: int = typer.Argument(..., help="推送任务编号")) -> 
 
 
 @sync_app.command("platforms")
-def platforms_command() -> None:
+def platforms_command(ctx: typer.Context) -> None:
     """列出已配置的信用平台及其未确认、超期任务数。"""
-    settings = get_settings()
     try:
-        platforms = load_platforms(settings)
-        with unit_of_work(get_engine(settings)) as session:
+        with unit_of_work(get_engine()) as session:
+            platforms = wired(ctx, session).get(Platforms)
             rows = service.list_platforms(session, platforms, principal=_admin(), now=clock.now())
     except XinyongError as exc:
         raise _fail(exc) from None
