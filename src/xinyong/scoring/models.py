@@ -88,7 +88,7 @@ class ModelVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     yaml_text: Mapped[str] = mapped_column(Text)
     definition_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
     # {"as_of", "subjects", "grades", "published_grades", "changed", "examples": [...]}
     dry_run: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -20,6 +20,6 @@ Stamp = tuple[int, ...]
 def published_stamp(session: Session) -> Stamp:
     """The ids of the published model versions, in order: publishing adds one (and retires the
     one it replaces), retiring removes one, so every change of what is in force changes it.
-    A handful of rows, one query."""
+    One query over the index on ``status``."""
     published = select(ModelVersion.id).where(ModelVersion.status == ModelStatus.PUBLISHED.value)
     return tuple(session.scalars(published.order_by(ModelVersion.id)))
