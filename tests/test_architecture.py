@@ -192,3 +192,21 @@ def test_no_domain_routes_import_another_domains_routes():
         if others:
             crossing[name] = sorted(others)
     assert crossing == {}
+
+
+# --- small functions ----------------------------------------------------------------------------
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_in_src_runs_past_sixty_lines():
+    """STYLE.md: split a function by step before it grows past 60 lines (migrations aside)."""
+    long = [
+        f"{path.relative_to(SRC)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1})"
+        for path in sorted(SRC.rglob("*.py"))
+        if "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []

@@ -84,21 +84,20 @@ def load_record_type(path: Path, subject_fields: list[dict[str, Any]]) -> Record
     return record_type
 
 
-def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
-    """Load every definition in ``directory``; raises :class:`CatalogDefinitionError`."""
+def _digest(files: list[Path]) -> str:
+    """The hash of every definition file's name and bytes, stamped on results."""
     digest = hashlib.sha256()
-    files = sorted(directory.glob("*.yaml"))
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    subject_fields = _read_yaml(directory / SUBJECT_FIELDS_FILE) or []
-    validate(
-        subject_fields,
-        SubjectFieldsFile,
-        directory / SUBJECT_FIELDS_FILE,
-        prefix="catalog",
-        error=CatalogDefinitionError,
-    )
+    return digest.hexdigest()
+
+
+def _record_types(
+    files: list[Path], subject_fields: Any
+) -> tuple[dict[str, RecordType], dict[str, Path]]:
+    """Each record type's definition, by code, and the file it came from; a type naming an
+    unknown sector or defined twice stops the load."""
     types: dict[str, RecordType] = {}
     sources: dict[str, Path] = {}
     for path in files:
@@ -107,22 +106,22 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
         record_type = load_record_type(path, subject_fields)
         bad_sources = [x for x in record_type.sources if x not in SECTORS]
         if bad_sources:
+            message = f"未知的领域：{'、'.join(bad_sources)}"
             raise CatalogDefinitionError(
-                path,
-                [
-                    FieldError(
-                        "sources", "catalog.unknown_sector", f"未知的领域：{'、'.join(bad_sources)}"
-                    )
-                ],
+                path, [FieldError("sources", "catalog.unknown_sector", message)]
             )
         if record_type.code in types:
+            message = f"类型 {record_type.code} 重复定义"
             raise CatalogDefinitionError(
-                path,
-                [FieldError("code", "catalog.duplicate_type", f"类型 {record_type.code} 重复定义")],
+                path, [FieldError("code", "catalog.duplicate_type", message)]
             )
         types[record_type.code] = record_type
         sources[record_type.code] = path
-    regimes_path = directory / REGIMES_FILE
+    return types, sources
+
+
+def _regimes(regimes_path: Path, types: dict[str, RecordType]) -> list[Regime]:
+    """The publicity regimes, each checked against the record types it names."""
     regimes = validate(
         _read_yaml(regimes_path),
         RegimeFile,
@@ -136,19 +135,28 @@ def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
             raise CatalogDefinitionError(regimes_path, problems)
         unknown = [t for t in regime.record_types if t not in types]
         if unknown:
+            message = f"未知的信息类型：{', '.join(unknown)}"
+            field = f"{regime.id}.record_types"
             raise CatalogDefinitionError(
-                regimes_path,
-                [
-                    FieldError(
-                        f"{regime.id}.record_types",
-                        "catalog.unknown_type",
-                        f"未知的信息类型：{', '.join(unknown)}",
-                    )
-                ],
+                regimes_path, [FieldError(field, "catalog.unknown_type", message)]
             )
-    return Catalog(
-        types=types, regimes=regimes, definition_hash=digest.hexdigest(), sources=sources
+    return regimes
+
+
+def load_catalog(directory: Path = DEFINITIONS_DIR) -> Catalog:
+    """Load every definition in ``directory``; raises :class:`CatalogDefinitionError`."""
+    files = sorted(directory.glob("*.yaml"))
+    subject_fields = _read_yaml(directory / SUBJECT_FIELDS_FILE) or []
+    validate(
+        subject_fields,
+        SubjectFieldsFile,
+        directory / SUBJECT_FIELDS_FILE,
+        prefix="catalog",
+        error=CatalogDefinitionError,
     )
+    types, sources = _record_types(files, subject_fields)
+    regimes = _regimes(directory / REGIMES_FILE, types)
+    return Catalog(types=types, regimes=regimes, definition_hash=_digest(files), sources=sources)
 
 
 def _regime_problems(regime: Regime, types: dict[str, RecordType]) -> list[FieldError]:

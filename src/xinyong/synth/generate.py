@@ -196,6 +196,80 @@ def write_departments(path: Path, departments: Iterable[Department]) -> None:
             writer.writerow([d.code, d.name, d.uscc, d.sector])
 
 
+class _Ticker:
+    """Counts rows written and reports every 10 000 to ``progress``."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def tick(self, what: str) -> None:
+        self.done += 1
+        if self.progress is not None and self.done % 10_000 == 0:
+            self.progress(what, self.done, self.total)
+
+
+def _check_arguments(
+    formats: Sequence[str], enterprises: int, records: int, persons: int
+) -> list[str]:
+    """The formats to write, in their canonical order; a bad argument raises ValueError."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown or not formats:
+        raise ValueError(f"unsupported formats: {', '.join(unknown) or '(none)'}")
+    if enterprises < 1 or records < 0 or persons < 0:
+        raise ValueError("enterprises must be ≥ 1; records and persons ≥ 0")
+    return [f for f in FORMATS if f in formats]
+
+
+def _write_registration(
+    out_dir: Path,
+    catalog: Catalog,
+    formats: Sequence[str],
+    batch_rows: int,
+    *,
+    rng: random.Random,
+    enterprises: int,
+    ticker: _Ticker,
+) -> tuple[list[subjects.Org], list[SynthFile]]:
+    """One registration row per organisation, in its registering department's file."""
+    orgs: list[subjects.Org] = []
+    used_codes: set[str] = set()
+    with _Sinks(out_dir, catalog.types[REGISTRATION], formats, batch_rows) as sinks:
+        for _ in range(enterprises):
+            org, row, source = subjects.new_org(rng, used_codes)
+            orgs.append(org)
+            sinks.add(DEPARTMENTS[source], row)
+            ticker.tick(REGISTRATION)
+    return orgs, sinks.files()
+
+
+def _write_type(
+    out_dir: Path,
+    catalog: Catalog,
+    formats: Sequence[str],
+    batch_rows: int,
+    *,
+    code: str,
+    count: int,
+    ctx: Context,
+    ticker: _Ticker,
+) -> list[SynthFile]:
+    """``count`` rows of one record type, spread over its departments by the plan's weights."""
+    plan = PLANS[code]
+    keys = [k for k, _ in plan.sources]
+    weights = [w for _, w in plan.sources]
+    sequence: dict[str, int] = {}
+    with _Sinks(out_dir, catalog.types[code], formats, batch_rows) as sinks:
+        for n in range(count):
+            key = keys[0] if len(keys) == 1 else ctx.rng.choices(keys, weights)[0]
+            dept = DEPARTMENTS[key]
+            # The enterprise-year types number rows per type (one department each).
+            index = n if code in CAPPED_BY_RATED else sequence.get(key, 0)
+            sequence[key] = index + 1
+            sinks.add(dept, plan.builder(ctx, dept, index))
+            ticker.tick(code)
+    return sinks.files()
+
+
 def generate(
     out_dir: Path,
     *,
@@ -215,60 +289,33 @@ def generate(
     department is allowed to send its type. Registration (one row per subject) is extra to
     ``records``.
     """
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown or not formats:
-        raise ValueError(f"unsupported formats: {', '.join(unknown) or '(none)'}")
-    if enterprises < 1 or records < 0 or persons < 0:
-        raise ValueError("enterprises must be ≥ 1; records and persons ≥ 0")
+    formats = _check_arguments(formats, enterprises, records, persons)
     catalog = catalog or default_catalog()
     check_sources(catalog)
-    formats = [f for f in FORMATS if f in formats]
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     used_ids: set[str] = set()
     people = [subjects.new_person(rng, used_ids) for _ in range(persons)]
     del used_ids
-    total = enterprises + records
-    done = 0
-    files: list[SynthFile] = []
-    counts: dict[str, int] = {}
-
-    orgs: list[subjects.Org] = []
-    used_codes: set[str] = set()
-    with _Sinks(out_dir, catalog.types[REGISTRATION], formats, batch_rows) as sinks:
-        for _ in range(enterprises):
-            org, row, source = subjects.new_org(rng, used_codes)
-            orgs.append(org)
-            sinks.add(DEPARTMENTS[source], row)
-            done += 1
-            if progress is not None and done % 10_000 == 0:
-                progress(REGISTRATION, done, total)
-    del used_codes
-    files += sinks.files()
-    counts[REGISTRATION] = enterprises
-
+    ticker = _Ticker(progress, enterprises + records)
+    orgs, files = _write_registration(
+        out_dir, catalog, formats, batch_rows, rng=rng, enterprises=enterprises, ticker=ticker
+    )
+    counts: dict[str, int] = {REGISTRATION: enterprises}
     ctx = Context(rng=rng, orgs=orgs, persons=people)
     planned = plan_counts(records, len(ctx.rated))
-    for code, plan in PLANS.items():
-        keys = [k for k, _ in plan.sources]
-        weights = [w for _, w in plan.sources]
-        sequence: dict[str, int] = {}
-        with _Sinks(out_dir, catalog.types[code], formats, batch_rows) as sinks:
-            for n in range(planned[code]):
-                key = keys[0] if len(keys) == 1 else rng.choices(keys, weights)[0]
-                dept = DEPARTMENTS[key]
-                # The enterprise-year types number rows per type (one department each).
-                index = n if code in CAPPED_BY_RATED else sequence.get(key, 0)
-                sequence[key] = index + 1
-                sinks.add(dept, plan.builder(ctx, dept, index))
-                done += 1
-                if progress is not None and done % 10_000 == 0:
-                    progress(code, done, total)
-        files += sinks.files()
+    for code in PLANS:
+        files += _write_type(
+            out_dir,
+            catalog,
+            formats,
+            batch_rows,
+            code=code,
+            count=planned[code],
+            ctx=ctx,
+            ticker=ticker,
+        )
         counts[code] = planned[code]
-
-    used = sorted({f.department for f in files})
-    write_departments(out_dir / DEPARTMENTS_FILE, (d for d in _by_code(used)))
     manifest = SynthManifest(
         seed=seed,
         enterprises=enterprises,
@@ -279,10 +326,17 @@ def generate(
         catalog_hash=catalog.definition_hash,
         formats=list(formats),
     )
-    (out_dir / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    _write_manifest(out_dir, manifest)
     if progress is not None:
-        progress("done", total, total)
+        progress("done", ticker.total, ticker.total)
     return manifest
+
+
+def _write_manifest(out_dir: Path, manifest: SynthManifest) -> None:
+    """The departments that sent files, and the manifest naming every file."""
+    used = sorted({f.department for f in manifest.files})
+    write_departments(out_dir / DEPARTMENTS_FILE, (d for d in _by_code(used)))
+    (out_dir / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
 
 
 def _by_code(codes: Iterable[str]) -> list[Department]:
@@ -299,6 +353,7 @@ def penalty_rows(
     rng = random.Random(seed)
     used_ids: set[str] = set()
     people = [subjects.new_person(rng, used_ids) for _ in range(persons)]
+    del used_ids
     used_codes: set[str] = set()
     orgs = [subjects.new_org(rng, used_codes)[0] for _ in range(enterprises)]
     ctx = Context(rng=rng, orgs=orgs, persons=people)

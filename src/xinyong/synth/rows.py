@@ -12,6 +12,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final, NamedTuple
 
@@ -82,6 +83,68 @@ def _fine_yuan(rng: random.Random, person: bool, simple: bool) -> int:
     return int(round(log_uniform(rng, 0.02, 50) * 10000, -2))
 
 
+@dataclass
+class _Sanctions:
+    """What a penalty decision imposes, as its row's columns."""
+
+    content: list[str] = field(default_factory=list)
+    fine: str = ""
+    confiscated: str = ""
+    affected: str = ""
+
+
+def _sanction(
+    rng: random.Random,
+    cat: str,
+    out: _Sanctions,
+    *,
+    person: bool,
+    simple: bool,
+    licence: texts.Licence,
+    subject: Row,
+) -> None:
+    """Add one penalty category's wording (and amounts or certificate) to ``out``."""
+    certificate = licence.certificate or "营业执照"
+    if cat == "罚款":
+        yuan = _fine_yuan(rng, person, simple)
+        out.fine = wan(yuan)
+        out.content.append(f"罚款人民币{yuan}元")
+    elif cat == "没收违法所得":
+        yuan = int(log_uniform(rng, 0.01, 20) * 10000)
+        out.confiscated = wan(yuan)
+        out.content.append(f"没收违法所得人民币{yuan}元")
+    elif cat == "没收非法财物":
+        out.content.append("没收用于违法经营的工具、设备")
+    elif cat in ("暂扣许可证件", "吊销许可证件"):
+        out.affected = f"{certificate}（编号：{licence.number_prefix}{rng.randrange(10**8):08d}）"
+        out.content.append(
+            f"暂扣{certificate}{rng.randint(1, 6)}个月"
+            if cat == "暂扣许可证件"
+            else f"吊销{certificate}"
+        )
+    elif cat == "责令停产停业":
+        out.content.append(f"责令停产停业{rng.choice((7, 15, 30, 60))}日")
+    elif cat == "限制开展生产经营活动":
+        out.content.append("限制开展生产经营活动三年")
+    elif cat == "限制从业":
+        out.content.append("主要负责人五年内不得担任本行业生产经营单位的主要负责人")
+    elif cat == "吊销营业执照":
+        out.affected = f"营业执照（统一社会信用代码：{subject.get('uscc', '')}）"
+        out.content.append("吊销营业执照")
+    else:
+        out.content.append(cat)
+
+
+def _penalty_valid_to(
+    rng: random.Random, decided: date, cats: tuple[str, ...], simple: bool
+) -> date:
+    if _RESTRICTIONS & set(cats):
+        return add_months(decided, 12 * rng.choice((3, 4, 5)))
+    if simple or cats == ("警告",):
+        return add_months(decided, 12)
+    return add_months(decided, 36)
+
+
 def penalty(ctx: Context, dept: Department, n: int) -> Row:
     rng = ctx.rng
     violations = texts.VIOLATIONS[dept.key]
@@ -95,45 +158,13 @@ def penalty(ctx: Context, dept: Department, n: int) -> Row:
     decided = ctx.day()
     simple = rng.random() < 0.3
     cats = _penalty_categories(rng, dept, person, simple)
-    content: list[str] = []
-    fine = confiscated = affected = ""
     licence = rng.choice(texts.LICENCES.get(dept.key, texts.LICENCES["SCJG"]))
-    certificate = licence.certificate or "营业执照"
+    sanctions = _Sanctions()
     for cat in cats:
-        if cat == "罚款":
-            yuan = _fine_yuan(rng, person, simple)
-            fine = wan(yuan)
-            content.append(f"罚款人民币{yuan}元")
-        elif cat == "没收违法所得":
-            yuan = int(log_uniform(rng, 0.01, 20) * 10000)
-            confiscated = wan(yuan)
-            content.append(f"没收违法所得人民币{yuan}元")
-        elif cat == "没收非法财物":
-            content.append("没收用于违法经营的工具、设备")
-        elif cat in ("暂扣许可证件", "吊销许可证件"):
-            affected = f"{certificate}（编号：{licence.number_prefix}{rng.randrange(10**8):08d}）"
-            content.append(
-                f"暂扣{certificate}{rng.randint(1, 6)}个月"
-                if cat == "暂扣许可证件"
-                else f"吊销{certificate}"
-            )
-        elif cat == "责令停产停业":
-            content.append(f"责令停产停业{rng.choice((7, 15, 30, 60))}日")
-        elif cat == "限制开展生产经营活动":
-            content.append("限制开展生产经营活动三年")
-        elif cat == "限制从业":
-            content.append("主要负责人五年内不得担任本行业生产经营单位的主要负责人")
-        elif cat == "吊销营业执照":
-            affected = f"营业执照（统一社会信用代码：{subject.get('uscc', '')}）"
-            content.append("吊销营业执照")
-        else:
-            content.append(cat)
-    if _RESTRICTIONS & set(cats):
-        valid_to = add_months(decided, 12 * rng.choice((3, 4, 5)))
-    elif simple or cats == ("警告",):
-        valid_to = add_months(decided, 12)
-    else:
-        valid_to = add_months(decided, 36)
+        _sanction(
+            rng, cat, sanctions, person=person, simple=simple, licence=licence, subject=subject
+        )
+    valid_to = _penalty_valid_to(rng, decided, cats, simple)
     year = decided.year
     number = ctx.next_number(dept.key, "CF", str(year))
     kind = "简罚" if simple else "罚"
@@ -147,10 +178,10 @@ def penalty(ctx: Context, dept: Department, n: int) -> Row:
         "legal_basis": v.basis,
         "penalty_categories": ";".join(cats),
         "procedure": "简易程序" if simple else "普通程序",
-        "penalty_content": "；".join(content),
-        "fine_amount": fine,
-        "confiscated_amount": confiscated,
-        "licence_affected": affected,
+        "penalty_content": "；".join(sanctions.content),
+        "fine_amount": sanctions.fine,
+        "confiscated_amount": sanctions.confiscated,
+        "licence_affected": sanctions.affected,
         "decision_date": decided.isoformat(),
         "valid_to": valid_to.isoformat(),
         "authority": dept.name,
