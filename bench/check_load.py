@@ -46,7 +46,7 @@ from xinyong.config import Settings
 from xinyong.db import make_engine, unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
-from xinyong.scoring.refresh import refresh_stale
+from xinyong.scoring.refresh import refresh_stale, shipped_and_published
 from xinyong.scoring.shipped import load_all
 from xinyong.synth.generate import generate
 from xinyong.synth.load import load_into
@@ -146,7 +146,12 @@ def build_database(args: argparse.Namespace, settings: Settings) -> None:
     # every grade online whatever the batch stored.
     started = time.perf_counter()
     shipped = load_all(default_catalog())
-    while refresh_stale(engine, default_catalog(), shipped, now=clock.now()).line():
+    while refresh_stale(
+        engine,
+        default_catalog(),
+        shipped_and_published(default_catalog(), shipped),
+        now=clock.now(),
+    ).line():
         pass
     print(f"stale marks of the ingest cleared in {time.perf_counter() - started:.1f} s")
     with psycopg.connect(URL.replace("+psycopg", ""), autocommit=True) as c:

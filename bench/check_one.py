@@ -43,7 +43,7 @@ from xinyong.db import make_engine, unit_of_work
 from xinyong.kit import clock
 from xinyong.migrations import upgrade
 from xinyong.records.models import Record
-from xinyong.scoring.refresh import refresh_stale
+from xinyong.scoring.refresh import refresh_stale, shipped_and_published
 from xinyong.scoring.service import run_batch
 from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
@@ -91,7 +91,12 @@ def drain_stale_marks(engine: Engine) -> None:
     compute every grade online whatever the batch stored."""
     started = time.perf_counter()
     shipped = load_all(default_catalog())
-    while refresh_stale(engine, default_catalog(), shipped, now=clock.now()).line():
+    while refresh_stale(
+        engine,
+        default_catalog(),
+        shipped_and_published(default_catalog(), shipped),
+        now=clock.now(),
+    ).line():
         pass
     print(f"worker passes clearing the ingest's stale marks: {time.perf_counter() - started:.1f} s")
 

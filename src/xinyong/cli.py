@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from xinyong.accounts.cli import SUBJECT_RESOLVERS, departments_app, keys_app, users_app
 from xinyong.audit.cli import audit_app, publish_due_head
@@ -29,10 +31,11 @@ from xinyong.migrations import current, upgrade
 from xinyong.objections.cli import objections_app
 from xinyong.repair.cli import repair_app
 from xinyong.repair.review import expire_supplements
+from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.cli import evaluate_command, models_app
+from xinyong.scoring.in_force import ScorecardsInForce
 from xinyong.scoring.lifecycle_cli import lifecycle_app
 from xinyong.scoring.refresh import refresh_stale
-from xinyong.scoring.shipped import load_all
 from xinyong.subjects.cli import resolve_subject_id
 from xinyong.sync.cli import run_worker, start_in_background, sync_app
 from xinyong.synth.cli import synth_app
@@ -81,9 +84,17 @@ def _expire_repair_supplements(now: datetime) -> str | None:
     return f"已终止 {expired} 个逾期未补正材料的修复审核任务，并通知申请人" if expired else None
 
 
+# The worker's own wiring: the models in force, rebuilt when something new is published.
+_WORKER_WIRING = CommandWiring()
+
+
+def _models_in_force(session: Session) -> Mapping[str, LoadedScorecard]:
+    return _WORKER_WIRING.fresh(session).get(ScorecardsInForce)
+
+
 def _refresh_stale_grades(now: datetime) -> str | None:
     catalog = default_catalog()
-    return refresh_stale(get_engine(), catalog, load_all(catalog), now=now).line()
+    return refresh_stale(get_engine(), catalog, _models_in_force, now=now).line()
 
 
 # After every pass (every ``--interval`` seconds): a grade marked stale is stored fresh within

@@ -16,7 +16,7 @@ from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
 from xinyong.kit import clock
-from xinyong.scoring.refresh import refresh_stale
+from xinyong.scoring.refresh import refresh_stale, shipped_and_published
 from xinyong.scoring.service import run_batch
 from xinyong.scoring.shipped import load_all
 from xinyong.web.app import create_app
@@ -61,7 +61,12 @@ def api(request, databases, tmp_path_factory):
     assert client.push(penalty_row(CF_XDR_SHXYM=SCORED, CF_JDRQ="2026-01-10")).status_code == 200
     run_batch(engine, SHIPPED[MODEL], default_catalog(), as_of=clock.today())
     # A worker pass after the ingest: the subject is no longer marked stale.
-    refresh_stale(engine, default_catalog(), SHIPPED, now=clock.now())
+    refresh_stale(
+        engine,
+        default_catalog(),
+        shipped_and_published(default_catalog(), SHIPPED),
+        now=clock.now(),
+    )
     row = penalty_row(CF_XDR_SHXYM=NEW, CF_XDR_MC="杭州新设示范有限公司", CF_JDRQ="2026-02-10")
     assert client.push(row).status_code == 200
     resp = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})

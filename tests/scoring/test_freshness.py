@@ -26,7 +26,7 @@ from xinyong.freshness.models import EVERY_MODEL, StaleMark
 from xinyong.ingest.models import Batch
 from xinyong.kit import clock
 from xinyong.scoring.models import Score, ScoreRun
-from xinyong.scoring.refresh import refresh_stale
+from xinyong.scoring.refresh import refresh_stale, shipped_and_published
 from xinyong.scoring.service import run_batch
 from xinyong.scoring.shipped import load_all
 from xinyong.subjects.models import Subject
@@ -132,7 +132,12 @@ def api(request, databases, tmp_path_factory):
     )
     assert client.push(warning).status_code == 200
     run_batch(engine, SHIPPED[MODEL], default_catalog(), as_of=clock.today())
-    refresh_stale(engine, default_catalog(), SHIPPED, now=clock.now())
+    refresh_stale(
+        engine,
+        default_catalog(),
+        shipped_and_published(default_catalog(), SHIPPED),
+        now=clock.now(),
+    )
     resp = client.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD})
     client.admin = {"Authorization": f"Bearer {resp.json()['access_token']}"}
     return client
@@ -157,7 +162,12 @@ def _online_grade(api):
 
 def _pass(api):
     """One worker pass: the chore the worker runs after every round of deliveries."""
-    return refresh_stale(api.engine, default_catalog(), SHIPPED, now=clock.now())
+    return refresh_stale(
+        api.engine,
+        default_catalog(),
+        shipped_and_published(default_catalog(), SHIPPED),
+        now=clock.now(),
+    )
 
 
 def _stale_marks(api):

@@ -12,7 +12,7 @@ online (``scoring.grades``), so nothing stale is served meanwhile.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,6 +29,9 @@ from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.lifecycle import published_scorecards
 from xinyong.scoring.service import evaluate_subjects, run_batch, store_chunk
 from xinyong.subjects.models import Subject
+
+# The models in force as the session sees them (the wiring's, or shipped ones in tests).
+InForce = Callable[[Session], Mapping[str, LoadedScorecard]]
 
 SUBJECTS_PER_ROUND = 500
 # A pass ends after this many full rounds even if ingest keeps marking: the next pass goes on.
@@ -91,7 +94,7 @@ def rescore_marked(
 def _subject_rounds(
     engine: Engine,
     catalog: Catalog,
-    shipped: Mapping[str, LoadedScorecard],
+    in_force: InForce,
     report: RefreshReport,
     *,
     now: datetime,
@@ -105,7 +108,7 @@ def _subject_rounds(
             marks = pending(session, limit=limit, model_wide=False)
             if not marks:
                 return
-            scorecards = published_scorecards(session, catalog, shipped)
+            scorecards = in_force(session)
             report.scores += rescore_marked(
                 session, catalog, scorecards, marks, as_of=local_date(now), now=now
             )
@@ -118,14 +121,14 @@ def _subject_rounds(
 def _model_batches(
     engine: Engine,
     catalog: Catalog,
-    shipped: Mapping[str, LoadedScorecard],
+    in_force: InForce,
     report: RefreshReport,
     *,
     now: datetime,
 ) -> None:
     with unit_of_work(engine) as session:
         marks = pending(session, limit=ROUNDS_PER_PASS, model_wide=True)
-        scorecards = published_scorecards(session, catalog, shipped) if marks else {}
+        scorecards = in_force(session) if marks else {}
     for mark in marks:
         loaded = scorecards.get(mark.model_id)
         if loaded is not None:
@@ -138,15 +141,21 @@ def _model_batches(
 def refresh_stale(
     engine: Engine,
     catalog: Catalog,
-    shipped: Mapping[str, LoadedScorecard],
+    in_force: InForce,
     *,
     now: datetime,
     limit: int = SUBJECTS_PER_ROUND,
 ) -> RefreshReport:
-    """Re-score every subject marked stale (models in force: ``shipped`` overridden by the
-    published versions, read afresh each round so a publication elsewhere is seen), then run
-    a batch for each model published since the last pass; clear the marks handled."""
+    """Re-score every subject marked stale with the models ``in_force`` (asked each round, so
+    a publication made elsewhere is seen: the worker asks its wiring), then run a batch for
+    each model published since the last pass; clear the marks handled."""
     report = RefreshReport()
-    _subject_rounds(engine, catalog, shipped, report, now=now, limit=limit)
-    _model_batches(engine, catalog, shipped, report, now=now)
+    _subject_rounds(engine, catalog, in_force, report, now=now, limit=limit)
+    _model_batches(engine, catalog, in_force, report, now=now)
     return report
+
+
+def shipped_and_published(catalog: Catalog, shipped: Mapping[str, LoadedScorecard]) -> InForce:
+    """``shipped`` overridden by the versions published in the database, as the wiring reads
+    them: for a worker or benchmark that runs without a server's wiring."""
+    return lambda session: published_scorecards(session, catalog, shipped)
