@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,3 +211,39 @@ def test_no_function_in_src_runs_past_sixty_lines():
         and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+# --- every package has its rung ---------------------------------------------------------------
+
+# What rules/ may import (the contract's allowed side), besides rules itself.
+RULES_MAY_IMPORT = {"catalog", "config", "db", "errors", "kit", "records", "subjects", "workflow"}
+
+
+def _contracts() -> list[dict]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"][
+        "contracts"
+    ]
+
+
+def _top_level_packages() -> set[str]:
+    return {
+        p.stem if p.is_file() else p.name
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
+
+
+def test_every_package_takes_a_rung_and_a_place_in_the_rules_contract():
+    """A new capability adds its package to the layers and to what rules/ may not import
+    (README, "Adding a capability"): a package missing from either would be unchecked."""
+    layers, forbidden = _contracts()
+    in_layers = {
+        name.strip().removeprefix("xinyong.")
+        for layer in layers["layers"]
+        for name in layer.split("|")
+    }
+    not_for_rules = {m.removeprefix("xinyong.") for m in forbidden["forbidden_modules"]}
+    # The schema's two homes import every domain's tables; no domain imports them.
+    packages = _top_level_packages() - {"rules", "models", "migrations"}
+    assert packages - in_layers == set()
+    assert packages - RULES_MAY_IMPORT - not_for_rules == set()
