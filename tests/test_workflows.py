@@ -13,6 +13,7 @@ import pytest
 
 from xinyong.commitments.workflow import COMMITMENT
 from xinyong.errors import XinyongError
+from xinyong.ingest.workflow import BATCH
 from xinyong.objections.workflow import OBJECTION
 from xinyong.repair import workflow as repair
 from xinyong.scoring.workflow import MODEL_VERSION
@@ -20,7 +21,14 @@ from xinyong.sync.workflow import DELIVERY
 from xinyong.workflow import Workflow, WorkflowDefinitionError, dead_ends
 
 # Every stateful domain's workflows.
-WORKFLOWS: list[Workflow] = [OBJECTION, *repair.WORKFLOWS, COMMITMENT, MODEL_VERSION, DELIVERY]
+WORKFLOWS: list[Workflow] = [
+    OBJECTION,
+    *repair.WORKFLOWS,
+    COMMITMENT,
+    MODEL_VERSION,
+    DELIVERY,
+    BATCH,
+]
 
 
 class Door(StrEnum):

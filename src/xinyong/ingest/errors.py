@@ -127,3 +127,13 @@ class TooManyRejects(FieldProblem):
             field_name,
             f"超过 {limit} 行被拒收，已停止导入{where}请按拒收原因修正后重新导入",
         )
+
+
+class BatchAlreadyEnded(XinyongError):
+    """A batch that is completed or stopped is never moved again (a second process, or a
+    resumed import, found it ended)."""
+
+    def __init__(self, *_: object) -> None:
+        super().__init__(
+            code="ingest.batch_ended", title="该导入批次已结束，不能再变更", status=409
+        )

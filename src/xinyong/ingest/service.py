@@ -33,8 +33,10 @@ from xinyong.ingest.errors import (
 from xinyong.ingest.limits import DEFAULT_LIMITS, IngestLimits, too_many_rejects
 from xinyong.ingest.models import Batch, BatchStatus, QuarantinedRow
 from xinyong.ingest.pipeline import ChunkOutcome, make_context, process_chunk
+from xinyong.ingest.workflow import BATCH, BatchAction
 from xinyong.kit.storable import storable_copy
 from xinyong.kit.uploads import safe_filename
+from xinyong.workflow import move
 
 MAX_REJECTS_REPORTED = 10_000
 MAX_API_ROWS = 5_000
@@ -229,8 +231,8 @@ def apply_outcome(
 
 
 def finish_batch(session: Session, batch: Batch, *, actor: Actor, now: datetime) -> None:
-    batch.status = BatchStatus.COMPLETED
-    batch.finished_at = now
+    """The whole file (or API call) is stored: the batch is completed."""
+    move(session, BATCH, batch, BatchAction.FINISH, values={"finished_at": now})
     _audit_batch(
         session,
         actor,
@@ -253,9 +255,8 @@ def stop_batch(
 ) -> None:
     """End ``batch`` early for ``reason`` (a limit, or a problem found mid-file): the chunks
     already stored stay, the batch is never resumed, and the report says why."""
-    batch.status = BatchStatus.STOPPED
-    batch.finished_at = now
-    batch.stats = {**(batch.stats or {}), "stop": {"code": reason.code, "message": reason.title}}
+    stats = {**(batch.stats or {}), "stop": {"code": reason.code, "message": reason.title}}
+    move(session, BATCH, batch, BatchAction.STOP, values={"finished_at": now, "stats": stats})
     _audit_batch(
         session,
         actor,
