@@ -36,7 +36,6 @@ from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import ModelVersion, ModelVersionEvent
 from xinyong.scoring.service import ScoreRow, read_row
 from xinyong.scoring.workflow import MODEL_VERSION, Action, ConcurrentUpdate, ModelStatus
-from xinyong.scoring.workflow import STATUS_LABELS as STATUS_LABELS  # read here by the API
 from xinyong.workflow import Moved, append_event, move
 
 DRAFT_PATH: Final = Path("模型草稿.yaml")
@@ -46,7 +45,6 @@ CREATED: Final = Moved(Action.CREATE, None, ModelStatus.DRAFT)
 
 
 # The listing of versions (lifecycle_api) offers the actions the table allows.
-allowed_actions: Final = MODEL_VERSION.allowed_actions
 
 
 class VersionNotNewer(XinyongError):

@@ -20,6 +20,7 @@ from xinyong.scoring import lifecycle
 from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
 from xinyong.scoring.models import ModelVersion
 from xinyong.scoring.read import check_as_of
+from xinyong.scoring.workflow import MODEL_VERSION, STATUS_LABELS
 
 router = APIRouter(tags=["评价模型管理"])
 
@@ -68,7 +69,7 @@ def _read_entry(entry: lifecycle.ModelEntry) -> ModelVersionRead:
         effective_from=entry.effective_from,
         effective_to=entry.effective_to,
         status=entry.status.value,
-        status_label=lifecycle.STATUS_LABELS[entry.status],
+        status_label=STATUS_LABELS[entry.status],
         in_force=entry.in_force,
         source=entry.source,
         definition_hash=entry.definition_hash,
@@ -77,7 +78,9 @@ def _read_entry(entry: lifecycle.ModelEntry) -> ModelVersionRead:
         published_by=row.published_by if row else None,
         published_at=row.published_at if row else None,
         # A shipped file is replaced by publishing a newer version, not moved by the API.
-        allowed_actions=[a.value for a in lifecycle.allowed_actions(entry.status)] if row else [],
+        allowed_actions=[a.value for a in MODEL_VERSION.allowed_actions(entry.status)]
+        if row
+        else [],
         dry_run=row.dry_run if row else None,
     )
 
