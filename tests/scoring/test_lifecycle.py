@@ -135,7 +135,7 @@ def _audits(session) -> int:
 
 class TestTransitionTable:
     def test_only_retired_is_a_dead_end(self) -> None:
-        dead_ends = {s for s in ModelStatus if not lifecycle.allowed_actions(s)}
+        dead_ends = {s for s in ModelStatus if not MODEL_VERSION.allowed_actions(s)}
         assert dead_ends == set(MODEL_VERSION.terminal) == {ModelStatus.RETIRED}
 
     def test_creating_a_draft_is_its_first_event_not_a_move(self) -> None:
