@@ -38,7 +38,6 @@ from xinyong.repair.schemas import (
     ApplicationRead,
     Eligibility,
     EligibilityItem,
-    EventRead,
     ItemRead,
     Material,
     TaskRead,
@@ -47,6 +46,7 @@ from xinyong.repair.setup import RepairSetup
 from xinyong.repair.workflow import APPLICATION, ITEM, TASK, TaskStatus, label
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
+from xinyong.workflow import histories
 
 
 def materials_of(session: Session, application_id: int) -> list[Material]:
@@ -243,11 +243,6 @@ def _application_read(
         .where(RepairTask.application_id == application.id)
         .order_by(RepairTask.id)
     ).all()
-    events = session.scalars(
-        select(RepairEvent)
-        .where(RepairEvent.application_id == application.id)
-        .order_by(RepairEvent.at, RepairEvent.id)
-    ).all()
     return ApplicationRead(
         id=application.id,
         subject_code=subject.code,
@@ -261,17 +256,7 @@ def _application_read(
         completed_on=application.completed_on,
         materials=materials_of(session, application.id),
         tasks=task_reads(session, catalog, list(tasks), local_date(now)),
-        events=[
-            EventRead(
-                at=e.at,
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                actor=e.actor,
-                note=e.note,
-            )
-            for e in events
-        ],
+        events=histories(session, RepairEvent.application_id, [application.id])[application.id],
     )
 
 
