@@ -7,18 +7,14 @@ accept or dismiss a third party's objection, decide an accepted one.
 
 from __future__ import annotations
 
-import json
-
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import fail, wired
-from xinyong.db import get_engine, unit_of_work
+from xinyong.console import due_cell, fail, refusals, show_rows, wired
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.objections import acceptance, decision
@@ -64,37 +60,35 @@ def list_objections(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """列出本部门的异议（按当前环节的期限排序，超期标红）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            rows = decision.list_objections(
-                session,
-                default_catalog(),
-                principal=_reviewer(department, "审核员"),
-                status=status or None,
-                overdue=True if overdue else None,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
-        return
-    table = Table(title=f"{department} 信用异议（{len(rows)}）")
-    for col in ("编号", "主体", "信息", "异议事项", "状态", "期限"):
-        table.add_column(col)
-    for o in rows:
-        due = f"{o.due_on or '—'}{'（暂定）' if o.due_provisional else ''}"
-        if o.overdue:
-            due = f"[red]{due}（已超期）[/red]"
-        table.add_row(
-            str(o.id),
-            o.subject_name,
-            f"#{o.record_id} {o.record_title}",
-            o.grounds_label,
-            o.status_label,
-            due,
+    with refusals(_fail) as session:
+        rows = decision.list_objections(
+            session,
+            default_catalog(),
+            principal=_reviewer(department, "审核员"),
+            status=status or None,
+            overdue=True if overdue else None,
+            now=clock.now(),
         )
-    console.print(table)
+    show_rows(
+        console,
+        rows,
+        as_json=as_json,
+        title=f"{department} 信用异议（{len(rows)}）",
+        columns=("编号", "主体", "信息", "异议事项", "状态", "期限"),
+        cells=_queue_cells,
+    )
+
+
+def _queue_cells(o: ObjectionRead) -> tuple[str, ...]:
+    due = f"{o.due_on or '—'}{'（暂定）' if o.due_provisional else ''}"
+    return (
+        str(o.id),
+        o.subject_name,
+        f"#{o.record_id} {o.record_title}",
+        o.grounds_label,
+        o.status_label,
+        due_cell(due, overdue=o.overdue),
+    )
 
 
 @objections_app.command("decide")
@@ -115,18 +109,15 @@ def decide(
     data = ObjectionDecision.model_validate(
         {"outcome": outcome, "reason": reason, "corrected": _corrected(corrected)}
     )
-    try:
-        with unit_of_work(get_engine()) as session:
-            result = decision.decide(
-                session,
-                _setup(ctx, session),
-                principal=_reviewer(department, reviewer),
-                objection_id=objection_id,
-                data=data,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        result = decision.decide(
+            session,
+            _setup(ctx, session),
+            principal=_reviewer(department, reviewer),
+            objection_id=objection_id,
+            data=data,
+            now=clock.now(),
+        )
     console.print(
         f"[green]异议 {result.id} 已处理[/green]：{result.status_label}"
         f"（信息 #{result.record_id}，当前版本 {result.record_version}）"
@@ -140,18 +131,15 @@ def _review(
     reviewer: str,
     data: ObjectionAcceptance,
 ) -> None:
-    try:
-        with unit_of_work(get_engine()) as session:
-            result = acceptance.review(
-                session,
-                _setup(ctx, session),
-                principal=_reviewer(department, reviewer),
-                objection_id=objection_id,
-                data=data,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        result = acceptance.review(
+            session,
+            _setup(ctx, session),
+            principal=_reviewer(department, reviewer),
+            objection_id=objection_id,
+            data=data,
+            now=clock.now(),
+        )
     console.print(f"[green]异议 {result.id}[/green]：{result.status_label}{_due(result)}")
 
 

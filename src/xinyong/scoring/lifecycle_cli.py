@@ -11,7 +11,7 @@ from rich.console import Console
 
 from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import check_definitions, wired
+from xinyong.console import check_definitions, refusals, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -42,20 +42,17 @@ def draft_command(
     except OSError as exc:
         console.print(f"[red]无法读取文件：{exc.strerror}[/red]")
         raise typer.Exit(1) from None
-    try:
-        with unit_of_work(get_engine()) as session:
-            row = lifecycle.create_draft(
-                session,
-                yaml_text=text,
-                catalog=catalog,
-                actor=ACTOR,
-                actor_role=Role.ADMIN,
-                now=clock.now(),
-                shipped=wired(ctx, session).get(ScorecardsInForce),
-            )
-            label = f"{row.model_id} 第 {row.version} 版"
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        row = lifecycle.create_draft(
+            session,
+            yaml_text=text,
+            catalog=catalog,
+            actor=ACTOR,
+            actor_role=Role.ADMIN,
+            now=clock.now(),
+            shipped=wired(ctx, session).get(ScorecardsInForce),
+        )
+        label = f"{row.model_id} 第 {row.version} 版"
     console.print(f"已保存草稿：{label}")
 
 
@@ -102,13 +99,10 @@ def publish_command(
     version: int = typer.Argument(..., help="版本号"),
 ) -> None:
     """发布已试算的版本，并停用此前发布的版本。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            row = lifecycle.get_version(session, model, version)
-            lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
-            refuse_breaking_publication(
-                lambda: check_definitions(ctx, session), model_id=model, version=version
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        row = lifecycle.get_version(session, model, version)
+        lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
+        refuse_breaking_publication(
+            lambda: check_definitions(ctx, session), model_id=model, version=version
+        )
     console.print(f"已发布：{model} 第 {version} 版（各服务进程自下一次请求起使用，无需重启）")
