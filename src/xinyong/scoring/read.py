@@ -221,14 +221,4 @@ def file_grades(
     )
     models = {m: c for m, c in scorecards.items() if consented or not c.scorecard.consent_required}
     found = grades_of(session, catalog, models, {subject.id: subject.kind.value}, as_of=as_of)
-    return [
-        FileGrade(
-            model_id=g.model_id,
-            model_name=g.model_name,
-            model_version=g.model_version,
-            grade=g.grade,
-            as_of=g.as_of,
-            online=g.online,
-        )
-        for g in found.get(subject.id, {}).values()
-    ]
+    return [FileGrade.model_validate(g) for g in found.get(subject.id, {}).values()]
