@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -12,12 +11,11 @@ from rich.console import Console
 from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
 from xinyong.console import check_definitions, refusals, wired
-from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.scoring import lifecycle
 from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
-from xinyong.scoring.read import check_as_of
+from xinyong.scoring.read import parse_as_of
 
 lifecycle_app = typer.Typer(help="评价模型的草稿、试算与发布", no_args_is_help=True)
 console = Console(stderr=True)
@@ -65,30 +63,20 @@ def dry_run_command(
 ) -> None:
     """试算：输出等级分布及与已发布版本相比等级变化的主体（JSON）。"""
     catalog = default_catalog()
-    today = clock.today()
-    try:
-        try:
-            day = date.fromisoformat(as_of) if as_of else today
-        except ValueError:
-            raise XinyongError(
-                code="scoring.bad_as_of", title=f"日期格式不正确：{as_of}", status=422
-            ) from None
-        check_as_of(day, today)
-        with unit_of_work(get_engine()) as session:
-            row = lifecycle.get_version(session, model, version)
-            published = wired(ctx, session).get(ScorecardsInForce).get(model)
-            summary = lifecycle.dry_run(
-                session,
-                row,
-                catalog=catalog,
-                published=published,
-                as_of=day,
-                actor=ACTOR,
-                actor_role=Role.ADMIN,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        day = parse_as_of(as_of, clock.today())
+        row = lifecycle.get_version(session, model, version)
+        published = wired(ctx, session).get(ScorecardsInForce).get(model)
+        summary = lifecycle.dry_run(
+            session,
+            row,
+            catalog=catalog,
+            published=published,
+            as_of=day,
+            actor=ACTOR,
+            actor_role=Role.ADMIN,
+            now=clock.now(),
+        )
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
