@@ -87,6 +87,12 @@ def refusals(fail_with: Callable[[XinyongError], typer.Exit]) -> Iterator[Sessio
         raise fail_with(exc) from None
 
 
+# Options that commands share, declared once so that each reads and behaves the same everywhere.
+JSON_OPTION: Final = typer.Option(False, "--json", help="输出 JSON")
+DEPARTMENT_OPTION: Final = typer.Option(..., "--department", help="本部门代码")
+REVIEWER_OPTION: Final = typer.Option("审核员", "--by", help="审核人姓名")
+
+
 Row = TypeVar("Row", bound=BaseModel)
 
 

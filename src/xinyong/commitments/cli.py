@@ -19,7 +19,7 @@ from xinyong.commitments.service import CommitmentSetup
 from xinyong.commitments.templates import TemplateBook
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.config import get_settings
-from xinyong.console import due_cell, fail, refusals, show_rows, wired
+from xinyong.console import JSON_OPTION, due_cell, fail, refusals, show_rows, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -39,9 +39,7 @@ def _fail(exc: XinyongError) -> typer.Exit:
 
 
 @commitments_app.command("templates")
-def templates(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="输出 JSON")
-) -> None:
+def templates(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """列出现行有效的信用承诺书模板（六类承诺）。"""
     with unit_of_work(get_engine()) as session:
         book = template_list(wired(ctx, session).get(TemplateBook), on_date=clock.today())
@@ -67,7 +65,7 @@ def list_command(
         None, "--status", help="状态：signed 已签署、fulfilled 履诺、breached 违诺"
     ),
     overdue: bool = typer.Option(False, "--overdue", help="只看履诺期限已过、尚未核查的承诺"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出信用承诺（本部门受理的，或全部）；--overdue 列出逾期未核查的承诺。"""
     with refusals(_fail) as session:

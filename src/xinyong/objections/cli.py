@@ -11,10 +11,18 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import due_cell, fail, refusals, show_rows, wired
+from xinyong.console import (
+    DEPARTMENT_OPTION,
+    JSON_OPTION,
+    REVIEWER_OPTION,
+    due_cell,
+    fail,
+    refusals,
+    show_rows,
+    wired,
+)
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.objections import acceptance, decision
@@ -23,10 +31,6 @@ from xinyong.objections.setup import ObjectionSetup
 
 objections_app = typer.Typer(help="信用异议", no_args_is_help=True)
 console = Console()
-
-
-def _reviewer(department: str, who: str) -> Principal:
-    return Principal.console(role=Role.REVIEWER, department_code=department, operator=who)
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
@@ -49,7 +53,7 @@ def _corrected(pairs: list[str]) -> dict[str, str] | None:
 
 @objections_app.command("list")
 def list_objections(
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     status: str = typer.Option(
         "pending",
         "--status",
@@ -57,14 +61,14 @@ def list_objections(
         "withdrawn 已撤销、upheld 不予更正、dismissed 不予受理",
     ),
     overdue: bool = typer.Option(False, "--overdue", help="只看已超过当前环节期限的异议"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出本部门的异议（按当前环节的期限排序，超期标红）。"""
     with refusals(_fail) as session:
         rows = decision.list_objections(
             session,
             default_catalog(),
-            principal=_reviewer(department, "审核员"),
+            principal=Principal.console_reviewer(department, "审核员"),
             status=status or None,
             overdue=True if overdue else None,
             now=clock.now(),
@@ -95,13 +99,13 @@ def _queue_cells(o: ObjectionRead) -> tuple[str, ...]:
 def decide(
     ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     outcome: str = typer.Option(
         ..., "--outcome", help="corrected 更正、withdrawn 删除（撤销公示）、upheld 不予更正"
     ),
     reason: str = typer.Option(None, "--reason", help="处理理由（不予更正时必填）"),
     corrected: list[str] = typer.Option([], "--set", help="更正后的字段值，形如 字段=值（可重复）"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """处理一件异议；更正或删除当即生效并保留历史版本，信息的“异议处理中”标注随之解除。"""
     if outcome not in ("corrected", "withdrawn", "upheld"):
@@ -113,7 +117,7 @@ def decide(
         result = decision.decide(
             session,
             _setup(ctx, session),
-            principal=_reviewer(department, reviewer),
+            principal=Principal.console_reviewer(department, reviewer),
             objection_id=objection_id,
             data=data,
             now=clock.now(),
@@ -135,7 +139,7 @@ def _review(
         result = acceptance.review(
             session,
             _setup(ctx, session),
-            principal=_reviewer(department, reviewer),
+            principal=Principal.console_reviewer(department, reviewer),
             objection_id=objection_id,
             data=data,
             now=clock.now(),
@@ -151,9 +155,9 @@ def _due(result: ObjectionRead) -> str:
 def accept(
     ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     reason: str = typer.Option(None, "--reason", help="受理意见（可选）"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """受理第三方提出的异议（证据认定有据）：信息当即标注“异议处理中”，处理期限自今日起算。"""
     _review(
@@ -169,9 +173,9 @@ def accept(
 def dismiss(
     ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     reason: str = typer.Option(..., "--reason", help="不予受理的理由（必填）"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """不予受理第三方提出的异议（须说明理由）：异议终结，信息不作标注。"""
     _review(

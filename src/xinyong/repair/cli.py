@@ -9,10 +9,18 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import due_cell, fail, refusals, show_rows, wired
+from xinyong.console import (
+    DEPARTMENT_OPTION,
+    JSON_OPTION,
+    REVIEWER_OPTION,
+    due_cell,
+    fail,
+    refusals,
+    show_rows,
+    wired,
+)
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -24,30 +32,26 @@ repair_app = typer.Typer(help="信用修复（审核任务）", no_args_is_help=
 console = Console()
 
 
-def _reviewer(department: str, who: str) -> Principal:
-    return Principal.console(role=Role.REVIEWER, department_code=department, operator=who)
-
-
 def _fail(exc: XinyongError) -> typer.Exit:
     return fail(exc, console)
 
 
 @repair_app.command("tasks")
 def tasks(
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     status: str = typer.Option(
         "pending",
         "--status",
         help="状态：pending 待审核、supplement_requested 待补正、decided 已决定、expired 逾期终止",
     ),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出本部门的修复审核任务（按到期日排序，超期标红）。"""
     with refusals(_fail) as session:
         rows = review.list_tasks(
             session,
             default_catalog(),
-            principal=_reviewer(department, "审核员"),
+            principal=Principal.console_reviewer(department, "审核员"),
             status=status,
             overdue=None,
             now=clock.now(),
@@ -72,11 +76,11 @@ def _task_cells(t: TaskRead) -> tuple[str, ...]:
 def decide(
     ctx: typer.Context,
     task_id: int = typer.Argument(..., help="任务编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     approve: list[int] = typer.Option([], "--approve", help="准予修复的信息编号（可重复）"),
     reject: list[int] = typer.Option([], "--reject", help="不予修复的信息编号（可重复）"),
     reason: str = typer.Option(None, "--reason", help="不予修复的理由"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """对一个任务逐条作出决定；准予修复的信息当即停止公示并推送各平台。"""
     decisions = [Decision(record_id=r, outcome="approve") for r in approve]
@@ -85,7 +89,7 @@ def decide(
         task = review.decide(
             session,
             wired(ctx, session).get(RepairSetup),
-            principal=_reviewer(department, reviewer),
+            principal=Principal.console_reviewer(department, reviewer),
             task_id=task_id,
             data=TaskDecision(decisions=decisions),
             now=clock.now(),

@@ -18,7 +18,7 @@ from rich.console import Console
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.config import get_settings
-from xinyong.console import due_cell, fail, refusals, show_rows, wired
+from xinyong.console import JSON_OPTION, due_cell, fail, refusals, show_rows, wired
 from xinyong.db import get_engine
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -155,7 +155,7 @@ def deliveries(
     ),
     platform: str = typer.Option(None, "--platform", help="平台编号"),
     overdue: bool = typer.Option(None, "--overdue/--not-overdue", help="只看超期/未超期"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出推送任务（超过 3 个工作日未确认的标红）。"""
     with refusals(_fail) as session:

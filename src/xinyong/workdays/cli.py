@@ -15,7 +15,7 @@ from rich.table import Table
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
-from xinyong.console import fail, refusals
+from xinyong.console import JSON_OPTION, fail, refusals
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.workdays import service
@@ -43,7 +43,7 @@ def _fail(exc: XinyongError) -> typer.Exit:
 @holidays_app.command("list")
 def list_days(
     year: int = typer.Option(None, "--year", help="年份（默认今年）"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出某年放假的工作日和调休上班的周末（含管理员录入的日期）。"""
     with refusals(_fail) as session:
