@@ -22,6 +22,7 @@ from xinyong.commitments.guards import DEPARTMENT_ROLES, is_receiving
 from xinyong.commitments.models import Commitment, CommitmentEvent
 from xinyong.commitments.schemas import CommitmentRead
 from xinyong.commitments.workflow import COMMITMENT, CommitmentStatus, is_overdue
+from xinyong.db import rows_by_id
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.subjects import service as subjects
@@ -35,18 +36,8 @@ def _reads(session: Session, rows: Sequence[Commitment], today: date) -> list[Co
     """Commitments with subjects, departments and events, in four queries whatever the count."""
     if not rows:
         return []
-    subject_rows = {
-        s.id: s
-        for s in session.scalars(
-            select(Subject).where(Subject.id.in_({c.subject_id for c in rows}))
-        )
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({c.receiving_department_id for c in rows}))
-        )
-    }
+    subject_rows = rows_by_id(session, Subject, (c.subject_id for c in rows))
+    departments = rows_by_id(session, Department, (c.receiving_department_id for c in rows))
     events = histories(session, CommitmentEvent.commitment_id, [c.id for c in rows])
     return [
         _read(

@@ -16,6 +16,7 @@ from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.accounts.service import REVIEW_ROLES
 from xinyong.catalog.loader import Catalog
+from xinyong.db import rows_by_id
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.objections import workflow as wf
@@ -66,18 +67,8 @@ def reads(
     if not objections:
         return []
     ids = [o.id for o in objections]
-    records = {
-        r.id: r
-        for r in session.scalars(
-            select(Record).where(Record.id.in_({o.record_id for o in objections}))
-        )
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({o.department_id for o in objections}))
-        )
-    }
+    records = rows_by_id(session, Record, (o.record_id for o in objections))
+    departments = rows_by_id(session, Department, (o.department_id for o in objections))
     subject_names = dict(
         session.execute(
             select(Subject.id, Subject.name).where(

@@ -16,6 +16,7 @@ from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity
+from xinyong.db import rows_by_id
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.records.describe import record_title
@@ -89,12 +90,7 @@ def task_reads(
         .order_by(RepairItem.id)
     ):
         items[item.task_id].append((item, record))
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({t.department_id for t in tasks}))
-        )
-    }
+    departments = rows_by_id(session, Department, (t.department_id for t in tasks))
     subjects_of = dict(
         session.execute(
             select(RepairApplication.id, Subject)
