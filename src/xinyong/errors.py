@@ -67,6 +67,16 @@ class FieldProblem(XinyongError):
         )
 
 
+class DefinitionFileError(XinyongError):
+    """A definitions file (YAML officials edit, or the deployment's own) cannot be used: 500,
+    naming the file and carrying every problem in it, so that it is fixed before serving."""
+
+    def __init__(
+        self, code: str, title: str, errors: list[FieldError], *, detail: str | None = None
+    ) -> None:
+        super().__init__(code=code, title=title, status=500, detail=detail, errors=errors)
+
+
 class NotFound(XinyongError):
     def __init__(self, code: str, title: str, *, field_name: str | None = None) -> None:
         errs = [FieldError(field_name, code, title)] if field_name else []
