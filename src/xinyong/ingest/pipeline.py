@@ -101,14 +101,6 @@ class ChunkOutcome:
     def rejected(self) -> int:
         return len(self.rejects)
 
-    def reject(
-        self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
-    ) -> None:
-        """Quarantine a row for one reason (raw cells kept with ID numbers masked)."""
-        self.rejects.append(
-            Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
-        )
-
 
 @dataclass
 class Prepared:
@@ -122,6 +114,7 @@ class Prepared:
     def reject(
         self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
     ) -> None:
+        """Quarantine a row for one reason (raw cells kept with ID numbers masked)."""
         self.rejects.append(
             Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
         )
