@@ -68,13 +68,20 @@ class FieldProblem(XinyongError):
 
 
 class DefinitionFileError(XinyongError):
-    """A definitions file (YAML officials edit, or the deployment's own) cannot be used: 500,
-    naming the file and carrying every problem in it, so that it is fixed before serving."""
+    """A definitions file cannot be used, named with every problem in it: 500 for the
+    deployment's own (fixed before serving), 422 for one an official submits (a model, a list,
+    test cases)."""
 
     def __init__(
-        self, code: str, title: str, errors: list[FieldError], *, detail: str | None = None
+        self,
+        code: str,
+        title: str,
+        errors: list[FieldError],
+        *,
+        status: int = 500,
+        detail: str | None = None,
     ) -> None:
-        super().__init__(code=code, title=title, status=500, detail=detail, errors=errors)
+        super().__init__(code=code, title=title, status=status, detail=detail, errors=errors)
 
 
 class NotFound(XinyongError):
