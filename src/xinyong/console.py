@@ -13,7 +13,7 @@ while parsing, and Typer's ``rich_utils`` panel strings.
 ``refusals``: one command's transaction; a service's refusal ends the command through the
 command's own ``fail`` (printed, exit 1), so no command repeats the try/except around its work.
 
-``show_rows``: how a command lists what it found (a queue, a set of tasks): the rows as JSON for
+``RowTable``: how a command lists what it found (a queue, a set of tasks): the rows as JSON for
 scripts with ``--json``, else a table; ``due_cell`` marks what is past its date in red.
 
 ``wired``: the setups in force for a command, from the wiring the root command puts on its
@@ -31,10 +31,11 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -96,26 +97,26 @@ REVIEWER_OPTION: Final = typer.Option("审核员", "--by", help="审核人姓名
 Row = TypeVar("Row", bound=BaseModel)
 
 
-def show_rows(
-    console: Console,
-    rows: Sequence[Row],
-    *,
-    as_json: bool,
-    title: str,
-    columns: Iterable[str],
-    cells: Callable[[Row], Sequence[str]],
-) -> None:
-    """Print ``rows`` as one JSON array (the API's shapes, so scripts read both alike) or as a
-    table titled ``title`` with one line of ``cells`` per row."""
-    if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
-        return
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*cells(row))
-    console.print(table)
+@dataclass(frozen=True)
+class RowTable(Generic[Row]):
+    """How a command lists rows of one kind: the column headings and the cells of a row,
+    declared together so that they stay in step."""
+
+    columns: tuple[str, ...]
+    cells: Callable[[Row], Sequence[str]]
+
+    def show(self, console: Console, rows: Sequence[Row], *, title: str, as_json: bool) -> None:
+        """Print ``rows`` as one JSON array (the API's shapes, so scripts read both alike) or
+        as a table titled ``title``."""
+        if as_json:
+            typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
+            return
+        table = Table(title=title)
+        for column in self.columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*self.cells(row))
+        console.print(table)
 
 
 def due_cell(due: str, *, overdue: bool, late: str = "（已超期）") -> str:

@@ -6,6 +6,8 @@ account would through the API (same service, same checks, same audit).
 
 from __future__ import annotations
 
+from typing import Final
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,7 +21,7 @@ from xinyong.commitments.service import CommitmentSetup
 from xinyong.commitments.templates import TemplateBook
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.config import get_settings
-from xinyong.console import JSON_OPTION, due_cell, fail, refusals, show_rows, wired
+from xinyong.console import JSON_OPTION, RowTable, due_cell, fail, refusals, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -78,14 +80,7 @@ def list_command(
             overdue=overdue,
             now=clock.now(),
         )
-    show_rows(
-        console,
-        rows,
-        as_json=as_json,
-        title=f"信用承诺（{len(rows)}）",
-        columns=("编号", "主体", "类型", "事项", "受理部门", "状态", "履诺期限"),
-        cells=_commitment_cells,
-    )
+    COMMITMENTS.show(console, rows, title=f"信用承诺（{len(rows)}）", as_json=as_json)
 
 
 def _commitment_cells(c: CommitmentRead) -> tuple[str, ...]:
@@ -93,6 +88,11 @@ def _commitment_cells(c: CommitmentRead) -> tuple[str, ...]:
         str(c.id), c.subject_name, c.commitment_type, c.matter, c.receiving_department_name,
         c.status_label, due_cell(str(c.due_on), overdue=c.overdue, late="（逾期未核查）"),
     )  # fmt: skip
+
+
+COMMITMENTS: Final = RowTable[CommitmentRead](
+    ("编号", "主体", "类型", "事项", "受理部门", "状态", "履诺期限"), _commitment_cells
+)
 
 
 @commitments_app.command("verify")

@@ -7,6 +7,8 @@ accept or dismiss a third party's objection, decide an accepted one.
 
 from __future__ import annotations
 
+from typing import Final
+
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
@@ -17,10 +19,10 @@ from xinyong.console import (
     DEPARTMENT_OPTION,
     JSON_OPTION,
     REVIEWER_OPTION,
+    RowTable,
     due_cell,
     fail,
     refusals,
-    show_rows,
     wired,
 )
 from xinyong.errors import XinyongError
@@ -73,14 +75,7 @@ def list_objections(
             overdue=True if overdue else None,
             now=clock.now(),
         )
-    show_rows(
-        console,
-        rows,
-        as_json=as_json,
-        title=f"{department} 信用异议（{len(rows)}）",
-        columns=("编号", "主体", "信息", "异议事项", "状态", "期限"),
-        cells=_queue_cells,
-    )
+    QUEUE.show(console, rows, title=f"{department} 信用异议（{len(rows)}）", as_json=as_json)
 
 
 def _queue_cells(o: ObjectionRead) -> tuple[str, ...]:
@@ -93,6 +88,11 @@ def _queue_cells(o: ObjectionRead) -> tuple[str, ...]:
         o.status_label,
         due_cell(due, overdue=o.overdue),
     )
+
+
+QUEUE: Final = RowTable[ObjectionRead](
+    ("编号", "主体", "信息", "异议事项", "状态", "期限"), _queue_cells
+)
 
 
 @objections_app.command("decide")

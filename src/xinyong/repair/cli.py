@@ -6,6 +6,8 @@ reviewer would through the API (same service, same checks, same audit).
 
 from __future__ import annotations
 
+from typing import Final
+
 import typer
 from rich.console import Console
 
@@ -15,10 +17,10 @@ from xinyong.console import (
     DEPARTMENT_OPTION,
     JSON_OPTION,
     REVIEWER_OPTION,
+    RowTable,
     due_cell,
     fail,
     refusals,
-    show_rows,
     wired,
 )
 from xinyong.db import get_engine, unit_of_work
@@ -56,20 +58,16 @@ def tasks(
             overdue=None,
             now=clock.now(),
         )
-    show_rows(
-        console,
-        rows,
-        as_json=as_json,
-        title=f"{department} 修复审核任务（{len(rows)}）",
-        columns=("任务", "申请", "企业", "信息", "状态", "到期日"),
-        cells=_task_cells,
-    )
+    TASKS.show(console, rows, title=f"{department} 修复审核任务（{len(rows)}）", as_json=as_json)
 
 
 def _task_cells(t: TaskRead) -> tuple[str, ...]:
     items = "；".join(f"#{i.record_id} {i.title}" for i in t.items)
     due = due_cell(str(t.due_on), overdue=t.overdue)
     return (str(t.id), str(t.application_id), t.subject_name, items, t.status_label, due)
+
+
+TASKS: Final = RowTable[TaskRead](("任务", "申请", "企业", "信息", "状态", "到期日"), _task_cells)
 
 
 @repair_app.command("decide")

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import FrameType
+from typing import Final
 
 import typer
 from rich.console import Console
@@ -18,7 +19,7 @@ from rich.console import Console
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.config import get_settings
-from xinyong.console import JSON_OPTION, due_cell, fail, refusals, show_rows, wired
+from xinyong.console import JSON_OPTION, RowTable, due_cell, fail, refusals, wired
 from xinyong.db import get_engine
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -168,14 +169,7 @@ def deliveries(
             overdue=overdue,
             now=clock.now(),
         )
-    show_rows(
-        console,
-        rows,
-        as_json=as_json,
-        title=f"推送任务（{len(rows)}）",
-        columns=("编号", "平台", "对象", "状态", "尝试", "到期日", "最近错误"),
-        cells=_delivery_cells,
-    )
+    DELIVERIES.show(console, rows, title=f"推送任务（{len(rows)}）", as_json=as_json)
 
 
 def _delivery_cells(r: DeliveryRead) -> tuple[str, ...]:
@@ -189,6 +183,11 @@ def _delivery_cells(r: DeliveryRead) -> tuple[str, ...]:
         due_cell(due, overdue=r.overdue),
         (r.last_error or "")[:60],
     )
+
+
+DELIVERIES: Final = RowTable[DeliveryRead](
+    ("编号", "平台", "对象", "状态", "尝试", "到期日", "最近错误"), _delivery_cells
+)
 
 
 @sync_app.command("retry")
@@ -208,14 +207,7 @@ def platforms_command(ctx: typer.Context) -> None:
     with refusals(_fail) as session:
         platforms = wired(ctx, session).get(Platforms)
         rows = service.list_platforms(session, platforms, principal=_admin(), now=clock.now())
-    show_rows(
-        console,
-        rows,
-        as_json=False,
-        title="信用平台",
-        columns=("编号", "名称", "方式", "目标", "信息类型", "未确认", "超期"),
-        cells=_platform_cells,
-    )
+    PLATFORMS.show(console, rows, title="信用平台", as_json=False)
 
 
 def _platform_cells(p: PlatformRead) -> tuple[str, ...]:
@@ -228,3 +220,8 @@ def _platform_cells(p: PlatformRead) -> tuple[str, ...]:
         str(p.unacknowledged),
         f"[red]{p.overdue}[/red]" if p.overdue else "0",
     )
+
+
+PLATFORMS: Final = RowTable[PlatformRead](
+    ("编号", "名称", "方式", "目标", "信息类型", "未确认", "超期"), _platform_cells
+)
