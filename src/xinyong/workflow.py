@@ -212,9 +212,9 @@ def append_event(
     return event
 
 
+# One event as a reader sees it: the move, who made it, when, and its note. (No docstring: it
+# would become the schema's description in the OpenAPI document, which stays as it was.)
 class EventRead(BaseModel):
-    """One event as a reader sees it: the move, who made it, when, and the note that came with it."""
-
     model_config = ConfigDict(from_attributes=True)
 
     at: datetime
