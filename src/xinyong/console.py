@@ -10,6 +10,12 @@ gives each a Chinese counterpart at the points Click lets an application choose:
 help formatter, the help option, the usage pieces, ``Context.fail`` and the usage errors raised
 while parsing, and Typer's ``rich_utils`` panel strings.
 
+``refusals``: one command's transaction; a service's refusal ends the command through the
+command's own ``fail`` (printed, exit 1), so no command repeats the try/except around its work.
+
+``RowTable``: how a command lists what it found (a queue, a set of tasks): the rows as JSON for
+scripts with ``--json``, else a table; ``due_cell`` marks what is past its date in red.
+
 ``wired``: the setups in force for a command, from the wiring the root command puts on its
 context (``xinyong.wiring``), as the command's session sees what is published.
 
@@ -23,15 +29,19 @@ the demo, which makes its own per-installation key (``demo_settings``).
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, Generic, NoReturn, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from sqlalchemy.orm import Session
 from typer import rich_utils
 from typer._click.core import Command, Parameter
@@ -53,6 +63,7 @@ from xinyong.config import (
     get_settings,
     write_installation_secret,
 )
+from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit.wiring import Wired, WiringSource
 
@@ -64,6 +75,53 @@ def fail(exc: XinyongError, console: Console) -> typer.Exit:
         if item.message != exc.title:
             console.print(f"  {item.field}: {escape(item.message)}", highlight=False)
     return typer.Exit(1)
+
+
+@contextmanager
+def refusals(fail_with: Callable[[XinyongError], typer.Exit]) -> Iterator[Session]:
+    """A session committed when the block ends and rolled back on any error; a service's
+    refusal (``XinyongError``) is shown by ``fail_with`` and ends the command with its exit."""
+    try:
+        with unit_of_work(get_engine()) as session:
+            yield session
+    except XinyongError as exc:
+        raise fail_with(exc) from None
+
+
+# Options that commands share, declared once so that each reads and behaves the same everywhere.
+JSON_OPTION: Final = typer.Option(False, "--json", help="输出 JSON")
+DEPARTMENT_OPTION: Final = typer.Option(..., "--department", help="本部门代码")
+REVIEWER_OPTION: Final = typer.Option("审核员", "--by", help="审核人姓名")
+
+
+Row = TypeVar("Row", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RowTable(Generic[Row]):
+    """How a command lists rows of one kind: the column headings and the cells of a row,
+    declared together so that they stay in step."""
+
+    columns: tuple[str, ...]
+    cells: Callable[[Row], Sequence[str]]
+
+    def show(self, console: Console, rows: Sequence[Row], *, title: str, as_json: bool) -> None:
+        """Print ``rows`` as one JSON array (the API's shapes, so scripts read both alike) or
+        as a table titled ``title``."""
+        if as_json:
+            typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
+            return
+        table = Table(title=title)
+        for column in self.columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*self.cells(row))
+        console.print(table)
+
+
+def due_cell(due: str, *, overdue: bool, late: str = "（已超期）") -> str:
+    """A due date as a table shows it: in red, saying so, once it has passed."""
+    return f"[red]{due}{late}[/red]" if overdue else due
 
 
 def wired(ctx: typer.Context, session: Session) -> Wired:

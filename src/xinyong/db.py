@@ -7,10 +7,10 @@ block ends and rolls back on any exception. Services only ``flush()``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -222,6 +223,23 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+class _Keyed(Protocol):
+    id: Any
+
+
+K = TypeVar("K", bound=_Keyed)
+
+
+def rows_by_id(session: Session, model: type[K], ids: Iterable[int]) -> dict[int, K]:
+    """The rows of ``model`` with these ids, keyed by id, in one query whatever their number
+    (so that reading a page of things costs a query per kind, not per thing); ids that name
+    no row are absent."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
 
 
 def compare_and_set(session: Session, statement: Update) -> bool:

@@ -67,6 +67,23 @@ class FieldProblem(XinyongError):
         )
 
 
+class DefinitionFileError(XinyongError):
+    """A definitions file cannot be used, named with every problem in it: 500 for the
+    deployment's own (fixed before serving), 422 for one an official submits (a model, a list,
+    test cases)."""
+
+    def __init__(
+        self,
+        code: str,
+        title: str,
+        errors: list[FieldError],
+        *,
+        status: int = 500,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(code=code, title=title, status=status, detail=detail, errors=errors)
+
+
 class NotFound(XinyongError):
     def __init__(self, code: str, title: str, *, field_name: str | None = None) -> None:
         errs = [FieldError(field_name, code, title)] if field_name else []

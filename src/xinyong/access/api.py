@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from xinyong.access import service
 from xinyong.access.deps import ScopesDep
 from xinyong.access.models import QueryChannel
 from xinyong.access.schemas import GrantCreate, GrantRead, QueryLogPage, ScopeRead
 from xinyong.http.deps import PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.params import RowId
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 
@@ -70,7 +71,7 @@ def list_grants(session: SessionDep, principal: PrincipalDep) -> list[GrantRead]
     responses=problem_responses(401, 403, 404),
 )
 def revoke_grant(
-    grant_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    grant_id: RowId,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> GrantRead:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xinyong.errors import FieldError, FieldProblem, Forbidden, NotFound, XinyongError
+from xinyong.errors import (
+    DefinitionFileError,
+    FieldError,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+)
 
 
-class ScopeDefinitionError(XinyongError):
+class ScopeDefinitionError(DefinitionFileError):
     """``definitions/scopes.yaml`` is invalid: names the file and every problem."""
 
     def __init__(self, path: Path, errors: list[FieldError]) -> None:
-        super().__init__(
-            code="access.invalid_scopes",
-            title=f"授权范围定义文件有误：{path.name}",
-            status=500,
-            errors=errors,
-        )
+        super().__init__("access.invalid_scopes", f"授权范围定义文件有误：{path.name}", errors)
 
 
 class GrantOnlyOwnFile(Forbidden):

@@ -21,7 +21,7 @@ from xinyong.accounts.models import ApiKey, Role
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.config import get_settings
-from xinyong.db import get_engine, unit_of_work
+from xinyong.console import refusals
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 
@@ -107,25 +107,22 @@ def create_key(
     """创建 API 密钥。明文密钥只显示这一次。"""
     now = _now()
     secret = get_settings().secret_key.get_secret_value()
-    try:
-        with unit_of_work(get_engine()) as session:
-            subject_id = resolve_subject(session, subject) if subject else None
-            owner_id = service.get_user(session, owner).id if owner else None
-            plain, key = service.create_api_key(
-                session,
-                name=name,
-                role=role,
-                department_code=department,
-                subject_id=subject_id,
-                rate_limit_per_minute=rate_limit,
-                owner_user_id=owner_id,
-                secret=secret,
-                now=now,
-            )
-            _audit_key(session, key, department=department, owner=owner, now=now)
-            key_id, key_role = key.id, key.role.value
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        subject_id = resolve_subject(session, subject) if subject else None
+        owner_id = service.get_user(session, owner).id if owner else None
+        plain, key = service.create_api_key(
+            session,
+            name=name,
+            role=role,
+            department_code=department,
+            subject_id=subject_id,
+            rate_limit_per_minute=rate_limit,
+            owner_user_id=owner_id,
+            secret=secret,
+            now=now,
+        )
+        _audit_key(session, key, department=department, owner=owner, now=now)
+        key_id, key_role = key.id, key.role.value
     _print_key(
         plain, key_id=key_id, name=name, role=key_role, rate_limit=rate_limit, as_json=as_json
     )
@@ -175,21 +172,18 @@ def _print_key(
 def revoke_key(key_id: Annotated[int, typer.Argument(metavar="ID", help="密钥编号")]) -> None:
     """吊销 API 密钥。"""
     now = _now()
-    try:
-        with unit_of_work(get_engine()) as session:
-            key = service.revoke_api_key(session, key_id=key_id, now=now)
-            audit.record(
-                session,
-                actor=CLI_ACTOR,
-                actor_role=Role.SYSTEM.value,
-                action="key.revoke",
-                object_type="api_key",
-                object_id=str(key.id),
-                detail={"name": key.name, "prefix": key.prefix, "via": "cli"},
-                now=now,
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        key = service.revoke_api_key(session, key_id=key_id, now=now)
+        audit.record(
+            session,
+            actor=CLI_ACTOR,
+            actor_role=Role.SYSTEM.value,
+            action="key.revoke",
+            object_type="api_key",
+            object_id=str(key.id),
+            detail={"name": key.name, "prefix": key.prefix, "via": "cli"},
+            now=now,
+        )
     console.print(f"已吊销 API 密钥 #{key_id}", highlight=False)
 
 
@@ -209,38 +203,35 @@ def create_user(
 ) -> None:
     """创建用户账号。"""
     now = _now()
-    try:
-        with unit_of_work(get_engine()) as session:
-            user = service.create_user(
-                session,
-                username=username,
-                password=password,
-                role=role,
-                display_name=display_name,
-                department_code=department,
-                subject_id=subject_id,
-                min_password_length=get_settings().password_min_length,
-                now=now,
-            )
-            audit.record(
-                session,
-                actor=CLI_ACTOR,
-                actor_role=Role.SYSTEM.value,
-                action="user.create",
-                object_type="user",
-                object_id=str(user.id),
-                detail={
-                    "username": username,
-                    "role": user.role.value,
-                    "department_code": department,
-                    "subject_id": subject_id,
-                    "via": "cli",
-                },
-                now=now,
-            )
-            user_id = user.id
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        user = service.create_user(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            department_code=department,
+            subject_id=subject_id,
+            min_password_length=get_settings().password_min_length,
+            now=now,
+        )
+        audit.record(
+            session,
+            actor=CLI_ACTOR,
+            actor_role=Role.SYSTEM.value,
+            action="user.create",
+            object_type="user",
+            object_id=str(user.id),
+            detail={
+                "username": username,
+                "role": user.role.value,
+                "department_code": department,
+                "subject_id": subject_id,
+                "via": "cli",
+            },
+            now=now,
+        )
+        user_id = user.id
     console.print(f"已创建用户 #{user_id} {username}（角色 {role.value}）", highlight=False)
 
 
@@ -251,13 +242,10 @@ def deactivate_user(
     who: str = OPERATOR_OPTION,
 ) -> None:
     """停用用户账号：立即生效，其登录令牌全部注销，名下 API 密钥停用。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            lifecycle.deactivate(
-                session, username=username, actor=_admin(who), reason=reason, now=_now()
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        lifecycle.deactivate(
+            session, username=username, actor=_admin(who), reason=reason, now=_now()
+        )
     console.print(f"已停用用户 {username}", highlight=False)
 
 
@@ -267,17 +255,14 @@ def reactivate_user(
     who: str = OPERATOR_OPTION,
 ) -> None:
     """恢复已停用的用户账号（原登录令牌仍然无效，须重新登录）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            lifecycle.reactivate(
-                session,
-                username=username,
-                actor=_admin(who),
-                secret=get_settings().hmac_key,
-                now=_now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        lifecycle.reactivate(
+            session,
+            username=username,
+            actor=_admin(who),
+            secret=get_settings().hmac_key,
+            now=_now(),
+        )
     console.print(f"已恢复用户 {username}", highlight=False)
 
 
@@ -287,13 +272,10 @@ def revoke_user_tokens(
     who: str = OPERATOR_OPTION,
 ) -> None:
     """注销用户的全部登录令牌（所有设备退出登录）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            revoked = lifecycle.revoke_tokens_of(
-                session, username=username, actor=_admin(who), now=_now()
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        revoked = lifecycle.revoke_tokens_of(
+            session, username=username, actor=_admin(who), now=_now()
+        )
     console.print(f"已注销用户 {username} 的 {revoked} 个登录令牌", highlight=False)
 
 
@@ -309,18 +291,15 @@ def reset_password(
     who: str = OPERATOR_OPTION,
 ) -> None:
     """重设用户密码（用户忘记密码时由管理员操作）；其登录令牌全部注销。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            revoked = lifecycle.reset_password(
-                session,
-                username=username,
-                actor=_admin(who),
-                new_password=password,
-                min_length=get_settings().password_min_length,
-                now=_now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        revoked = lifecycle.reset_password(
+            session,
+            username=username,
+            actor=_admin(who),
+            new_password=password,
+            min_length=get_settings().password_min_length,
+            now=_now(),
+        )
     console.print(f"已重设用户 {username} 的密码，注销 {revoked} 个登录令牌", highlight=False)
 
 
@@ -333,22 +312,19 @@ def create_department(
 ) -> None:
     """登记部门。"""
     now = _now()
-    try:
-        with unit_of_work(get_engine()) as session:
-            dept = service.create_department(
-                session, code=code, name=name, uscc=uscc, sector=sector, now=now
-            )
-            audit.record(
-                session,
-                actor=CLI_ACTOR,
-                actor_role=Role.SYSTEM.value,
-                action="department.create",
-                object_type="department",
-                object_id=str(dept.id),
-                detail={"code": code, "name": name, "sector": sector, "via": "cli"},
-                now=now,
-            )
-            dept_id = dept.id
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        dept = service.create_department(
+            session, code=code, name=name, uscc=uscc, sector=sector, now=now
+        )
+        audit.record(
+            session,
+            actor=CLI_ACTOR,
+            actor_role=Role.SYSTEM.value,
+            action="department.create",
+            object_type="department",
+            object_id=str(dept.id),
+            detail={"code": code, "name": name, "sector": sector, "via": "cli"},
+            now=now,
+        )
+        dept_id = dept.id
     console.print(f"已登记部门 #{dept_id} {code} {name}", highlight=False)

@@ -76,6 +76,12 @@ class Principal:
             name=f"{operator}{where}",
         )
 
+    @classmethod
+    def console_reviewer(cls, department_code: str, operator: str) -> Principal:
+        """A reviewer of ``department_code`` at the console (``xinyong repair``, ``xinyong
+        objections``), deciding as the department's reviewers do through the API."""
+        return cls.console(role=Role.REVIEWER, department_code=department_code, operator=operator)
+
 
 ANONYMOUS: Final = Principal(
     kind="anonymous", id=None, role=None, department_code=None, subject_id=None, name="匿名访问"

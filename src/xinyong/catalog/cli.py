@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xinyong.catalog.loader import default_catalog
+from xinyong.console import JSON_OPTION
 from xinyong.errors import FieldProblem
 
 catalog_app = typer.Typer(help="公共信用信息目录", no_args_is_help=True)
@@ -31,7 +32,7 @@ class TypeRow(TypedDict):
 
 
 @catalog_app.command("list")
-def list_types(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
+def list_types(as_json: bool = JSON_OPTION) -> None:
     """列出全部信息类型。"""
     catalog = default_catalog()
     rows: list[TypeRow] = [
@@ -68,7 +69,7 @@ def list_types(as_json: bool = typer.Option(False, "--json", help="输出 JSON")
 @catalog_app.command("show")
 def show_type(
     code: str = typer.Argument(..., help="信息类型代码"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """显示一个信息类型的字段、别名、严重程度和公示规则。"""
     catalog = default_catalog()

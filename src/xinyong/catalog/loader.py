@@ -11,7 +11,7 @@ from typing import Any
 from xinyong.catalog.definition_files import read_yaml, validate
 from xinyong.catalog.schemas import RecordType, Regime, RegimeFile, SubjectFieldsFile
 from xinyong.catalog.sectors import SECTORS
-from xinyong.errors import FieldError, XinyongError
+from xinyong.errors import DefinitionFileError, FieldError
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 SUBJECT_FIELDS_FILE = "_subject_fields.yaml"
@@ -20,14 +20,13 @@ REGIMES_FILE = "regimes.yaml"
 SUBJECT_CODE = "subject_code"
 
 
-class CatalogDefinitionError(XinyongError):
+class CatalogDefinitionError(DefinitionFileError):
     def __init__(self, path: Path, problems: list[FieldError]) -> None:
         super().__init__(
-            code="catalog.invalid_definition",
-            title=f"目录定义文件 {path.name} 有误",
-            status=500,
+            "catalog.invalid_definition",
+            f"目录定义文件 {path.name} 有误",
+            problems,
             detail="；".join(f"{p.field}: {p.message}" for p in problems),
-            errors=problems,
         )
 
 

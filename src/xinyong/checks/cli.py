@@ -14,7 +14,7 @@ from rich.table import Table
 from xinyong.catalog.loader import default_catalog
 from xinyong.checks.measure_cases import CASES_PATH, load_cases, run_measure_cases
 from xinyong.checks.measures import MEASURES_PATH, Area, MeasureCatalog, load_measures
-from xinyong.console import wired
+from xinyong.console import JSON_OPTION, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.lists.definitions import ListDefinitions, load_definitions
@@ -37,7 +37,7 @@ def _load(ctx: typer.Context, path: Path) -> MeasureCatalog:
 def list_measures(
     ctx: typer.Context,
     area: str = typer.Option(None, "--area", help="只看一个领域，如 公共资源交易"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出措施：领域、类型、触发条件、处理方式和依据。"""
     measures = _load(ctx, MEASURES_PATH)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xinyong.errors import FieldError, FieldProblem, Forbidden, NotFound, XinyongError
+from xinyong.errors import (
+    DefinitionFileError,
+    FieldError,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    XinyongError,
+)
 
 
-class MeasureDefinitionError(XinyongError):
+class MeasureDefinitionError(DefinitionFileError):
     """``definitions/measures.yaml`` is invalid: names the file and every problem."""
 
     def __init__(self, path: Path, errors: list[FieldError]) -> None:
-        super().__init__(
-            code="checks.invalid_measures",
-            title=f"措施清单定义文件有误：{path.name}",
-            status=500,
-            errors=errors,
-        )
+        super().__init__("checks.invalid_measures", f"措施清单定义文件有误：{path.name}", errors)
 
 
 class UnknownArea(FieldProblem):

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from xinyong.checks.measures import Action
 
@@ -71,6 +71,8 @@ class MeasureApplied(BaseModel):
 class GradeRead(BaseModel):
     """核查所用的评价等级及其来源：模型版本、评价日，以及是否为本次核查时实时计算。"""
 
+    model_config = ConfigDict(from_attributes=True)
+
     model_id: str
     model_name: str
     model_version: int = Field(description="现行模型版本")
@@ -85,6 +87,8 @@ class GradeRead(BaseModel):
 
 
 class ListRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     list_id: str
     list_name: str
     basis: str

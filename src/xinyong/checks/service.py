@@ -106,29 +106,9 @@ def _subject_ref(key: subjects.SubjectKey, subject: Subject | None) -> SubjectRe
 def _snapshot(
     subject: SubjectRef, facts: SubjectFacts | None, decision: Decision, setup: CheckSetup
 ) -> dict[str, Any]:
-    grades = [
-        GradeRead(
-            model_id=g.model_id,
-            model_name=g.model_name,
-            model_version=g.model_version,
-            grade=g.grade,
-            total=g.total,
-            as_of=g.as_of,
-            online=g.online,
-        )
-        for g in (facts.grades.values() if facts else ())
-    ]
+    grades = [GradeRead.model_validate(g) for g in (facts.grades.values() if facts else ())]
     lists = [
-        ListRef(
-            list_id=m.list_id,
-            list_name=m.list_name,
-            basis=m.basis,
-            reference=m.reference,
-            starts_on=m.starts_on,
-            ends_on=m.ends_on,
-        )
-        for m in (facts.lists if facts else ())
-        if m.suppressed_by is None
+        ListRef.model_validate(m) for m in (facts.lists if facts else ()) if m.suppressed_by is None
     ]
     months = {}
     for m in decision.measures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from xinyong.commitments import queries, service, verification
 from xinyong.commitments.schemas import (
@@ -19,12 +19,11 @@ from xinyong.commitments.service import CommitmentSetup
 from xinyong.commitments.templates import TemplateBook
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.http.deps import PrincipalDep, SessionDep, SettingsDep, provide
+from xinyong.http.params import RowId
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 
 router = APIRouter(tags=["信用承诺"])
-
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 CommitmentSetupDep = Annotated[CommitmentSetup, Depends(provide(CommitmentSetup))]
@@ -111,7 +110,7 @@ def list_commitments(
     summary="一份信用承诺：承诺书原文、摘要值、核查结果和办理记录",
     responses=problem_responses(401, 404),
 )
-def read(commitment_id: Id, session: SessionDep, principal: PrincipalDep) -> CommitmentRead:
+def read(commitment_id: RowId, session: SessionDep, principal: PrincipalDep) -> CommitmentRead:
     return queries.read(session, commitment_id=commitment_id, principal=principal, now=clock.now())
 
 
@@ -122,7 +121,7 @@ def read(commitment_id: Id, session: SessionDep, principal: PrincipalDep) -> Com
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def verify(
-    commitment_id: Id,
+    commitment_id: RowId,
     body: VerificationIn,
     session: SessionDep,
     principal: PrincipalDep,

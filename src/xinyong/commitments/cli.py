@@ -6,7 +6,7 @@ account would through the API (same service, same checks, same audit).
 
 from __future__ import annotations
 
-import json
+from typing import Final
 
 import typer
 from rich.console import Console
@@ -16,12 +16,12 @@ from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.commitments import queries, verification
 from xinyong.commitments.api import template_list
-from xinyong.commitments.schemas import VerificationIn
+from xinyong.commitments.schemas import CommitmentRead, VerificationIn
 from xinyong.commitments.service import CommitmentSetup
 from xinyong.commitments.templates import TemplateBook
 from xinyong.commitments.workflow import CommitmentStatus
 from xinyong.config import get_settings
-from xinyong.console import fail, wired
+from xinyong.console import JSON_OPTION, RowTable, due_cell, fail, refusals, wired
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
@@ -41,9 +41,7 @@ def _fail(exc: XinyongError) -> typer.Exit:
 
 
 @commitments_app.command("templates")
-def templates(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="输出 JSON")
-) -> None:
+def templates(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """列出现行有效的信用承诺书模板（六类承诺）。"""
     with unit_of_work(get_engine()) as session:
         book = template_list(wired(ctx, session).get(TemplateBook), on_date=clock.today())
@@ -69,35 +67,32 @@ def list_command(
         None, "--status", help="状态：signed 已签署、fulfilled 履诺、breached 违诺"
     ),
     overdue: bool = typer.Option(False, "--overdue", help="只看履诺期限已过、尚未核查的承诺"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出信用承诺（本部门受理的，或全部）；--overdue 列出逾期未核查的承诺。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            rows = queries.list_commitments(
-                session,
-                principal=_principal(department, "信用办"),
-                secret=get_settings().hmac_key,
-                subject_code=subject,
-                status=status,
-                overdue=overdue,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
-        return
-    table = Table(title=f"信用承诺（{len(rows)}）")
-    for col in ("编号", "主体", "类型", "事项", "受理部门", "状态", "履诺期限"):
-        table.add_column(col)
-    for c in rows:
-        due = f"[red]{c.due_on}（逾期未核查）[/red]" if c.overdue else str(c.due_on)
-        table.add_row(
-            str(c.id), c.subject_name, c.commitment_type, c.matter,
-            c.receiving_department_name, c.status_label, due,
-        )  # fmt: skip
-    console.print(table)
+    with refusals(_fail) as session:
+        rows = queries.list_commitments(
+            session,
+            principal=_principal(department, "信用办"),
+            secret=get_settings().hmac_key,
+            subject_code=subject,
+            status=status,
+            overdue=overdue,
+            now=clock.now(),
+        )
+    COMMITMENTS.show(console, rows, title=f"信用承诺（{len(rows)}）", as_json=as_json)
+
+
+def _commitment_cells(c: CommitmentRead) -> tuple[str, ...]:
+    return (
+        str(c.id), c.subject_name, c.commitment_type, c.matter, c.receiving_department_name,
+        c.status_label, due_cell(str(c.due_on), overdue=c.overdue, late="（逾期未核查）"),
+    )  # fmt: skip
+
+
+COMMITMENTS: Final = RowTable[CommitmentRead](
+    ("编号", "主体", "类型", "事项", "受理部门", "状态", "履诺期限"), _commitment_cells
+)
 
 
 @commitments_app.command("verify")

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xinyong.errors import FieldError, FieldProblem, Forbidden, NotFound, XinyongError
+from xinyong.errors import (
+    DefinitionFileError,
+    FieldError,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    XinyongError,
+)
 
 
-class TemplatesError(XinyongError):
+class TemplatesError(DefinitionFileError):
     def __init__(self, path: Path, errors: list[FieldError]) -> None:
         super().__init__(
-            code="commitments.invalid_templates",
-            title=f"信用承诺书模板定义文件有误：{path.name}",
-            status=500,
-            errors=errors,
+            "commitments.invalid_templates", f"信用承诺书模板定义文件有误：{path.name}", errors
         )
 
 

@@ -6,7 +6,6 @@ Anyone who may not see a commitment gets 404, so that commitments cannot be prob
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Final
@@ -21,12 +20,14 @@ from xinyong.accounts.principal import Principal
 from xinyong.commitments.errors import CommitmentNotFound, ListForbidden, SubjectFilterForbidden
 from xinyong.commitments.guards import DEPARTMENT_ROLES, is_receiving
 from xinyong.commitments.models import Commitment, CommitmentEvent
-from xinyong.commitments.schemas import CommitmentRead, EventRead
+from xinyong.commitments.schemas import CommitmentRead
 from xinyong.commitments.workflow import COMMITMENT, CommitmentStatus, is_overdue
+from xinyong.db import rows_by_id
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
+from xinyong.workflow import EventRead, histories
 
 MAX_LISTED: Final = 500
 
@@ -35,19 +36,9 @@ def _reads(session: Session, rows: Sequence[Commitment], today: date) -> list[Co
     """Commitments with subjects, departments and events, in four queries whatever the count."""
     if not rows:
         return []
-    subject_rows = {
-        s.id: s
-        for s in session.scalars(
-            select(Subject).where(Subject.id.in_({c.subject_id for c in rows}))
-        )
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({c.receiving_department_id for c in rows}))
-        )
-    }
-    events = _events(session, rows)
+    subject_rows = rows_by_id(session, Subject, (c.subject_id for c in rows))
+    departments = rows_by_id(session, Department, (c.receiving_department_id for c in rows))
+    events = histories(session, CommitmentEvent.commitment_id, [c.id for c in rows])
     return [
         _read(
             c,
@@ -58,27 +49,6 @@ def _reads(session: Session, rows: Sequence[Commitment], today: date) -> list[Co
         )
         for c in rows
     ]
-
-
-def _events(session: Session, rows: Sequence[Commitment]) -> dict[int, list[EventRead]]:
-    """Each commitment's events in the order they happened."""
-    events: dict[int, list[EventRead]] = defaultdict(list)
-    for e in session.scalars(
-        select(CommitmentEvent)
-        .where(CommitmentEvent.commitment_id.in_([c.id for c in rows]))
-        .order_by(CommitmentEvent.at, CommitmentEvent.id)
-    ):
-        events[e.commitment_id].append(
-            EventRead(
-                at=e.at,
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                actor=e.actor,
-                note=e.note,
-            )
-        )
-    return events
 
 
 def _read(

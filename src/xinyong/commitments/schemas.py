@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from xinyong.workflow import EventRead
+
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 BreachKind = Literal["未履行承诺", "虚假承诺"]
 
@@ -58,15 +60,6 @@ class VerificationIn(BaseModel):
     outcome: Literal["fulfilled", "breached"]
     note: Annotated[NonBlank, StringConstraints(max_length=1000)]
     breach_kind: BreachKind | None = None
-
-
-class EventRead(BaseModel):
-    at: datetime
-    action: str
-    from_status: str | None
-    to_status: str
-    actor: str
-    note: str | None
 
 
 class CommitmentRead(BaseModel):

@@ -11,6 +11,7 @@ from xinyong.credit_file import service
 from xinyong.credit_file.schemas import CreditFileWithLists, SubjectPage
 from xinyong.credit_file.setup import CreditFileSetupDep
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
+from xinyong.http.params import PersonName
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import StorableStr
@@ -64,10 +65,7 @@ def credit_file(
         StorableStr | None,
         Query(max_length=200, description="政府部门查询的事由（记入查询登记）"),
     ] = None,
-    name: Annotated[
-        StorableStr | None,
-        Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
-    ] = None,
+    name: PersonName = None,
 ) -> CreditFileWithLists:
     count_person_lookup(request, principal, code)
     return service.read_file(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from xinyong.accounts.models import Role
@@ -12,12 +12,13 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.errors import Forbidden, Unauthorized
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep
+from xinyong.http.params import RowId
 from xinyong.http.problems import problem_responses
 from xinyong.ingest import service
 from xinyong.ingest.limits import IngestLimits
 from xinyong.ingest.service import Actor
 from xinyong.kit import clock
-from xinyong.kit.storable import MAX_ROW_ID, StorableStr
+from xinyong.kit.storable import StorableStr
 
 router = APIRouter(tags=["归集"])
 
@@ -143,7 +144,7 @@ def batches(
     responses=problem_responses(401, 403, 404, 422),
 )
 def batch(
-    batch_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+    batch_id: RowId,
     session: SessionDep,
     principal: PrincipalDep,
 ) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import get_settings
+from xinyong.console import JSON_OPTION
 from xinyong.db import get_engine, unit_of_work
 from xinyong.errors import XinyongError
 from xinyong.ingest.limits import IngestLimits
@@ -99,7 +100,7 @@ def ingest_command(
 
 def quality_command(
     source: str = typer.Option(None, "--source", help="只看一个来源单位"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """数据质量报告：各来源单位的拒收原因和字段缺失率。"""
     with unit_of_work(get_engine()) as session:

@@ -85,8 +85,22 @@ class Reject:
     raw: dict[str, str]
 
 
+class _Quarantine:
+    """What a chunk sets aside: both while it is prepared and while it is stored."""
+
+    rejects: list[Reject]
+
+    def reject(
+        self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
+    ) -> None:
+        """Quarantine a row for one reason (raw cells kept with ID numbers masked)."""
+        self.rejects.append(
+            Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
+        )
+
+
 @dataclass
-class ChunkOutcome:
+class ChunkOutcome(_Quarantine):
     accepted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -101,30 +115,15 @@ class ChunkOutcome:
     def rejected(self) -> int:
         return len(self.rejects)
 
-    def reject(
-        self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
-    ) -> None:
-        """Quarantine a row for one reason (raw cells kept with ID numbers masked)."""
-        self.rejects.append(
-            Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
-        )
-
 
 @dataclass
-class Prepared:
+class Prepared(_Quarantine):
     """A validated chunk waiting to be stored (picklable)."""
 
     items: list[_Valid] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     filled: Counter[str] = field(default_factory=Counter)
     valid_rows: int = 0
-
-    def reject(
-        self, ctx: IngestContext, row: int, raw: dict[str, str], field: str, code: str, message: str
-    ) -> None:
-        self.rejects.append(
-            Reject(row, [FieldError(field, code, message)], _safe_raw(raw, ctx.id_fields))
-        )
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, SettingsDep, count_person_lookup
+from xinyong.http.params import PersonName, RowId
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
-from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.lists import service
 from xinyong.lists.deps import ListsDep
 from xinyong.lists.models import ListConflict, ManualListEntry
@@ -28,7 +28,6 @@ router = APIRouter(tags=["名单"])
 
 ListId = Annotated[str, Path(max_length=32, description="red、black、key_supervision、abnormal")]
 AsOf = Annotated[date | None, Query(description="查询日期，默认今天；政府部门以外只能查询今天")]
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def _entry_read(entry: ManualListEntry, subject: Subject) -> ManualEntryRead:
@@ -184,10 +183,7 @@ def get_subject_lists(
     settings: SettingsDep,
     catalog: CatalogDep,
     as_of: AsOf = None,
-    name: Annotated[
-        StorableStr | None,
-        Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
-    ] = None,
+    name: PersonName = None,
 ) -> SubjectLists:
     count_person_lookup(request, principal, code)
     return service.subject_lists(

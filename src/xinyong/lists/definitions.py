@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
-from xinyong.errors import FieldError, XinyongError
+from xinyong.errors import DefinitionFileError, FieldError
 from xinyong.rules.expression import Expr, FieldSpec, fields_from_catalog, parse
 from xinyong.rules.facts import fields_of, unknown_types_problem, where_problem
 
@@ -116,14 +116,14 @@ class ListDefinitions(Strict):
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
-class ListDefinitionError(XinyongError):
+class ListDefinitionError(DefinitionFileError):
     def __init__(self, path: Path, problems: list[FieldError]) -> None:
         super().__init__(
-            code="lists.invalid_definition",
-            title=f"名单定义文件 {path.name} 有误",
+            "lists.invalid_definition",
+            f"名单定义文件 {path.name} 有误",
+            problems,
             status=422,
             detail=f"{path.name}：" + "；".join(f"{p.field}：{p.message}" for p in problems),
-            errors=problems,
         )
 
 

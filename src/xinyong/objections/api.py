@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, provide
+from xinyong.http.params import RowId
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.objections import acceptance, decision, read, service
@@ -19,8 +20,6 @@ from xinyong.objections.schemas import (
 from xinyong.objections.setup import ObjectionSetup
 
 router = APIRouter(tags=["信用异议"])
-
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 ObjectionSetupDep = Annotated[ObjectionSetup, Depends(provide(ObjectionSetup))]
@@ -73,7 +72,7 @@ def list_objections(
     responses=problem_responses(401, 404),
 )
 def read_objection(
-    objection_id: Id, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
+    objection_id: RowId, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
 ) -> ObjectionRead:
     return read.read_objection(
         session, catalog, principal=principal, objection_id=objection_id, now=clock.now()
@@ -87,7 +86,7 @@ def read_objection(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def decide(
-    objection_id: Id,
+    objection_id: RowId,
     body: ObjectionDecision,
     session: SessionDep,
     principal: PrincipalDep,
@@ -110,7 +109,7 @@ def decide(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def review(
-    objection_id: Id,
+    objection_id: RowId,
     body: ObjectionAcceptance,
     session: SessionDep,
     principal: PrincipalDep,

@@ -7,18 +7,24 @@ accept or dismiss a third party's objection, decide an accepted one.
 
 from __future__ import annotations
 
-import json
+from typing import Final
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import fail, wired
-from xinyong.db import get_engine, unit_of_work
+from xinyong.console import (
+    DEPARTMENT_OPTION,
+    JSON_OPTION,
+    REVIEWER_OPTION,
+    RowTable,
+    due_cell,
+    fail,
+    refusals,
+    wired,
+)
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.objections import acceptance, decision
@@ -27,10 +33,6 @@ from xinyong.objections.setup import ObjectionSetup
 
 objections_app = typer.Typer(help="信用异议", no_args_is_help=True)
 console = Console()
-
-
-def _reviewer(department: str, who: str) -> Principal:
-    return Principal.console(role=Role.REVIEWER, department_code=department, operator=who)
 
 
 def _fail(exc: XinyongError) -> typer.Exit:
@@ -53,7 +55,7 @@ def _corrected(pairs: list[str]) -> dict[str, str] | None:
 
 @objections_app.command("list")
 def list_objections(
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     status: str = typer.Option(
         "pending",
         "--status",
@@ -61,53 +63,49 @@ def list_objections(
         "withdrawn 已撤销、upheld 不予更正、dismissed 不予受理",
     ),
     overdue: bool = typer.Option(False, "--overdue", help="只看已超过当前环节期限的异议"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出本部门的异议（按当前环节的期限排序，超期标红）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            rows = decision.list_objections(
-                session,
-                default_catalog(),
-                principal=_reviewer(department, "审核员"),
-                status=status or None,
-                overdue=True if overdue else None,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
-        return
-    table = Table(title=f"{department} 信用异议（{len(rows)}）")
-    for col in ("编号", "主体", "信息", "异议事项", "状态", "期限"):
-        table.add_column(col)
-    for o in rows:
-        due = f"{o.due_on or '—'}{'（暂定）' if o.due_provisional else ''}"
-        if o.overdue:
-            due = f"[red]{due}（已超期）[/red]"
-        table.add_row(
-            str(o.id),
-            o.subject_name,
-            f"#{o.record_id} {o.record_title}",
-            o.grounds_label,
-            o.status_label,
-            due,
+    with refusals(_fail) as session:
+        rows = decision.list_objections(
+            session,
+            default_catalog(),
+            principal=Principal.console_reviewer(department, "审核员"),
+            status=status or None,
+            overdue=True if overdue else None,
+            now=clock.now(),
         )
-    console.print(table)
+    QUEUE.show(console, rows, title=f"{department} 信用异议（{len(rows)}）", as_json=as_json)
+
+
+def _queue_cells(o: ObjectionRead) -> tuple[str, ...]:
+    due = f"{o.due_on or '—'}{'（暂定）' if o.due_provisional else ''}"
+    return (
+        str(o.id),
+        o.subject_name,
+        f"#{o.record_id} {o.record_title}",
+        o.grounds_label,
+        o.status_label,
+        due_cell(due, overdue=o.overdue),
+    )
+
+
+QUEUE: Final = RowTable[ObjectionRead](
+    ("编号", "主体", "信息", "异议事项", "状态", "期限"), _queue_cells
+)
 
 
 @objections_app.command("decide")
 def decide(
     ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     outcome: str = typer.Option(
         ..., "--outcome", help="corrected 更正、withdrawn 删除（撤销公示）、upheld 不予更正"
     ),
     reason: str = typer.Option(None, "--reason", help="处理理由（不予更正时必填）"),
     corrected: list[str] = typer.Option([], "--set", help="更正后的字段值，形如 字段=值（可重复）"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """处理一件异议；更正或删除当即生效并保留历史版本，信息的“异议处理中”标注随之解除。"""
     if outcome not in ("corrected", "withdrawn", "upheld"):
@@ -115,18 +113,15 @@ def decide(
     data = ObjectionDecision.model_validate(
         {"outcome": outcome, "reason": reason, "corrected": _corrected(corrected)}
     )
-    try:
-        with unit_of_work(get_engine()) as session:
-            result = decision.decide(
-                session,
-                _setup(ctx, session),
-                principal=_reviewer(department, reviewer),
-                objection_id=objection_id,
-                data=data,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        result = decision.decide(
+            session,
+            _setup(ctx, session),
+            principal=Principal.console_reviewer(department, reviewer),
+            objection_id=objection_id,
+            data=data,
+            now=clock.now(),
+        )
     console.print(
         f"[green]异议 {result.id} 已处理[/green]：{result.status_label}"
         f"（信息 #{result.record_id}，当前版本 {result.record_version}）"
@@ -140,18 +135,15 @@ def _review(
     reviewer: str,
     data: ObjectionAcceptance,
 ) -> None:
-    try:
-        with unit_of_work(get_engine()) as session:
-            result = acceptance.review(
-                session,
-                _setup(ctx, session),
-                principal=_reviewer(department, reviewer),
-                objection_id=objection_id,
-                data=data,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        result = acceptance.review(
+            session,
+            _setup(ctx, session),
+            principal=Principal.console_reviewer(department, reviewer),
+            objection_id=objection_id,
+            data=data,
+            now=clock.now(),
+        )
     console.print(f"[green]异议 {result.id}[/green]：{result.status_label}{_due(result)}")
 
 
@@ -163,9 +155,9 @@ def _due(result: ObjectionRead) -> str:
 def accept(
     ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     reason: str = typer.Option(None, "--reason", help="受理意见（可选）"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """受理第三方提出的异议（证据认定有据）：信息当即标注“异议处理中”，处理期限自今日起算。"""
     _review(
@@ -181,9 +173,9 @@ def accept(
 def dismiss(
     ctx: typer.Context,
     objection_id: int = typer.Argument(..., help="异议编号"),
-    department: str = typer.Option(..., "--department", help="本部门代码"),
+    department: str = DEPARTMENT_OPTION,
     reason: str = typer.Option(..., "--reason", help="不予受理的理由（必填）"),
-    reviewer: str = typer.Option("审核员", "--by", help="审核人姓名"),
+    reviewer: str = REVIEWER_OPTION,
 ) -> None:
     """不予受理第三方提出的异议（须说明理由）：异议终结，信息不作标注。"""
     _review(

@@ -15,12 +15,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
-from xinyong.freshness.service import OBJECTION, mark_stale
+from xinyong.freshness.service import OBJECTION
 from xinyong.kit.clock import local_date
 from xinyong.objections.models import Objection
 from xinyong.objections.setup import ObjectionSetup
 from xinyong.records.models import Record
-from xinyong.scoring.service import reevaluate_subject
+from xinyong.scoring.service import rescore_changed_subject
 from xinyong.subjects.models import Subject
 from xinyong.sync.messages import Cause, Change, RecordChangeMessage, record_ref
 
@@ -37,16 +37,9 @@ def propagate(
     """Re-score the record's subject and queue the change for every platform."""
     today = local_date(now)
     subject = session.get_one(Subject, record.subject_id)
-    reevaluate_subject(
-        session,
-        setup.scorecards,
-        setup.catalog,
-        subject_id=subject.id,
-        subject_kind=subject.kind.value,
-        as_of=today,
-        now=now,
+    rescore_changed_subject(
+        session, setup.scorecards, setup.catalog, subject, reason=OBJECTION, as_of=today, now=now
     )
-    mark_stale(session, [subject.id], reason=OBJECTION, now=now)
     department = session.get_one(Department, objection.department_id)
     source = session.get_one(Department, record.source_department_id)
     message = RecordChangeMessage.build(

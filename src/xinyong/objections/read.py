@@ -16,15 +16,17 @@ from xinyong.accounts.models import Department
 from xinyong.accounts.principal import Principal
 from xinyong.accounts.service import REVIEW_ROLES
 from xinyong.catalog.loader import Catalog
+from xinyong.db import rows_by_id
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.objections import workflow as wf
 from xinyong.objections.errors import ObjectionNotFound
 from xinyong.objections.models import Objection, ObjectionEvent, ObjectionEvidence
-from xinyong.objections.schemas import EventRead, EvidenceRead, ObjectionRead
+from xinyong.objections.schemas import EvidenceRead, ObjectionRead
 from xinyong.records.describe import record_title
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
+from xinyong.workflow import EventRead, histories
 
 
 def step_due(objection: Objection) -> date | None:
@@ -58,27 +60,6 @@ def _evidence(session: Session, ids: list[int]) -> dict[int, list[EvidenceRead]]
     return evidence
 
 
-def _events(session: Session, ids: list[int]) -> dict[int, list[EventRead]]:
-    """objection id → its events, oldest first."""
-    events: dict[int, list[EventRead]] = defaultdict(list)
-    for ev in session.scalars(
-        select(ObjectionEvent)
-        .where(ObjectionEvent.objection_id.in_(ids))
-        .order_by(ObjectionEvent.at, ObjectionEvent.id)
-    ):
-        events[ev.objection_id].append(
-            EventRead(
-                at=ev.at,
-                action=ev.action,
-                from_status=ev.from_status,
-                to_status=ev.to_status,
-                actor=ev.actor,
-                note=ev.note,
-            )
-        )
-    return events
-
-
 def reads(
     session: Session, catalog: Catalog, objections: Sequence[Objection], today: date
 ) -> list[ObjectionRead]:
@@ -86,18 +67,8 @@ def reads(
     if not objections:
         return []
     ids = [o.id for o in objections]
-    records = {
-        r.id: r
-        for r in session.scalars(
-            select(Record).where(Record.id.in_({o.record_id for o in objections}))
-        )
-    }
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({o.department_id for o in objections}))
-        )
-    }
+    records = rows_by_id(session, Record, (o.record_id for o in objections))
+    departments = rows_by_id(session, Department, (o.department_id for o in objections))
     subject_names = dict(
         session.execute(
             select(Subject.id, Subject.name).where(
@@ -105,7 +76,7 @@ def reads(
             )
         ).all()
     )
-    evidence, events = _evidence(session, ids), _events(session, ids)
+    evidence, events = _evidence(session, ids), histories(session, ObjectionEvent.objection_id, ids)
     return [
         _read(
             o,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from xinyong.objections.workflow import Grounds
+from xinyong.workflow import EventRead
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Hard ceilings of a request; the deployment's own, lower limits are settings (intake.py).
@@ -64,15 +65,6 @@ class EvidenceRead(BaseModel):
     content_type: str
     size: int
     sha256: str
-
-
-class EventRead(BaseModel):
-    at: datetime
-    action: str
-    from_status: str | None
-    to_status: str
-    actor: str
-    note: str | None
 
 
 class ObjectionRead(BaseModel):

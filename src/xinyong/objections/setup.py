@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
 from xinyong.config import Settings
-from xinyong.errors import FieldError, XinyongError
+from xinyong.errors import DefinitionFileError, FieldError
 from xinyong.objections.intake import IntakeLimits
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.sync.outbox import SyncOutbox
@@ -33,15 +33,12 @@ DEFAULT_JURISDICTION: Final = "zhejiang"
 LOCAL_LIMITS: Final = "处理时限由本地信用办设定"
 
 
-class JurisdictionDefinitionError(XinyongError):
+class JurisdictionDefinitionError(DefinitionFileError):
     """The jurisdictions file is invalid, or names no jurisdiction the deployment chose."""
 
     def __init__(self, path: Path, errors: list[FieldError]) -> None:
         super().__init__(
-            code="objections.invalid_jurisdiction",
-            title=f"异议时限定义有误：{path.name}",
-            status=500,
-            errors=errors,
+            "objections.invalid_jurisdiction", f"异议时限定义有误：{path.name}", errors
         )
 
 

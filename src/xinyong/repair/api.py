@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from xinyong.errors import Forbidden, NotFound
 from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, provide
 from xinyong.http.downloads import CSV_RESPONSE, csv_download
+from xinyong.http.params import RowId
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.repair import read, review, service
@@ -30,8 +31,6 @@ from xinyong.repair.schemas import (
 from xinyong.repair.setup import RepairSetup
 
 router = APIRouter(tags=["信用修复"])
-
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 RepairSetupDep = Annotated[RepairSetup, Depends(provide(RepairSetup))]
@@ -125,7 +124,7 @@ def list_applications(
     responses=problem_responses(401, 404),
 )
 def read_application(
-    application_id: Id, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
+    application_id: RowId, session: SessionDep, principal: PrincipalDep, catalog: CatalogDep
 ) -> ApplicationRead:
     return read.read_application(
         session, catalog, application_id=application_id, principal=principal, now=clock.now()
@@ -139,7 +138,7 @@ def read_application(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def supplement(
-    application_id: Id,
+    application_id: RowId,
     body: SupplementIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -182,7 +181,7 @@ def list_tasks(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def decide(
-    task_id: Id,
+    task_id: RowId,
     body: TaskDecision,
     session: SessionDep,
     principal: PrincipalDep,
@@ -205,7 +204,7 @@ def decide(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def request_supplement(
-    task_id: Id,
+    task_id: RowId,
     body: SupplementRequest,
     session: SessionDep,
     principal: PrincipalDep,

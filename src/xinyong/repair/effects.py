@@ -15,12 +15,12 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import Department
-from xinyong.freshness.service import REPAIR, mark_stale
+from xinyong.freshness.service import REPAIR
 from xinyong.records import service as records
 from xinyong.records.models import Record
 from xinyong.repair.models import RepairItem
 from xinyong.repair.setup import RepairSetup
-from xinyong.scoring.service import reevaluate_subject
+from xinyong.scoring.service import rescore_changed_subject
 from xinyong.subjects.models import Subject
 from xinyong.sync.messages import Cause, Change, RecordChangeMessage, record_ref
 
@@ -63,13 +63,6 @@ def rescore(
     session: Session, setup: RepairSetup, *, subject: Subject, today: date, now: datetime
 ) -> None:
     """Evaluate the subject again after its repairs (once per decision, not per record)."""
-    reevaluate_subject(
-        session,
-        setup.scorecards,
-        setup.catalog,
-        subject_id=subject.id,
-        subject_kind=subject.kind.value,
-        as_of=today,
-        now=now,
+    rescore_changed_subject(
+        session, setup.scorecards, setup.catalog, subject, reason=REPAIR, as_of=today, now=now
     )
-    mark_stale(session, [subject.id], reason=REPAIR, now=now)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xinyong.errors import FieldError, FieldProblem, Forbidden, NotFound, XinyongError
+from xinyong.errors import (
+    DefinitionFileError,
+    FieldError,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    XinyongError,
+)
 
 
-class RepairRulesError(XinyongError):
+class RepairRulesError(DefinitionFileError):
     def __init__(self, path: Path, errors: list[FieldError]) -> None:
-        super().__init__(
-            code="repair.invalid_rules",
-            title=f"信用修复规则定义文件有误：{path.name}",
-            status=500,
-            errors=errors,
-        )
+        super().__init__("repair.invalid_rules", f"信用修复规则定义文件有误：{path.name}", errors)
 
 
 class NotOwnRecord(Forbidden):

@@ -16,6 +16,7 @@ from xinyong.accounts.models import Department, Role
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.catalog.schemas import Polarity
+from xinyong.db import rows_by_id
 from xinyong.errors import Unauthorized
 from xinyong.kit.clock import local_date
 from xinyong.records.describe import record_title
@@ -38,7 +39,6 @@ from xinyong.repair.schemas import (
     ApplicationRead,
     Eligibility,
     EligibilityItem,
-    EventRead,
     ItemRead,
     Material,
     TaskRead,
@@ -47,6 +47,7 @@ from xinyong.repair.setup import RepairSetup
 from xinyong.repair.workflow import APPLICATION, ITEM, TASK, TaskStatus, label
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
+from xinyong.workflow import histories
 
 
 def materials_of(session: Session, application_id: int) -> list[Material]:
@@ -89,12 +90,7 @@ def task_reads(
         .order_by(RepairItem.id)
     ):
         items[item.task_id].append((item, record))
-    departments = {
-        d.id: d
-        for d in session.scalars(
-            select(Department).where(Department.id.in_({t.department_id for t in tasks}))
-        )
-    }
+    departments = rows_by_id(session, Department, (t.department_id for t in tasks))
     subjects_of = dict(
         session.execute(
             select(RepairApplication.id, Subject)
@@ -243,11 +239,6 @@ def _application_read(
         .where(RepairTask.application_id == application.id)
         .order_by(RepairTask.id)
     ).all()
-    events = session.scalars(
-        select(RepairEvent)
-        .where(RepairEvent.application_id == application.id)
-        .order_by(RepairEvent.at, RepairEvent.id)
-    ).all()
     return ApplicationRead(
         id=application.id,
         subject_code=subject.code,
@@ -261,17 +252,7 @@ def _application_read(
         completed_on=application.completed_on,
         materials=materials_of(session, application.id),
         tasks=task_reads(session, catalog, list(tasks), local_date(now)),
-        events=[
-            EventRead(
-                at=e.at,
-                action=e.action,
-                from_status=e.from_status,
-                to_status=e.to_status,
-                actor=e.actor,
-                note=e.note,
-            )
-            for e in events
-        ],
+        events=histories(session, RepairEvent.application_id, [application.id])[application.id],
     )
 
 

@@ -9,6 +9,7 @@ gets 409.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,7 +57,7 @@ from xinyong.repair.workflow import (
 )
 from xinyong.subjects.models import Subject
 from xinyong.workdays.service import work_calendar
-from xinyong.workflow import append_event, move
+from xinyong.workflow import Moved, append_event, move
 
 
 def _department(session: Session, principal: Principal) -> Department | None:
@@ -202,12 +203,18 @@ def _last_per_record(decisions: list[Decision]) -> list[Decision]:
     return list({d.record_id: d for d in decisions}.values())
 
 
-def _decide_item(
-    session: Session, task: RepairTask, item: RepairItem, d: Decision, *, actor: str, now: datetime
-) -> bool:
-    """Approve or reject one record of the task, with its event; True when approved."""
-    values = {"reason": d.reason, "decided_at": now, "decided_by": actor}
-    moved = move(session, ITEM, item, ItemAction(d.outcome), values=values)
+def _task_event(
+    session: Session,
+    task: RepairTask,
+    moved: Moved[Any, Any],
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None,
+    item_id: int | None = None,
+) -> None:
+    """The application's history gets the move of one department's task (or of one record
+    of it, with ``item_id``), so that the applicant sees each department's progress."""
     append_event(
         session,
         RepairEvent,
@@ -216,9 +223,18 @@ def _decide_item(
         at=now,
         application_id=task.application_id,
         task_id=task.id,
-        item_id=item.id,
-        note=d.reason,
+        item_id=item_id,
+        note=note,
     )
+
+
+def _decide_item(
+    session: Session, task: RepairTask, item: RepairItem, d: Decision, *, actor: str, now: datetime
+) -> bool:
+    """Approve or reject one record of the task, with its event; True when approved."""
+    values = {"reason": d.reason, "decided_at": now, "decided_by": actor}
+    moved = move(session, ITEM, item, ItemAction(d.outcome), values=values)
+    _task_event(session, task, moved, actor=actor, now=now, note=d.reason, item_id=item.id)
     return moved.to_status is ItemStatus.APPROVED
 
 
@@ -242,14 +258,12 @@ def request_supplement(
         "supplement_due_on": due.due,
     }
     moved = move(session, TASK, task, TaskAction.REQUEST_SUPPLEMENT, values=asked)
-    append_event(
+    _task_event(
         session,
-        RepairEvent,
+        task,
         moved,
         actor=principal.actor,
-        at=now,
-        application_id=task.application_id,
-        task_id=task.id,
+        now=now,
         note=f"{reason}（请于 {due.due} 前补正）",
     )
     refresh_application(session, task.application_id, actor=principal.actor, now=now)
@@ -288,16 +302,7 @@ def supplement(
         due = calendar.add_workdays(task.due_on, paused)
         resumed = {"due_on": due.due, "due_provisional": due.provisional}
         moved = move(session, TASK, task, TaskAction.SUPPLEMENT, values=resumed)
-        append_event(
-            session,
-            RepairEvent,
-            moved,
-            actor=principal.actor,
-            at=now,
-            application_id=application_id,
-            task_id=task.id,
-            note=data.note,
-        )
+        _task_event(session, task, moved, actor=principal.actor, now=now, note=data.note)
     refresh_application(session, application_id, actor=principal.actor, now=now)
     audit.record(
         session,
@@ -360,14 +365,12 @@ def _expire(session: Session, task: RepairTask, *, actor: str, now: datetime) ->
         move(
             session, ITEM, item, ItemAction.EXPIRE, values={"decided_at": now, "decided_by": actor}
         )
-    append_event(
+    _task_event(
         session,
-        RepairEvent,
+        task,
         moved,
         actor=actor,
-        at=now,
-        application_id=task.application_id,
-        task_id=task.id,
+        now=now,
         note=f"逾期未补正材料（期限 {task.supplement_due_on}），本部门的修复申请终止；可重新申请",
     )
     refresh_application(session, task.application_id, actor=actor, now=now)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from xinyong.credit_file.schemas import RepairStatus
+from xinyong.workflow import EventRead
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MAX_RECORDS = 200
@@ -84,15 +85,6 @@ class TaskRead(BaseModel):
     subject_code: str
     subject_name: str
     items: list[ItemRead]
-
-
-class EventRead(BaseModel):
-    at: datetime
-    action: str
-    from_status: str | None
-    to_status: str
-    actor: str
-    note: str | None
 
 
 class ApplicationRead(BaseModel):

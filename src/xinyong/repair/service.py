@@ -21,6 +21,7 @@ from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.commitments.service import sign_repair_commitment
+from xinyong.db import rows_by_id
 from xinyong.errors import FieldError
 from xinyong.kit.clock import Deadline, local_date
 from xinyong.kit.uploads import UploadError, decode_upload, safe_filename
@@ -126,7 +127,7 @@ def _records(
     subject = target_subject(session, principal, data.subject_code, secret=secret)
     if subject.id != principal.subject_id:
         raise NotOwnRecord()
-    records = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(wanted)))}
+    records = rows_by_id(session, Record, wanted)
     if any(records.get(i) is None or records[i].subject_id != subject.id for i in wanted):
         raise NotOwnRecord()
     return subject, [records[i] for i in wanted]

@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from xinyong.errors import FieldError, XinyongError
+from xinyong.errors import DefinitionFileError, FieldError, XinyongError
 
 CENT = Decimal("0.01")
 
@@ -85,14 +85,14 @@ F = TypeVar("F", bound=CaseFile)
 C = TypeVar("C", bound=FactCase[Any])
 
 
-class CaseFileError(XinyongError):
+class CaseFileError(DefinitionFileError):
     def __init__(self, path: Path, problems: list[FieldError]) -> None:
         super().__init__(
-            code="rules.invalid_cases",
-            title=f"测试案例文件 {path.name} 有误",
+            "rules.invalid_cases",
+            f"测试案例文件 {path.name} 有误",
+            problems,
             status=422,
             detail="；".join(f"{p.field}：{p.message}" for p in problems),
-            errors=problems,
         )
 
     def __str__(self) -> str:

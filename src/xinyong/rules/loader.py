@@ -14,21 +14,21 @@ from pathlib import Path
 
 from xinyong.catalog.definition_files import load_definition
 from xinyong.catalog.loader import Catalog
-from xinyong.errors import FieldError, XinyongError
+from xinyong.errors import DefinitionFileError, FieldError
 from xinyong.rules.facts import Fact, Measure, fields_of, unknown_types_problem, where_problem
 from xinyong.rules.scorecard import Scorecard
 
 NUMERIC_KINDS = frozenset({"number"})
 
 
-class ScorecardDefinitionError(XinyongError):
+class ScorecardDefinitionError(DefinitionFileError):
     def __init__(self, path: Path, problems: list[FieldError]) -> None:
         super().__init__(
-            code="rules.invalid_definition",
-            title=f"评价模型定义文件 {path.name} 有误",
+            "rules.invalid_definition",
+            f"评价模型定义文件 {path.name} 有误",
+            problems,
             status=422,
             detail="；".join(f"{p.field}：{p.message}" for p in problems),
-            errors=problems,
         )
 
 

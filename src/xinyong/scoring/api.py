@@ -19,9 +19,9 @@ from xinyong.http.deps import (
     count_person_lookup,
     provide,
 )
+from xinyong.http.params import PersonName
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
-from xinyong.kit.storable import StorableStr
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
 from xinyong.scoring.in_force import ScorecardsInForce
@@ -51,10 +51,7 @@ def get_scores(
     as_of: Annotated[
         date | None, Query(description="评价日期，默认今天；授权查询只能是今天")
     ] = None,
-    name: Annotated[
-        StorableStr | None,
-        Query(max_length=100, description="查询自然人时须提供其姓名（与身份证号码一致才返回）"),
-    ] = None,
+    name: PersonName = None,
 ) -> SubjectScores:
     count_person_lookup(request, principal, code)
     today = clock.today()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
 from typing import TypedDict
 
 import typer
@@ -25,7 +24,7 @@ from xinyong.scoring import service
 from xinyong.scoring.cases import run_case_file
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
 from xinyong.scoring.in_force import ScorecardsInForce
-from xinyong.scoring.read import check_as_of
+from xinyong.scoring.read import parse_as_of
 from xinyong.scoring.shipped import CASES_DIR, load_all
 
 models_app = typer.Typer(help="评价模型", no_args_is_help=True)
@@ -61,14 +60,7 @@ def evaluate_command(
             raise UnknownModel(model)
         if engine not in ("database", "duckdb"):
             raise UnknownEngine(engine)
-        today = clock.today()
-        try:
-            day = date.fromisoformat(as_of) if as_of else today
-        except ValueError:
-            raise XinyongError(
-                code="scoring.bad_as_of", title=f"日期格式不正确：{as_of}", status=422
-            ) from None
-        check_as_of(day, today)
+        day = parse_as_of(as_of, clock.today())
         db = get_engine(get_settings())
         if as_json:
             report = service.run_batch(db, loaded, catalog, as_of=day, on=engine)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -11,13 +10,12 @@ from rich.console import Console
 
 from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
-from xinyong.console import check_definitions, wired
-from xinyong.db import get_engine, unit_of_work
+from xinyong.console import check_definitions, refusals, wired
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.scoring import lifecycle
 from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
-from xinyong.scoring.read import check_as_of
+from xinyong.scoring.read import parse_as_of
 
 lifecycle_app = typer.Typer(help="评价模型的草稿、试算与发布", no_args_is_help=True)
 console = Console(stderr=True)
@@ -42,20 +40,17 @@ def draft_command(
     except OSError as exc:
         console.print(f"[red]无法读取文件：{exc.strerror}[/red]")
         raise typer.Exit(1) from None
-    try:
-        with unit_of_work(get_engine()) as session:
-            row = lifecycle.create_draft(
-                session,
-                yaml_text=text,
-                catalog=catalog,
-                actor=ACTOR,
-                actor_role=Role.ADMIN,
-                now=clock.now(),
-                shipped=wired(ctx, session).get(ScorecardsInForce),
-            )
-            label = f"{row.model_id} 第 {row.version} 版"
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        row = lifecycle.create_draft(
+            session,
+            yaml_text=text,
+            catalog=catalog,
+            actor=ACTOR,
+            actor_role=Role.ADMIN,
+            now=clock.now(),
+            shipped=wired(ctx, session).get(ScorecardsInForce),
+        )
+        label = f"{row.model_id} 第 {row.version} 版"
     console.print(f"已保存草稿：{label}")
 
 
@@ -68,30 +63,20 @@ def dry_run_command(
 ) -> None:
     """试算：输出等级分布及与已发布版本相比等级变化的主体（JSON）。"""
     catalog = default_catalog()
-    today = clock.today()
-    try:
-        try:
-            day = date.fromisoformat(as_of) if as_of else today
-        except ValueError:
-            raise XinyongError(
-                code="scoring.bad_as_of", title=f"日期格式不正确：{as_of}", status=422
-            ) from None
-        check_as_of(day, today)
-        with unit_of_work(get_engine()) as session:
-            row = lifecycle.get_version(session, model, version)
-            published = wired(ctx, session).get(ScorecardsInForce).get(model)
-            summary = lifecycle.dry_run(
-                session,
-                row,
-                catalog=catalog,
-                published=published,
-                as_of=day,
-                actor=ACTOR,
-                actor_role=Role.ADMIN,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        day = parse_as_of(as_of, clock.today())
+        row = lifecycle.get_version(session, model, version)
+        published = wired(ctx, session).get(ScorecardsInForce).get(model)
+        summary = lifecycle.dry_run(
+            session,
+            row,
+            catalog=catalog,
+            published=published,
+            as_of=day,
+            actor=ACTOR,
+            actor_role=Role.ADMIN,
+            now=clock.now(),
+        )
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
@@ -102,13 +87,10 @@ def publish_command(
     version: int = typer.Argument(..., help="版本号"),
 ) -> None:
     """发布已试算的版本，并停用此前发布的版本。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            row = lifecycle.get_version(session, model, version)
-            lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
-            refuse_breaking_publication(
-                lambda: check_definitions(ctx, session), model_id=model, version=version
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        row = lifecycle.get_version(session, model, version)
+        lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
+        refuse_breaking_publication(
+            lambda: check_definitions(ctx, session), model_id=model, version=version
+        )
     console.print(f"已发布：{model} 第 {version} 版（各服务进程自下一次请求起使用，无需重启）")

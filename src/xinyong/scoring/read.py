@@ -14,6 +14,7 @@ from xinyong.access.scopes import ScopeDefinitions
 from xinyong.accounts.principal import Principal
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
+from xinyong.errors import XinyongError
 from xinyong.records.describe import View, check_reading_date, people_named, view_for
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.errors import FutureAsOf, ScoresForbidden
@@ -29,6 +30,19 @@ def check_as_of(as_of: date, today: date) -> None:
     """Evaluation is of facts known today: a future date is refused, not extrapolated."""
     if as_of > today:
         raise FutureAsOf()
+
+
+def parse_as_of(text: str | None, today: date) -> date:
+    """The evaluation date a command was given (YYYY-MM-DD; today when left out), checked as
+    :func:`check_as_of` checks it; a malformed date is bad input (422), not a crash."""
+    try:
+        day = date.fromisoformat(text) if text else today
+    except ValueError:
+        raise XinyongError(
+            code="scoring.bad_as_of", title=f"日期格式不正确：{text}", status=422
+        ) from None
+    check_as_of(day, today)
+    return day
 
 
 def _log_and_disclose(
@@ -221,14 +235,4 @@ def file_grades(
     )
     models = {m: c for m, c in scorecards.items() if consented or not c.scorecard.consent_required}
     found = grades_of(session, catalog, models, {subject.id: subject.kind.value}, as_of=as_of)
-    return [
-        FileGrade(
-            model_id=g.model_id,
-            model_name=g.model_name,
-            model_version=g.model_version,
-            grade=g.grade,
-            as_of=g.as_of,
-            online=g.online,
-        )
-        for g in found.get(subject.id, {}).values()
-    ]
+    return [FileGrade.model_validate(g) for g in found.get(subject.id, {}).values()]

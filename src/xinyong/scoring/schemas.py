@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RecordRef(BaseModel):
@@ -84,6 +84,8 @@ class SubjectScores(BaseModel):
 
 class FileGrade(BaseModel):
     """公共信用评价等级 in a credit file, with where it comes from."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     model_id: str
     model_name: str

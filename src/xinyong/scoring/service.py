@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from xinyong.audit import service as audit
 from xinyong.catalog.loader import Catalog
 from xinyong.db import unit_of_work
+from xinyong.freshness.service import mark_stale
 from xinyong.kit import clock
 from xinyong.rules.compiler import CompiledScorecard, compile_scorecard, compiled_for
 from xinyong.rules.duck import duckdb_engine, load_facts
@@ -30,6 +31,7 @@ from xinyong.rules.loader import LoadedScorecard
 from xinyong.rules.scorecard import Scorecard
 from xinyong.scoring.models import GradeChange, Score, ScoreRun
 from xinyong.subjects import service as subjects
+from xinyong.subjects.models import Subject
 
 CENT = Decimal("0.01")
 Progress = Callable[[int], None]
@@ -419,3 +421,28 @@ def reevaluate_subject(
             store_chunk(session, loaded, [row], as_of=as_of, run_id=None, now=now)
             stored.append(row)
     return stored
+
+
+def rescore_changed_subject(
+    session: Session,
+    scorecards: Mapping[str, LoadedScorecard],
+    catalog: Catalog,
+    subject: Subject,
+    *,
+    reason: str,
+    as_of: date,
+    now: datetime,
+) -> None:
+    """A subject whose records changed (a repair, a corrected or withdrawn record): evaluated
+    again at once under the models given, and marked stale for ``reason`` so that the worker
+    re-scores it under the models in force for every process (``xinyong.freshness``)."""
+    reevaluate_subject(
+        session,
+        scorecards,
+        catalog,
+        subject_id=subject.id,
+        subject_kind=subject.kind.value,
+        as_of=as_of,
+        now=now,
+    )
+    mark_stale(session, [subject.id], reason=reason, now=now)

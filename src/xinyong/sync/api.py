@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from xinyong.http.deps import PrincipalDep, SessionDep, provide
+from xinyong.http.params import RowId
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.sync import service
@@ -16,7 +17,6 @@ from xinyong.sync.workflow import DeliveryStatus
 
 router = APIRouter(tags=["平台同步"])
 
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 PlatformsDep = Annotated[Platforms, Depends(provide(Platforms))]
 
 
@@ -54,7 +54,7 @@ def list_deliveries(
     responses=problem_responses(401, 403, 404),
 )
 def read_delivery(
-    delivery_id: Id, platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
+    delivery_id: RowId, platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
 ) -> DeliveryDetail:
     return service.read_delivery(
         session, platforms, principal=principal, delivery_id=delivery_id, now=clock.now()
@@ -68,7 +68,7 @@ def read_delivery(
     responses=problem_responses(401, 403, 404, 409),
 )
 def retry(
-    delivery_id: Id, platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
+    delivery_id: RowId, platforms: PlatformsDep, session: SessionDep, principal: PrincipalDep
 ) -> DeliveryDetail:
     return service.retry(
         session, platforms, principal=principal, delivery_id=delivery_id, now=clock.now()

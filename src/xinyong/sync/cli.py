@@ -5,27 +5,27 @@ The console reads as a credit-office admin would through the API (same services)
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import FrameType
+from typing import Final
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
 from xinyong.config import get_settings
-from xinyong.console import fail, wired
-from xinyong.db import get_engine, unit_of_work
+from xinyong.console import JSON_OPTION, RowTable, due_cell, fail, refusals, wired
+from xinyong.db import get_engine
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.sync import service
 from xinyong.sync.platforms import Platforms, load_platforms
+from xinyong.sync.schemas import DeliveryRead, PlatformRead
 from xinyong.sync.worker import RunSummary, build_adapters, run_forever, run_once
 from xinyong.sync.workflow import DeliveryStatus
 
@@ -156,78 +156,72 @@ def deliveries(
     ),
     platform: str = typer.Option(None, "--platform", help="平台编号"),
     overdue: bool = typer.Option(None, "--overdue/--not-overdue", help="只看超期/未超期"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出推送任务（超过 3 个工作日未确认的标红）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            rows = service.list_deliveries(
-                session,
-                wired(ctx, session).get(Platforms),
-                principal=_admin(),
-                status=status,
-                platform=platform,
-                overdue=overdue,
-                now=clock.now(),
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
-        return
-    table = Table(title=f"推送任务（{len(rows)}）")
-    for col in ("编号", "平台", "对象", "状态", "尝试", "到期日", "最近错误"):
-        table.add_column(col)
-    for r in rows:
-        due = str(r.due_on) + ("（暂定）" if r.due_provisional else "")
-        if r.overdue:
-            due = f"[red]{due}（已超期）[/red]"
-        table.add_row(
-            str(r.id),
-            r.platform_name,
-            f"{r.object_type}#{r.object_id}",
-            r.status_label,
-            str(r.attempts),
-            due,
-            (r.last_error or "")[:60],
+    with refusals(_fail) as session:
+        rows = service.list_deliveries(
+            session,
+            wired(ctx, session).get(Platforms),
+            principal=_admin(),
+            status=status,
+            platform=platform,
+            overdue=overdue,
+            now=clock.now(),
         )
-    console.print(table)
+    DELIVERIES.show(console, rows, title=f"推送任务（{len(rows)}）", as_json=as_json)
+
+
+def _delivery_cells(r: DeliveryRead) -> tuple[str, ...]:
+    due = str(r.due_on) + ("（暂定）" if r.due_provisional else "")
+    return (
+        str(r.id),
+        r.platform_name,
+        f"{r.object_type}#{r.object_id}",
+        r.status_label,
+        str(r.attempts),
+        due_cell(due, overdue=r.overdue),
+        (r.last_error or "")[:60],
+    )
+
+
+DELIVERIES: Final = RowTable[DeliveryRead](
+    ("编号", "平台", "对象", "状态", "尝试", "到期日", "最近错误"), _delivery_cells
+)
 
 
 @sync_app.command("retry")
 def retry(ctx: typer.Context, delivery_id: int = typer.Argument(..., help="推送任务编号")) -> None:
     """让一个未确认的推送任务立即重新发送。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            platforms = wired(ctx, session).get(Platforms)
-            d = service.retry(
-                session, platforms, principal=_admin(), delivery_id=delivery_id, now=clock.now()
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        platforms = wired(ctx, session).get(Platforms)
+        d = service.retry(
+            session, platforms, principal=_admin(), delivery_id=delivery_id, now=clock.now()
+        )
     console.print(f"推送任务 {d.id}（{d.platform_name}）将在下一轮发送")
 
 
 @sync_app.command("platforms")
 def platforms_command(ctx: typer.Context) -> None:
     """列出已配置的信用平台及其未确认、超期任务数。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            platforms = wired(ctx, session).get(Platforms)
-            rows = service.list_platforms(session, platforms, principal=_admin(), now=clock.now())
-    except XinyongError as exc:
-        raise _fail(exc) from None
-    table = Table(title="信用平台")
-    for col in ("编号", "名称", "方式", "目标", "信息类型", "未确认", "超期"):
-        table.add_column(col)
-    for p in rows:
-        table.add_row(
-            p.id,
-            p.name,
-            p.adapter,
-            p.target,
-            "全部" if p.record_types is None else "、".join(p.record_types),
-            str(p.unacknowledged),
-            f"[red]{p.overdue}[/red]" if p.overdue else "0",
-        )
-    console.print(table)
+    with refusals(_fail) as session:
+        platforms = wired(ctx, session).get(Platforms)
+        rows = service.list_platforms(session, platforms, principal=_admin(), now=clock.now())
+    PLATFORMS.show(console, rows, title="信用平台", as_json=False)
+
+
+def _platform_cells(p: PlatformRead) -> tuple[str, ...]:
+    return (
+        p.id,
+        p.name,
+        p.adapter,
+        p.target,
+        "全部" if p.record_types is None else "、".join(p.record_types),
+        str(p.unacknowledged),
+        f"[red]{p.overdue}[/red]" if p.overdue else "0",
+    )
+
+
+PLATFORMS: Final = RowTable[PlatformRead](
+    ("编号", "名称", "方式", "目标", "信息类型", "未确认", "超期"), _platform_cells
+)

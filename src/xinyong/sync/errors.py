@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xinyong.errors import FieldError, Forbidden, NotFound, XinyongError
+from xinyong.errors import DefinitionFileError, FieldError, Forbidden, NotFound, XinyongError
 
 
-class PlatformsError(XinyongError):
+class PlatformsError(DefinitionFileError):
     """The platform definitions cannot be used: the deployment must fix them before starting."""
 
     def __init__(self, path: Path, errors: list[FieldError]) -> None:
-        super().__init__(
-            code="sync.invalid_platforms",
-            title=f"信用平台定义文件有误：{path.name}",
-            status=500,
-            errors=errors,
-        )
+        super().__init__("sync.invalid_platforms", f"信用平台定义文件有误：{path.name}", errors)
 
 
 class ReadDenied(Forbidden):

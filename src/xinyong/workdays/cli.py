@@ -15,8 +15,7 @@ from rich.table import Table
 
 from xinyong.accounts.models import Role
 from xinyong.accounts.principal import Principal
-from xinyong.console import fail
-from xinyong.db import get_engine, unit_of_work
+from xinyong.console import JSON_OPTION, fail, refusals
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.workdays import service
@@ -44,16 +43,13 @@ def _fail(exc: XinyongError) -> typer.Exit:
 @holidays_app.command("list")
 def list_days(
     year: int = typer.Option(None, "--year", help="年份（默认今年）"),
-    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """列出某年放假的工作日和调休上班的周末（含管理员录入的日期）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            result = service.list_year(
-                session, principal=_admin("管理员"), year=year or clock.today().year
-            )
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        result = service.list_year(
+            session, principal=_admin("管理员"), year=year or clock.today().year
+        )
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         return
@@ -83,20 +79,17 @@ def set_day(
     who: str = typer.Option("管理员", "--by", help="录入人"),
 ) -> None:
     """录入或修改某日（优先于 chinesecalendar）。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            row = service.set_day(
-                session,
-                principal=_admin(who),
-                day=_day(day),
-                is_workday=workday,
-                name=name,
-                note=note,
-                now=clock.now(),
-            )
-            text = f"{row.day} {'调休上班' if row.is_workday else '放假'}（{row.name}）"
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        row = service.set_day(
+            session,
+            principal=_admin(who),
+            day=_day(day),
+            is_workday=workday,
+            name=name,
+            note=note,
+            now=clock.now(),
+        )
+        text = f"{row.day} {'调休上班' if row.is_workday else '放假'}（{row.name}）"
     console.print(f"[green]已设置[/green] {text}")
 
 
@@ -106,11 +99,8 @@ def remove_day(
     who: str = typer.Option("管理员", "--by", help="操作人"),
 ) -> None:
     """删除管理员录入的某日。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            service.remove_day(session, principal=_admin(who), day=_day(day), now=clock.now())
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        service.remove_day(session, principal=_admin(who), day=_day(day), now=clock.now())
     console.print(f"已删除 {day}")
 
 
@@ -122,11 +112,8 @@ def complete_year(
 ) -> None:
     """标记某年已完整录入：该年的工作日期限不再为暂定。"""
     now: datetime = clock.now()
-    try:
-        with unit_of_work(get_engine()) as session:
-            service.complete_year(session, principal=_admin(who), year=year, note=note, now=now)
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        service.complete_year(session, principal=_admin(who), year=year, note=note, now=now)
     console.print(f"[green]{year} 年已标记为完整录入[/green]")
 
 
@@ -136,9 +123,6 @@ def deadline(
     days: int = typer.Argument(..., help="工作日数"),
 ) -> None:
     """计算 N 个工作日后的到期日。"""
-    try:
-        with unit_of_work(get_engine()) as session:
-            result = service.deadline(session, start=_day(start), days=days)
-    except XinyongError as exc:
-        raise _fail(exc) from None
+    with refusals(_fail) as session:
+        result = service.deadline(session, start=_day(start), days=days)
     console.print(f"{result.due}{'（暂定）' if result.provisional else ''}")
