@@ -100,6 +100,11 @@ class Workflow(Generic[S, A]):
         """The actions the table allows from ``current``, in table order (what pages offer)."""
         return [action for (status, action) in self.moves if status.value == current]
 
+    def label(self, value: str) -> str:
+        """How pages and the API name a stored status (the value itself when it has none)."""
+        status = self.status(value)
+        return self.labels.get(status, value) if status is not None else value
+
     def is_terminal(self, current: str) -> bool:
         status = self.status(current)
         return status is not None and status in self.terminal

@@ -80,8 +80,8 @@ def test_every_outcome_names_an_action_leading_to_that_status():
 
 def test_unknown_status_moves_nowhere():
     assert wf.OBJECTION.target("archived", ObjectionAction.UPHOLD) is None
-    assert wf.status_label("archived") == "archived"
-    assert wf.status_label("received") == "待受理"
+    assert wf.OBJECTION.label("archived") == "archived"
+    assert wf.OBJECTION.label("received") == "待受理"
 
 
 # --- who may object to what ------------------------------------------------------------------

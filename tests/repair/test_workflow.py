@@ -19,7 +19,6 @@ from xinyong.repair.workflow import (
     TaskStatus,
     aggregate,
     is_open,
-    label,
 )
 
 
@@ -108,9 +107,9 @@ def test_every_status_the_aggregate_gives_is_reachable_by_the_table():
 
 
 def test_labels_are_those_the_api_has_always_shown():
-    assert label(APPLICATION, "approved") == "准予修复"
-    assert label(APPLICATION, "in_review") == "审核中"
-    assert label(TASK, "pending") == "待审核"
-    assert label(ITEM, "pending") == "待审核"
-    assert label(ITEM, "expired") == "逾期未补正，已终止"
-    assert label(TASK, "unknown") == "unknown"
+    assert APPLICATION.label("approved") == "准予修复"
+    assert APPLICATION.label("in_review") == "审核中"
+    assert TASK.label("pending") == "待审核"
+    assert ITEM.label("pending") == "待审核"
+    assert ITEM.label("expired") == "逾期未补正，已终止"
+    assert TASK.label("unknown") == "unknown"

@@ -120,7 +120,7 @@ def _read(
         reason=o.reason,
         contact=o.contact,
         status=o.status,
-        status_label=wf.status_label(o.status),
+        status_label=wf.OBJECTION.label(o.status),
         allowed_actions=[a.value for a in wf.OBJECTION.allowed_actions(o.status)],
         received_on=o.received_on,
         accept_due_on=o.accept_due_on,

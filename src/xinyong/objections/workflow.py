@@ -136,12 +136,6 @@ ACCEPTANCE_ACTIONS: Final[Mapping[str, ObjectionAction]] = {
 OPEN_TO_ANYONE: Final = frozenset({"administrative_penalty"})
 
 
-def status_label(status: str) -> str:
-    """The status as the applicant and the reviewer read it (an unknown one as stored)."""
-    known = OBJECTION.status(status)
-    return status if known is None else STATUS_LABELS[known]
-
-
 def grounds_label(grounds: str) -> str:
     return GROUNDS_LABELS.get(grounds, grounds)
 

@@ -21,7 +21,7 @@ from xinyong.records.describe import PublicityState, publicity_state
 from xinyong.records.models import Record, RecordStatus
 from xinyong.repair.models import RepairItem, RepairTask
 from xinyong.repair.rules import Reapplication, RepairRule, RepairRules
-from xinyong.repair.workflow import DECIDED_ITEMS, ITEM, ItemStatus, label
+from xinyong.repair.workflow import DECIDED_ITEMS, ITEM, ItemStatus
 
 # Where a rejected repair result is objected to (the objections domain: grounds repair_result).
 OBJECTION_HREF: Final = "/api/v1/objections"
@@ -179,7 +179,7 @@ def last_decisions(session: Session, record_ids: Sequence[int]) -> dict[int, Rep
             continue
         out[item.record_id] = RepairDecision(
             outcome=item.status,
-            outcome_label=label(ITEM, item.status),
+            outcome_label=ITEM.label(item.status),
             reason=item.reason,
             decided_on=local_date(item.decided_at),
             department=department,

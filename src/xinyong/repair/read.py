@@ -44,7 +44,7 @@ from xinyong.repair.schemas import (
     TaskRead,
 )
 from xinyong.repair.setup import RepairSetup
-from xinyong.repair.workflow import APPLICATION, ITEM, TASK, TaskStatus, label
+from xinyong.repair.workflow import APPLICATION, ITEM, TASK, TaskStatus
 from xinyong.subjects import service as subjects
 from xinyong.subjects.models import Subject
 from xinyong.workflow import histories
@@ -125,7 +125,7 @@ def _task_read(
         department_code=department.code,
         department_name=department.name,
         status=t.status,
-        status_label=label(TASK, t.status),
+        status_label=TASK.label(t.status),
         received_on=t.received_on,
         due_on=t.due_on,
         due_provisional=t.due_provisional,
@@ -143,7 +143,7 @@ def _task_read(
                 department=department.name,
                 rule_id=i.rule_id,
                 status=i.status,
-                status_label=label(ITEM, i.status),
+                status_label=ITEM.label(i.status),
                 reason=i.reason,
                 decided_at=i.decided_at,
             )
@@ -244,7 +244,7 @@ def _application_read(
         subject_code=subject.code,
         subject_name=subject.name,
         status=application.status,
-        status_label=label(APPLICATION, application.status),
+        status_label=APPLICATION.label(application.status),
         channel=application.channel,
         submitted_at=application.submitted_at,
         feedback_due_on=application.feedback_due_on,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from xinyong.repair.errors import Conflict
 from xinyong.workflow import Workflow
@@ -184,9 +184,3 @@ def aggregate(task_statuses: Sequence[str], item_statuses: Sequence[str]) -> App
 def is_open(status: str) -> bool:
     """Still in review or waiting for a supplement (not yet completed)."""
     return not APPLICATION.is_terminal(status)
-
-
-def label(workflow: Workflow[Any, Any], value: str) -> str:
-    """How pages and the API name a stored status (the value itself when it has no label)."""
-    status = workflow.status(value)
-    return workflow.labels.get(status, value) if status is not None else value
