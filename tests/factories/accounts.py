@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts import service
 from xinyong.accounts.models import ApiKey, Department, Role, User
+from xinyong.db import unit_of_work
 
 NOW = datetime(2025, 6, 30, 2, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"
@@ -98,3 +99,20 @@ def make_reviewing_departments(
             now=now,
         )
     return keys
+
+
+def seed_market_regulator(
+    engine: Any, *, secret: str, code: str = "330106-SCJG", admin_password: str = PASSWORD
+) -> str:
+    """A committed market-regulation department with its business system's API key (returned)
+    and an administrator ``admin``: what a test of the HTTP API on its own database starts from."""
+    now = datetime.now(UTC)
+    with unit_of_work(engine) as s:
+        service.create_department(
+            s, code=code, name="杭州市西湖区市场监督管理局", sector="market_regulation", now=now
+        )
+        key, _ = service.create_api_key(
+            s, name="西湖市监局系统", role=Role.SYSTEM, department_code=code, secret=secret, now=now
+        )
+        service.create_user(s, username="admin", password=admin_password, role=Role.ADMIN, now=now)
+    return key

@@ -14,10 +14,10 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from factories.accounts import seed_market_regulator
 from factories.ingest import make_uscc
 from factories.records import NOW, USCC, penalty_row, push
 from xinyong.accounts import service as accounts
-from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import unit_of_work
@@ -107,15 +107,7 @@ class TestMarks:
 def api(request, databases, tmp_path_factory):
     engine = databases.migrated_engine(request.param)
     settings = Settings(data_dir=tmp_path_factory.mktemp("fresh"), secret_key=SECRET)
-    now = clock.now()
-    with unit_of_work(engine) as s:
-        accounts.create_department(
-            s, code=SCJG, name="杭州市西湖区市场监督管理局", sector="market_regulation", now=now
-        )
-        key, _ = accounts.create_api_key(
-            s, name="西湖市监局系统", role=Role.SYSTEM, department_code=SCJG, secret=SECRET, now=now
-        )
-        accounts.create_user(s, username="admin", password=PASSWORD, role=Role.ADMIN, now=now)
+    key = seed_market_regulator(engine, secret=SECRET, code=SCJG)
     client = TestClient(create_app(settings, engine=engine))
     client.engine = engine
     client.system = {"X-API-Key": key}

@@ -12,9 +12,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from factories.accounts import seed_market_regulator
 from factories.records import penalty_row
-from xinyong.accounts import service as accounts
-from xinyong.accounts.models import Role
 from xinyong.catalog.loader import default_catalog
 from xinyong.config import Settings
 from xinyong.db import make_engine, unit_of_work
@@ -42,24 +41,11 @@ HARSH_BANDS = [
 ]
 
 
-def _seed(engine) -> str:
-    now = clock.now()
-    with unit_of_work(engine) as s:
-        accounts.create_department(
-            s, code=SCJG, name="杭州市西湖区市场监督管理局", sector="market_regulation", now=now
-        )
-        key, _ = accounts.create_api_key(
-            s, name="西湖市监局系统", role=Role.SYSTEM, department_code=SCJG, secret=SECRET, now=now
-        )
-        accounts.create_user(s, username="admin", password=PASSWORD, role=Role.ADMIN, now=now)
-    return key
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def processes(request, databases, tmp_path_factory) -> Iterator[SimpleNamespace]:
     """Two server processes on one database, each with its own engine (connection pool)."""
     engine = databases.migrated_engine(request.param)
-    key = _seed(engine)
+    key = seed_market_regulator(engine, secret=SECRET, code=SCJG)
     settings = Settings(data_dir=tmp_path_factory.mktemp("wiring"), secret_key=SECRET)
     other_engine = make_engine(engine.url.render_as_string(hide_password=False))
     a = TestClient(create_app(settings, engine=engine))
