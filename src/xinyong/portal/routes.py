@@ -65,6 +65,7 @@ def _file_page(
             principal=principal,
             scope_definitions=setup.scopes,
             repair_status=setup.repair_status,
+            scorecards=setup.scorecards,
             secret=settings.hmac_key,
             as_of=clock.today(),
             now=clock.now(),
