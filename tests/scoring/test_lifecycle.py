@@ -43,6 +43,10 @@ PASSWORD = "correct-horse-battery"
 CATALOG = default_catalog()
 
 
+def _holds() -> None:
+    """The definitions in force rest on any version these tests publish."""
+
+
 def model(version: int, **changes: Any) -> dict[str, Any]:
     data = copy.deepcopy(SOUND)
     data["version"] = version
@@ -116,7 +120,9 @@ def _dry_run(session, row: ModelVersion, published=None) -> dict[str, Any]:
 
 
 def _publish(session, row: ModelVersion) -> ModelVersion:
-    return lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ADMIN, now=NOW)
+    return lifecycle.publish(
+        session, row, actor_role=Role.ADMIN, actor=ADMIN, now=NOW, definitions_hold=_holds
+    )
 
 
 def _events(session, row: ModelVersion) -> list[str]:
@@ -236,7 +242,14 @@ class TestPublish:
         row = _draft(session)
         _dry_run(session, row)
         with pytest.raises(AdminOnly) as err:
-            lifecycle.publish(session, row, actor_role=Role.DEPARTMENT, actor="user:9", now=NOW)
+            lifecycle.publish(
+                session,
+                row,
+                actor_role=Role.DEPARTMENT,
+                actor="user:9",
+                now=NOW,
+                definitions_hold=_holds,
+            )
         assert (err.value.status, err.value.code) == (403, "scoring.admin_only")
         assert row.status == ModelStatus.TESTED
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from xinyong.access.deps import ScopesDep
@@ -17,20 +17,18 @@ from xinyong.http.deps import (
     SessionDep,
     SettingsDep,
     count_person_lookup,
-    provide,
 )
 from xinyong.http.params import PersonName
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.scoring import service
 from xinyong.scoring.errors import UnknownEngine, UnknownModel
-from xinyong.scoring.in_force import ScorecardsInForce
+from xinyong.scoring.in_force import ScorecardsDep
 from xinyong.scoring.read import check_as_of, subject_scores
 from xinyong.scoring.schemas import SubjectScores
 
 router = APIRouter(tags=["信用评价"])
 ENGINES = ("database", "duckdb")
-ScorecardsDep = Annotated[ScorecardsInForce, Depends(provide(ScorecardsInForce))]
 
 
 @router.get(

@@ -4,8 +4,12 @@ and the check that a publication leaves the definitions resting on them loadable
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
 
 from xinyong.errors import XinyongError
+from xinyong.http.deps import provide
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring.errors import BreaksDefinitions
 
@@ -13,6 +17,9 @@ from xinyong.scoring.errors import BreaksDefinitions
 class ScorecardsInForce(dict[str, LoadedScorecard]):
     """Model id → the model in force: the shipped file, replaced by a published database
     version of the same id when that version is higher (``lifecycle.published_scorecards``)."""
+
+
+ScorecardsDep = Annotated[ScorecardsInForce, Depends(provide(ScorecardsInForce))]
 
 
 def refuse_breaking_publication(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ from xinyong.freshness.service import PUBLICATION, mark_model
 from xinyong.rules.compiler import compile_scorecard
 from xinyong.rules.loader import LoadedScorecard, ScorecardDefinitionError, catalog_problems
 from xinyong.rules.scorecard import Scorecard
+from xinyong.scoring.in_force import refuse_breaking_publication
 from xinyong.scoring.models import ModelVersion, ModelVersionEvent
 from xinyong.scoring.service import ScoreRow, read_row
 from xinyong.scoring.workflow import MODEL_VERSION, Action, ConcurrentUpdate, ModelStatus
@@ -379,8 +380,13 @@ def publish(
     actor_role: str | None,
     actor: str,
     now: datetime,
+    definitions_hold: Callable[[], None],
 ) -> ModelVersion:
-    """Publish a tested version (admins only) and retire the model's previously published one."""
+    """Publish a tested version (admins only) and retire the model's previously published one.
+
+    ``definitions_hold`` builds the definitions in force over this transaction (the caller's
+    wiring); a publication they cannot rest on is refused (409) before it commits, so that one
+    bad version never stops every process from loading its definitions."""
     if actor_role != Role.ADMIN:
         raise AdminOnly()
     previous = [r for r in _published_rows(session, version_row.model_id) if r.id != version_row.id]
@@ -409,6 +415,9 @@ def publish(
         )
     mark_model(session, version_row.model_id, reason=PUBLICATION, now=now)
     session.flush()
+    refuse_breaking_publication(
+        definitions_hold, model_id=version_row.model_id, version=version_row.version
+    )
     return version_row
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from xinyong.accounts.principal import Principal
 from xinyong.catalog.loader import Catalog
 from xinyong.errors import Forbidden, Unauthorized
-from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, WiringDep, provide
+from xinyong.http.deps import CatalogDep, PrincipalDep, SessionDep, WiringDep
 from xinyong.http.problems import problem_responses
 from xinyong.kit import clock
 from xinyong.kit.storable import MAX_ROW_ID, StorableStr
 from xinyong.rules.loader import LoadedScorecard
 from xinyong.scoring import lifecycle
-from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
+from xinyong.scoring.in_force import ScorecardsDep
 from xinyong.scoring.models import ModelVersion
 from xinyong.scoring.read import check_as_of
 from xinyong.scoring.workflow import MODEL_VERSION, STATUS_LABELS
@@ -26,7 +26,6 @@ router = APIRouter(tags=["评价模型管理"])
 
 ModelId = Annotated[StorableStr, Path(max_length=64)]
 Version = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-ScorecardsDep = Annotated[ScorecardsInForce, Depends(provide(ScorecardsInForce))]
 
 
 def _admin(principal: Principal) -> None:
@@ -171,10 +170,12 @@ def post_publish(
         raise Unauthorized()
     row = lifecycle.get_version(session, model_id, version)
     lifecycle.publish(
-        session, row, actor_role=principal.role, actor=principal.actor, now=clock.now()
-    )
-    refuse_breaking_publication(
-        lambda: wiring.validate(session), model_id=model_id, version=version
+        session,
+        row,
+        actor_role=principal.role,
+        actor=principal.actor,
+        now=clock.now(),
+        definitions_hold=lambda: wiring.validate(session),
     )
     # Nothing is changed in this process: once the transaction commits, every process sees
     # the new stamp of what is published on its next request and rebuilds (xinyong.wiring).

@@ -14,7 +14,7 @@ from xinyong.console import check_definitions, refusals, wired
 from xinyong.errors import XinyongError
 from xinyong.kit import clock
 from xinyong.scoring import lifecycle
-from xinyong.scoring.in_force import ScorecardsInForce, refuse_breaking_publication
+from xinyong.scoring.in_force import ScorecardsInForce
 from xinyong.scoring.read import parse_as_of
 
 lifecycle_app = typer.Typer(help="评价模型的草稿、试算与发布", no_args_is_help=True)
@@ -89,8 +89,12 @@ def publish_command(
     """发布已试算的版本，并停用此前发布的版本。"""
     with refusals(_fail) as session:
         row = lifecycle.get_version(session, model, version)
-        lifecycle.publish(session, row, actor_role=Role.ADMIN, actor=ACTOR, now=clock.now())
-        refuse_breaking_publication(
-            lambda: check_definitions(ctx, session), model_id=model, version=version
+        lifecycle.publish(
+            session,
+            row,
+            actor_role=Role.ADMIN,
+            actor=ACTOR,
+            now=clock.now(),
+            definitions_hold=lambda: check_definitions(ctx, session),
         )
     console.print(f"已发布：{model} 第 {version} 版（各服务进程自下一次请求起使用，无需重启）")
